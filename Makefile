@@ -1,0 +1,38 @@
+# redactor — the two quick-start targets (`make demo`, `make test`) set everything up themselves.
+PYTHON ?= python3
+VENV   ?= .venv
+PY      = $(VENV)/bin/python
+PIP     = $(VENV)/bin/pip
+
+.PHONY: demo test lint bench samples clean
+
+$(VENV)/.installed-runtime: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed-runtime
+	$(PIP) install --quiet -e '.[test]'
+	touch $@
+
+## Run the main job: two requests over the bundled sample DMV export.
+demo: $(VENV)/.installed-runtime
+	PATH="$(abspath $(VENV))/bin:$$PATH" bash scripts/demo.sh
+
+## Install what the tests need (Python packages; PostgreSQL and Chromium when missing) and run them.
+test: $(VENV)/.installed-test
+	bash scripts/system-deps.sh
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/pytest -q -p no:cacheprovider
+
+lint: $(VENV)/.installed-test
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+## Regenerate the committed sample data (deterministic).
+samples: $(VENV)/.installed-test
+	$(PY) sample_data/generate.py
+
+clean:
+	rm -rf $(VENV) out .pytest_cache .hypothesis

@@ -1,0 +1,258 @@
+"""The ``redactor`` command line: a thin layer over the library.
+
+Exit codes: 0 done (released or redacted), 3 refused by policy, 4 bad input, 2 usage error,
+1 bug. Messages go to stderr: one line that says what happened, then where and how to fix it.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+
+import click
+import yaml
+
+from redactor import __version__
+from redactor.categories import Category
+from redactor.cli_options import (
+    CONTEXT_SETTINGS,
+    build_request,
+    load_packs,
+    request_options,
+    typed_errors,
+)
+from redactor.errors import RedactorError, UsageError
+from redactor.fieldmap import FieldMap, load_field_map
+from redactor.io.formats import Format, resolve_format
+from redactor.pipeline import Job, Outcome, redact_file
+from redactor.policy import builtin_pack_ids, decide, load_pack
+
+FORMATS = [f.value for f in Format]
+
+
+@click.group(context_settings=CONTEXT_SETTINGS)
+@click.version_option(__version__, prog_name="redactor")
+def cli() -> None:
+    """Field-level redaction of exports under state limits on sharing personal data with
+    federal immigration enforcement.
+
+    \b
+    Every request states who asks, for which agency, for what purposes and with what
+    evidence; a policy pack decides, per category of field, what is released, and every
+    request is written to a tamper-evident request log.
+    """
+
+
+def print_plan(outcome: Outcome, *, file=sys.stderr) -> None:  # noqa: ANN001
+    d = outcome.decision
+    packs = ", ".join(f"{lp.pack.id} ({lp.pack.version})" for lp in d.packs)
+    kept = sum(not p.withheld for p in outcome.plan)
+    status = outcome.status
+    click.echo(f"redactor: {status}: {len(outcome.plan) - kept} of {len(outcome.plan)} columns "
+               f"withheld under {packs}", file=file)
+    for r in d.reasons:
+        click.echo(f"  reason: {r}", file=file)
+    for w in outcome.warnings:
+        click.echo(f"  warning: {w}", file=file)
+    if not outcome.plan:
+        return
+    w_name = max(len("column"), *(len(p.name) for p in outcome.plan))
+    w_cat = max(len("category"), *(len(str(p.category or "?")) for p in outcome.plan))
+    click.echo(f"  {'column'.ljust(w_name)}  {'category'.ljust(w_cat)}  {'action':10}  why",
+               file=file)
+    for p in outcome.plan:
+        cat = str(p.category) if p.category else "?"
+        click.echo(f"  {p.name.ljust(w_name)}  {cat.ljust(w_cat)}  {p.action.value:10}  {p.reason}",
+                   file=file)
+
+
+def _open_log(target: str | None):  # noqa: ANN202
+    from redactor.requestlog import open_log
+
+    return open_log(target)
+
+
+@cli.command(context_settings=CONTEXT_SETTINGS)
+@click.argument("input_path", metavar="INPUT")
+@click.option("-o", "--output", default="-", metavar="OUTPUT",
+              help="output file, or - for standard output [default: -]")
+@click.option("--map", "map_path", metavar="FIELD_MAP", help="reviewed field map (YAML)")
+@click.option("--table", metavar="NAME", help="which table of the field map the input is")
+@click.option("--format", "input_format", type=click.Choice(FORMATS),
+              help="input format [default: from the extension]")
+@click.option("--output-format", type=click.Choice(FORMATS),
+              help="output format [default: from -o's extension, else the input format]")
+@click.option("--strict", is_flag=True,
+              help="under a restricted decision, withhold every column the map does not list")
+@click.option("-q", "--quiet", is_flag=True, help="do not print the per-column plan")
+@request_options
+@typed_errors
+def redact(input_path: str, output: str, map_path: str | None, table: str | None,
+           input_format: str | None, output_format: str | None, strict: bool, quiet: bool,
+           purposes: tuple[str, ...], requester: str | None, agency: str | None,
+           evidence: tuple[str, ...], policies: tuple[str, ...], log_target: str | None,
+           manifest: str | None, dry_run: bool) -> None:
+    """Redact a dataset file (CSV, TSV, Parquet, JSONL; - for stdin) for one request.
+
+    \b
+    Example:
+      redactor redact sample_data/dmv_drivers.csv -o out/ice.csv \\
+        --map field_maps/dmv.yaml --table drivers \\
+        --purpose civil_immigration_enforcement --agency ICE --requester "J. Doe"
+    """
+    request = build_request(purposes, requester, agency, evidence)
+    packs = load_packs(policies)
+    field_map = load_field_map(map_path) if map_path else None
+    in_fmt = resolve_format(input_path, input_format, role="input")
+    if output_format:
+        out_fmt = Format(output_format)
+    elif output != "-":
+        out_fmt = resolve_format(output, None, role="output")
+    else:
+        out_fmt = in_fmt
+    if output != "-" and input_path != "-" and os.path.abspath(output) == \
+            os.path.abspath(input_path):
+        raise UsageError("The output would overwrite the input", hint="choose another -o path")
+    decision = decide(request, packs)
+    job = Job(source=input_path, output=output, output_format=out_fmt, table=table,
+              strict=strict, manifest=manifest, command="redact")
+    log = None if dry_run else _open_log(log_target)
+    try:
+        outcome = redact_file(decision, input_path, in_fmt, job, field_map=field_map, log=log,
+                              dry_run=dry_run,
+                              on_plan=None if quiet and not dry_run else print_plan)
+    finally:
+        if log is not None:
+            log.close()
+    if outcome.status != "dry-run" and not quiet:
+        where = "standard output" if output == "-" else output
+        click.echo(f"redactor: wrote {outcome.rows_out} rows to {where}"
+                   + (f"; manifest {outcome.manifest_path}" if outcome.manifest_path else "")
+                   + (f"; request {outcome.request_id}" if outcome.request_id else ""),
+                   err=True)
+
+
+# --- policy ----------------------------------------------------------------------------------
+@cli.group(context_settings=CONTEXT_SETTINGS)
+def policy() -> None:
+    """List, show and check policy packs."""
+
+
+@policy.command("list")
+@typed_errors
+def policy_list() -> None:
+    """List the built-in policy packs."""
+    for pid in builtin_pack_ids():
+        p = load_pack(pid).pack
+        click.echo(f"{p.id:22} {p.version:11} {p.status:10} {p.jurisdiction:6} {p.title}")
+
+
+@policy.command("show")
+@click.argument("pack", metavar="PACK|FILE")
+@typed_errors
+def policy_show(pack: str) -> None:
+    """Show a pack: its rules, exceptions, purposes, evidence kinds and actions."""
+    lp = load_pack(pack)
+    p = lp.pack
+    out = click.echo
+    out(f"{p.id} {p.version} — {p.title}")
+    out(f"  instrument: {p.instrument.cite} ({p.instrument.kind}); status {p.status}; "
+        f"jurisdiction {p.jurisdiction}; sha256 {lp.sha256[:16]}…")
+    out("rules:")
+    for r in p.rules:
+        trig = "; ".join(
+            "always" if t.always else
+            (f"purposes {t.test} of {', '.join(t.purposes)}" if t.purposes
+             else f"recipient in {', '.join(t.recipients)}") for t in r.when)
+        out(f"  {r.id} ({r.cite})")
+        out(f"    when: {trig}")
+        out(f"    protects: {', '.join(r.protects)}")
+        out(f"    unless: {', '.join(r.unless) or '-'}")
+    out("exceptions:")
+    for name, ex in p.exceptions.items():
+        need = f"evidence {' | '.join(ex.evidence.accept)}"
+        if ex.purposes:
+            need = f"purpose {' | '.join(ex.purposes)} and " + need
+        out(f"  {name}: {ex.summary}; needs {need}"
+            + (f"; rejects {', '.join(ex.evidence.reject)}" if ex.evidence.reject else ""))
+    out("purposes:")
+    for name, pp in p.purposes.items():
+        out(f"  {name}: {pp.description}")
+    out("evidence kinds:")
+    for name, desc in p.evidence_kinds.items():
+        out(f"  {name}: {desc}")
+    out("actions when withheld: " + ", ".join(f"{c}={a}" for c, a in p.actions.items()))
+    for s in p.sources:
+        out(f"source {s.key}: {s.url or ''} {s.note or ''}".rstrip())
+
+
+@policy.command("check")
+@click.argument("path", metavar="FILE")
+@typed_errors
+def policy_check(path: str) -> None:
+    """Validate a pack file (exit 0 if valid, 4 with the first problem if not)."""
+    if not os.path.exists(path):
+        raise UsageError(f"{path}: no such file")
+    lp = load_pack(path)
+    click.echo(f"ok: {lp.pack.id} {lp.pack.version}: {len(lp.pack.rules)} rules, "
+               f"{len(lp.pack.exceptions)} exceptions")
+
+
+# --- field maps ------------------------------------------------------------------------------
+@cli.group("map", context_settings=CONTEXT_SETTINGS)
+def map_group() -> None:
+    """Check field maps."""
+
+
+@map_group.command("check")
+@click.argument("path", metavar="FIELD_MAP")
+@typed_errors
+def map_check(path: str) -> None:
+    """Validate a field map (exit 0 if valid, 4 naming the file and key path if not)."""
+    fm: FieldMap = load_field_map(path)
+    for t in fm.tables.values():
+        cats: dict[str, int] = {}
+        for r in t.columns.values():
+            cats[r.category.value] = cats.get(r.category.value, 0) + 1
+        protected = sum(n for c, n in cats.items() if c != Category.NONE.value)
+        click.echo(f"ok: {fm.name}.{t.name}: {len(t.columns)} columns, {protected} protected"
+                   + (", sensitive table" if t.sensitive_table else ""))
+
+
+def _register_optional() -> None:
+    """Commands that live in their own modules."""
+    from redactor.cli_log import log_group, report_command
+
+    cli.add_command(log_group, "log")
+    cli.add_command(report_command, "report")
+    for modname, names in (("redactor.cli_scan", ("scan_command",)),
+                           ("redactor.cli_sql", ("sql_command", "export_command"))):
+        try:
+            mod = __import__(modname, fromlist=list(names))
+        except ImportError:
+            continue
+        for n in names:
+            cmd = getattr(mod, n, None)
+            if cmd is not None:
+                cli.add_command(cmd, n.removesuffix("_command"))
+
+
+_register_optional()
+
+
+def main() -> None:
+    try:
+        cli.main(prog_name="redactor", standalone_mode=True)
+    except RedactorError as e:  # raised outside a command body
+        click.echo(f"redactor: {e}", err=True)
+        sys.exit(e.exit_code)
+    except yaml.YAMLError:
+        click.echo("redactor: invalid YAML", err=True)
+        sys.exit(4)
+    except Exception as e:  # noqa: BLE001
+        if os.environ.get("REDACTOR_DEBUG"):
+            traceback.print_exc()
+        click.echo(f"redactor: internal error ({type(e).__name__}); this is a bug — rerun with "
+                   "REDACTOR_DEBUG=1 for a traceback and report it", err=True)
+        sys.exit(1)

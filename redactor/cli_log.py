@@ -1,0 +1,186 @@
+"""``redactor log list|show|verify`` and ``redactor report``: a thin layer over redactor.requestlog.
+
+The main CLI attaches these with ``cli.add_command(log_group, "log")`` and
+``cli.add_command(report_command, "report")``. Typed errors become their exit codes here, so
+the commands behave the same however they are mounted.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Callable
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from redactor.errors import RedactorError, UsageError
+from redactor.requestlog import LogTamperedError, RequestFilter, open_log
+from redactor.requestlog.entry import OUTCOMES
+from redactor.requestlog.report import Period, report_from_log
+from redactor.requestlog.report_text import FORMATS, render
+
+LOG_HELP = ("request log: a file path (SQLite) or postgresql://user@host/db "
+            "[default: $REDACTOR_LOG, else requests.sqlite3 in the user data directory]")
+
+log_option = click.option("--log", "log_target", metavar="PATH|URL", default=None, help=LOG_HELP)
+
+
+def _typed_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Print a RedactorError (message, then hint) on stderr and exit with its code."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except RedactorError as exc:
+            click.echo(f"redactor: {exc}", err=True)
+            sys.exit(exc.exit_code)
+
+    return wrapper
+
+
+def _day(value: datetime | None) -> date | None:
+    return value.date() if value is not None else None
+
+
+DATE = click.DateTime(formats=["%Y-%m-%d"])
+
+
+@click.group("log", help="Read and verify the request log.")
+def log_group() -> None:
+    pass
+
+
+@log_group.command("list")
+@click.option("--from", "start", type=DATE, help="first day (UTC, inclusive), YYYY-MM-DD")
+@click.option("--to", "end", type=DATE, help="last day (UTC, inclusive), YYYY-MM-DD")
+@click.option("--agency", help="requesting agency (exact, any case)")
+@click.option("--purpose", help="requests stating this purpose")
+@click.option("--decision", "--outcome", "--status", "outcome", type=click.Choice(OUTCOMES),
+              help="effective outcome: a refusal, a failed or never-completed run, else the "
+                   "decision")
+@click.option("--json", "as_json", is_flag=True, help="JSON array with every logged field")
+@log_option
+@_typed_errors
+def list_command(start: datetime | None, end: datetime | None, agency: str | None,
+                 purpose: str | None, outcome: str | None, as_json: bool,
+                 log_target: str | None) -> None:
+    """List requests, oldest first."""
+    where = RequestFilter(_day(start), _day(end), agency, purpose, outcome)
+    with open_log(log_target, create=False) as log:
+        views = log.requests(where)
+    if as_json:
+        click.echo(json.dumps([v.to_dict() for v in views], indent=2, ensure_ascii=False))
+        return
+    rows = [(v.record.time[:19].replace("T", " ") if v.record.time else "", v.request_id,
+             v.record.command, v.record.agency or "-", ",".join(v.record.purposes) or "-",
+             v.outcome) for v in views]
+    header = ("time (UTC)", "request id", "command", "agency", "purposes", "outcome")
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    for row in [header, *rows]:
+        click.echo("  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+    click.echo(f"{len(rows)} request(s)", err=True)
+
+
+@log_group.command("show")
+@click.argument("request_id")
+@log_option
+@_typed_errors
+def show_command(request_id: str, log_target: str | None) -> None:
+    """Show one request's entries (request and completion) as JSON; an id prefix will do."""
+    with open_log(log_target, create=False) as log:
+        rid = log.resolve_id(request_id)
+        entries = log.request_entries(rid)
+        view = next(v for v in log.requests() if v.request_id == rid)
+    click.echo(json.dumps({"request_id": rid, "outcome": view.outcome,
+                           "entries": [e.to_dict() for e in entries]},
+                          indent=2, ensure_ascii=False))
+
+
+@log_group.command("verify")
+@click.option("--expect-head", metavar="HASH",
+              help="a head hash recorded earlier (e.g. off this machine): fail unless it is "
+                   "still in the chain, which catches removed or rewritten newest entries")
+@log_option
+@_typed_errors
+def verify_command(expect_head: str | None, log_target: str | None) -> None:
+    """Check the hash chain and the append-only guards; exit 4 naming the first bad entry."""
+    with open_log(log_target, create=False) as log:
+        result = log.verify(expect_head=expect_head)
+        location = log.location
+    if not result.ok:
+        problems = result.problems()
+        raise LogTamperedError(
+            f"request log verification failed at {location}: {problems[0]}",
+            hint="; ".join([*problems[1:], f"the chain is intact up to seq {result.head_seq}"]))
+    click.echo(f"ok: {result.entries} entries verified; head seq {result.head_seq} "
+               f"hash {result.head_hash}")
+    click.echo("record the head hash somewhere this machine cannot change it, and pass it to "
+               "--expect-head next time", err=True)
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` whole or not at all, readable by the owner only."""
+    path = path.expanduser()
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@click.command("report")
+@click.option("--quarter", metavar="YYYYQn", help="calendar quarter, e.g. 2026Q3 (UTC days)")
+@click.option("--from", "start", type=DATE, help="first day (UTC, inclusive) instead of --quarter")
+@click.option("--to", "end", type=DATE, help="last day (UTC, inclusive) instead of --quarter")
+@click.option("--format", "fmt", type=click.Choice(FORMATS),
+              help="md (default), html, csv or json; else taken from -o's extension")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="write here (atomically, owner-only) instead of stdout")
+@log_option
+@_typed_errors
+def report_command(quarter: str | None, start: datetime | None, end: datetime | None,
+                   fmt: str | None, output: Path | None, log_target: str | None) -> None:
+    """The periodic report: counts by agency × purpose × outcome, exceptions, refusals and the
+    attestation, computed from a verified log."""
+    period = _period(quarter, _day(start), _day(end))
+    if fmt is None:
+        suffix = output.suffix.lower().lstrip(".") if output else ""
+        fmt = {"markdown": "md", "htm": "html"}.get(suffix, suffix)
+        fmt = fmt if fmt in FORMATS else "md"
+    with open_log(log_target, create=False) as log:
+        text = render(report_from_log(log, period), fmt)
+    if output is None or str(output) == "-":
+        click.echo(text, nl=not text.endswith("\n"))
+        return
+    try:
+        write_private(output, text)
+    except OSError as exc:
+        raise UsageError(f"cannot write the report to {output}: {exc.strerror}") from None
+    click.echo(f"report {period.label} written to {output}", err=True)
+
+
+def _period(quarter: str | None, start: date | None, end: date | None) -> Period:
+    if quarter and (start or end):
+        raise UsageError("give either --quarter or --from/--to, not both")
+    try:
+        if quarter:
+            return Period.quarter(quarter)
+        if start and end:
+            return Period.between(start, end)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    raise UsageError("say which period to report on",
+                     hint="--quarter 2026Q3, or --from 2026-07-01 --to 2026-09-30")

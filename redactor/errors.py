@@ -1,0 +1,58 @@
+"""Typed errors. Every error a user can cause derives from :class:`RedactorError`.
+
+The CLI maps each class to the exit code of the design contract and prints
+``str(error)`` (one line saying what happened, then where and how to fix it)
+without a traceback. Messages must never contain a protected value.
+"""
+
+from __future__ import annotations
+
+
+class RedactorError(Exception):
+    """Root of every error redactor raises on purpose."""
+
+    exit_code: int = 1
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message if not self.hint else f"{self.message}\n  hint: {self.hint}"
+
+
+class UsageError(RedactorError):
+    """The command was called wrongly (bad option combination, missing argument)."""
+
+    exit_code = 2
+
+
+class RefusedError(RedactorError):
+    """The policy refuses the request (or the query) as a whole."""
+
+    exit_code = 3
+
+    def __init__(
+        self, message: str, *, hint: str | None = None, reasons: tuple[str, ...] = ()
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.reasons = reasons
+
+
+class BadInputError(RedactorError):
+    """Unreadable or malformed data, an invalid field map or pack, SQL that does not parse."""
+
+    exit_code = 4
+
+
+class ConfigError(BadInputError):
+    """A field map or policy pack that does not validate."""
+
+
+class DataError(BadInputError):
+    """A dataset file that cannot be read or written as asked."""
+
+
+class KeyFileError(RefusedError):
+    """A keyed action (``hash``) was asked for but no usable key is configured."""

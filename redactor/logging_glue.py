@@ -1,0 +1,62 @@
+"""Build request-log entries from the pipeline's objects (and nothing else: no data values)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from redactor import __version__
+from redactor.categories import PROTECTED
+from redactor.requestlog import Completion, RequestRecord
+
+if TYPE_CHECKING:
+    from redactor.fieldmap import FieldMap
+    from redactor.pipeline import Job, Outcome
+    from redactor.plan import ColumnPlan
+    from redactor.policy.decide import Decision
+
+
+def request_record(
+    decision: Decision,
+    job: Job,
+    field_map: FieldMap | None,
+    plan: Sequence[ColumnPlan] | None,
+    status: str,
+    *,
+    extra_reason: str | None = None,
+    dialect: str | None = None,
+) -> RequestRecord:
+    req = decision.request
+    reasons = list(decision.reasons)
+    if extra_reason and extra_reason not in reasons:
+        reasons.append(extra_reason)
+    return RequestRecord(
+        command=job.command,  # type: ignore[arg-type]
+        decision="refused" if status == "refused" else status,  # type: ignore[arg-type]
+        requester=req.requester,
+        agency=req.agency,
+        purposes=req.purposes,
+        evidence=tuple((e.kind, e.reference) for e in req.evidence),
+        packs=tuple(lp.ref for lp in decision.packs),
+        field_map=None if field_map is None else {"name": field_map.name,
+                                                  "sha256": field_map.sha256 or None},
+        source=job.source,
+        query=job.query,
+        dialect=dialect,
+        reasons=tuple(reasons),
+        category_actions={c.value: decision.action_for(c).value for c in PROTECTED},
+        columns_withheld=tuple(p.name for p in plan or () if p.withheld),
+        exceptions_granted=decision.exceptions_granted,
+        obligations=decision.obligations,
+        restricted=decision.restricted,
+        redactor_version=__version__,
+        time=req.received.isoformat(),
+    )
+
+
+def completion(outcome: Outcome, job: Job, error: str | None) -> Completion:
+    if error is not None:
+        return Completion(status="failed", rows_in=outcome.rows_in, rows_out=None,
+                          output_sha256=None, output=job.output, error=error)
+    return Completion(status="completed", rows_in=outcome.rows_in, rows_out=outcome.rows_out,
+                      output_sha256=outcome.output_sha256, output=job.output)

@@ -1,0 +1,390 @@
+"""The redaction pipeline: request → decision → column plan → batches in → batches out.
+
+The same function serves file redaction (``redact``) and database export (``export``): the
+caller provides a schema and an iterator of record batches. Order of events, for the invariants:
+
+1. decide; a refusal is logged and raised (nothing is read);
+2. plan every column (field map, then detection for unmapped columns, then --strict);
+3. log the request with its decision *before* any output byte is written;
+4. stream batches through the plan into a temporary file beside the destination;
+5. fsync, log the completion (rows, output SHA-256), write the manifest, rename into place.
+A failure at any step after 3 is logged as failed and leaves the destination untouched.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import pyarrow as pa
+
+from redactor import __version__
+from redactor.categories import Action, Category
+from redactor.errors import DataError, RedactorError, RefusedError
+from redactor.fieldmap import FieldMap, TableMap
+from redactor.io.formats import Format
+from redactor.io.writers import AtomicOutput, dumps_json, open_writer, write_text_atomic
+from redactor.masking import HashKey, apply_action
+from redactor.plan import ColumnPlan, Detected, build_plan
+from redactor.policy.decide import Decision
+from redactor.policy.loader import LoadedPack
+
+SAMPLE_ROWS = 5_000
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """Where the data comes from and goes to."""
+
+    source: str  # file path, "-" or a credential-free database URL
+    output: str  # file path or "-"
+    output_format: Format
+    table: str | None = None
+    strict: bool = False
+    manifest: str | None = None  # None: sidecar next to a file output; "" for none
+    command: str = "redact"
+    query: str | None = None  # literal-stripped SQL, for export
+
+
+@dataclass
+class Outcome:
+    decision: Decision
+    plan: list[ColumnPlan]
+    status: str  # released | redacted | refused | dry-run
+    rows_in: int = 0
+    rows_out: int = 0
+    input_sha256: str | None = None
+    output_sha256: str | None = None
+    manifest_path: str | None = None
+    request_id: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    key: HashKey | None = field(default=None, repr=False)
+
+
+class RequestLogLike:  # the part of redactor.requestlog the pipeline uses
+    def begin(self, record): ...  # noqa: D401, ANN001, ANN201
+    def complete(self, request_id, completion): ...  # noqa: ANN001, ANN201
+
+
+def detect_unmapped(
+    columns: Sequence[str], table: TableMap | None, sample: pa.Table | None
+) -> dict[str, Detected]:
+    """Classify the columns the field map does not list (names, and content of ``sample``)."""
+    unmapped = [c for c in columns if table is None or table.rule(c) is None]
+    if not unmapped:
+        return {}
+    from redactor.detect import classify_columns
+
+    if sample is None:
+        sample = pa.table({c: pa.array([], pa.string()) for c in unmapped})
+    else:
+        sample = sample.select(unmapped)
+    out: dict[str, Detected] = {}
+    for col, s in classify_columns(sample).items():
+        out[col] = Detected(category=s.category, confidence=s.confidence, flagged=s.flagged,
+                            evidence=tuple(s.evidence))
+    return out
+
+
+def plan_columns(
+    schema: pa.Schema,
+    decision: Decision,
+    field_map: FieldMap | None,
+    job: Job,
+    sample: pa.Table | None,
+) -> list[ColumnPlan]:
+    table = field_map.table(job.table) if field_map is not None else None
+    if table is not None and table.sensitive_table and decision.restricted:
+        raise RefusedError(
+            f"Table {table.name!r} is marked sensitive_table: membership in it reveals "
+            "immigration status, so it is refused whole under this decision",
+            reasons=("sensitive_table",),
+        )
+    detected = detect_unmapped(schema.names, table, sample) if decision.restricted else {}
+    plan = build_plan(schema.names, table, decision, strict=job.strict, detected=detected)
+    refusing = [p for p in plan if p.action is Action.REFUSE]
+    if refusing:
+        cols = ", ".join(f"{p.name} ({p.category})" for p in refusing)
+        raise RefusedError(f"The policy refuses any request that would include {cols}",
+                           reasons=tuple(p.reason for p in refusing))
+    if plan and all(p.drops for p in plan):
+        raise RefusedError("Every column is withheld under this decision: nothing to release",
+                           reasons=tuple(p.reason for p in plan))
+    return plan
+
+
+def stale_columns(schema: pa.Schema, field_map: FieldMap | None, job: Job) -> list[str]:
+    if field_map is None:
+        return []
+    table = field_map.table(job.table)
+    present = {n.strip().casefold() for n in schema.names}
+    return [r.name for k, r in table.columns.items() if k not in present]
+
+
+def transform_batch(batch: pa.RecordBatch, plan: Sequence[ColumnPlan], key: HashKey | None,
+                    scrubber: Callable | None) -> pa.RecordBatch:
+    arrays, names = [], []
+    for i, p in enumerate(plan):
+        if p.drops:
+            continue
+        col = batch.column(i)
+        if p.withheld:
+            col = apply_action(col, p.action, category=p.category, keep_last=p.keep_last,
+                               generalize_to=p.generalize_to, key=key, scrubber=scrubber)
+        arrays.append(col)
+        names.append(p.name)
+    return pa.RecordBatch.from_arrays(arrays, names=names)
+
+
+def _scrubber_for(plan: Sequence[ColumnPlan]) -> Callable | None:
+    if any(p.action is Action.SCRUB for p in plan):
+        from redactor.detect import scrub_array
+
+        return scrub_array
+    return None
+
+
+def needs_key(plan: Sequence[ColumnPlan]) -> bool:
+    return any(p.action is Action.HASH for p in plan)
+
+
+def manifest_doc(decision: Decision, plan: Sequence[ColumnPlan], job: Job,
+                 field_map: FieldMap | None, outcome: Outcome,
+                 key: HashKey | None) -> dict:
+    req = decision.request
+    return {
+        "redactor_version": __version__,
+        "request_id": outcome.request_id,
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "request": {
+            "requester": req.requester,
+            "agency": req.agency,
+            "purposes": list(req.purposes),
+            "evidence": [{"kind": e.kind, "reference": e.reference} for e in req.evidence],
+        },
+        "policy_packs": [lp.ref for lp in decision.packs],
+        "field_map": None if field_map is None else {
+            "name": field_map.name, "sha256": field_map.sha256,
+            "table": field_map.table(job.table).name,
+        },
+        "decision": {
+            "status": outcome.status,
+            "restricted": decision.restricted,
+            "reasons": list(decision.reasons),
+            "triggered_rules": list(decision.triggered_rules),
+            "exceptions_granted": list(decision.exceptions_granted),
+            "obligations": list(decision.obligations),
+            "category_actions": decision.category_actions(),
+        },
+        "columns": [
+            {"name": p.name, "category": p.category.value if p.category else None,
+             "action": p.action.value, "origin": p.origin, "reason": p.reason,
+             **({"confidence": round(p.confidence, 3)} if p.confidence is not None else {})}
+            for p in plan
+        ],
+        "hash_key_fingerprint": key.fingerprint if key else None,
+        "input": {"source": job.source, "sha256": outcome.input_sha256, "rows": outcome.rows_in},
+        "output": {"path": job.output, "format": job.output_format.value,
+                   "sha256": outcome.output_sha256, "rows": outcome.rows_out},
+        "warnings": outcome.warnings,
+    }
+
+
+def _prepare(decision: Decision, schema: pa.Schema, batches: Iterator[pa.RecordBatch],
+             job: Job, field_map: FieldMap | None, log: RequestLogLike | None,
+             key: HashKey | None, dry_run: bool) -> tuple[pa.RecordBatch | None, Outcome]:
+    """Everything before the request is logged: sample, plan, key. Raises on refusal."""
+    # Peek the first batch: a content sample for detection of unmapped columns.
+    first: pa.RecordBatch | None = None
+    sample = None
+    if not dry_run and decision.restricted:
+        try:
+            first = next(batches)
+        except StopIteration:
+            first = None
+        if first is not None:
+            sample = pa.Table.from_batches([first.slice(0, SAMPLE_ROWS)])
+    try:
+        plan = plan_columns(schema, decision, field_map, job, sample)
+    except RefusedError as e:
+        _log_refusal(log, decision, job, field_map, None, str(e))
+        raise
+    outcome = Outcome(decision=decision, plan=plan, status=status_of(plan))
+    outcome.warnings += [f"the field map lists {c!r}, which the input lacks (stale map?)"
+                         for c in stale_columns(schema, field_map, job)]
+    outcome.warnings += list(decision.warnings)
+    if needs_key(plan) and key is None:
+        key = HashKey.from_env()
+        if key is None:
+            hashed = [p.name for p in plan if p.action is Action.HASH]
+            from redactor.errors import KeyFileError
+            err = KeyFileError(
+                f"Column(s) {', '.join(hashed)} are to be hashed, but no key is configured",
+                hint="set REDACTOR_KEY_FILE to the agency's secret key file (an unkeyed hash "
+                     "of an SSN is reversible), or map the column to drop, null or redact",
+            )
+            _log_refusal(log, decision, job, field_map, plan, str(err).splitlines()[0])
+            raise err
+    outcome.key = key
+    return first, outcome
+
+
+def status_of(plan: Sequence[ColumnPlan]) -> str:
+    return "redacted" if any(p.withheld for p in plan) else "released"
+
+
+def run(
+    decision: Decision,
+    schema: pa.Schema,
+    batches: Iterator[pa.RecordBatch],
+    job: Job,
+    *,
+    field_map: FieldMap | None = None,
+    log: RequestLogLike | None = None,
+    input_sha256: Callable[[], str | None] = lambda: None,
+    key: HashKey | None = None,
+    dry_run: bool = False,
+    on_plan: Callable[[Outcome], None] | None = None,
+) -> Outcome:
+    """Plan, log, stream and commit one request. See the module docstring for the order."""
+    from redactor.logging_glue import completion, request_record
+
+    if decision.refused:
+        _log_refusal(log, decision, job, field_map, None, "; ".join(decision.reasons))
+        raise RefusedError("Request refused: " + decision.reasons[0]
+                           if decision.reasons else "Request refused",
+                           reasons=decision.reasons)
+    try:
+        first, outcome = _prepare(decision, schema, batches, job, field_map, log, key, dry_run)
+    except RefusedError:
+        raise  # logged as refused where it was decided
+    except RedactorError as e:
+        log_failure(log, decision, job, field_map, str(e).splitlines()[0])
+        raise
+    plan = outcome.plan
+    key = outcome.key
+    if on_plan:
+        on_plan(outcome)
+    if dry_run:
+        outcome.status = "dry-run"
+        return outcome
+
+    if log is not None:
+        outcome.request_id = log.begin(request_record(decision, job, field_map, plan,
+                                                      outcome.status))
+    out = AtomicOutput(job.output)
+    try:
+        scrubber = _scrubber_for(plan)
+        empty = pa.RecordBatch.from_pylist([], schema=schema)
+        out_schema = transform_batch(empty, plan, key, scrubber).schema
+        writer = open_writer(job.output_format, out.open(), out_schema)
+
+        def all_batches() -> Iterator[pa.RecordBatch]:
+            if first is not None:
+                yield first
+            yield from batches
+
+        for b in all_batches():
+            outcome.rows_in += b.num_rows
+            tb = transform_batch(b, plan, key, scrubber)
+            if tb.schema != out_schema:
+                tb = tb.cast(out_schema)
+            writer.write(tb)
+            outcome.rows_out += tb.num_rows
+        writer.close()
+        out.finish_writing()
+        outcome.output_sha256 = out.sha256()
+        outcome.input_sha256 = input_sha256()
+        manifest_path = _manifest_path(job)
+        if log is not None:
+            log.complete(outcome.request_id, completion(outcome, job, None))
+        if manifest_path:
+            write_text_atomic(manifest_path, dumps_json(
+                manifest_doc(decision, plan, job, field_map, outcome, key)) + "\n")
+            outcome.manifest_path = manifest_path
+        out.commit()
+        return outcome
+    except BaseException as e:
+        out.abort()
+        if log is not None and outcome.request_id is not None:
+            msg = str(e).splitlines()[0] if isinstance(e, RedactorError) else \
+                f"{type(e).__name__}" + (" (interrupted)" if isinstance(e, KeyboardInterrupt)
+                                          else "")
+            try:
+                log.complete(outcome.request_id, completion(outcome, job, msg))
+            except Exception:  # noqa: BLE001 - the original error matters more
+                print("redactor: could not log the failure", file=sys.stderr)
+        if isinstance(e, (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError)):
+            raise DataError(f"{job.source}: cannot convert the data ({type(e).__name__})",
+                            hint="the column types could not be written in the output format")\
+                from None
+        raise
+
+
+def _manifest_path(job: Job) -> str | None:
+    if job.manifest == "":
+        return None
+    if job.manifest:
+        return job.manifest
+    if job.output == "-":
+        return None
+    return f"{job.output}.manifest.json"
+
+
+def _log_refusal(log, decision, job, field_map, plan, why: str) -> None:  # noqa: ANN001
+    if log is None:
+        return
+    from redactor.logging_glue import request_record
+
+    log.begin(request_record(decision, job, field_map, plan, "refused", extra_reason=why))
+
+
+def packs_ref(packs: Sequence[LoadedPack]) -> list[dict[str, str]]:
+    return [lp.ref for lp in packs]
+
+
+__all__ = ["Job", "Outcome", "plan_columns", "run", "transform_batch", "Category"]
+
+
+def log_failure(log: RequestLogLike | None, decision: Decision, job: Job,
+                field_map: FieldMap | None, message: str) -> None:
+    """Record a request that failed before its output began (unreadable input, bad map...)."""
+    if log is None or decision.refused:
+        return
+    from redactor.logging_glue import completion, request_record
+
+    rid = log.begin(request_record(decision, job, field_map, None,
+                                   "redacted" if decision.restricted else "released"))
+    log.complete(rid, completion(Outcome(decision=decision, plan=[], status="failed"), job,
+                                 message))
+
+
+def redact_file(
+    decision: Decision,
+    input_path: str,
+    input_format: Format,
+    job: Job,
+    *,
+    field_map: FieldMap | None = None,
+    log: RequestLogLike | None = None,
+    dry_run: bool = False,
+    on_plan: Callable[[Outcome], None] | None = None,
+    batch_rows: int | None = None,
+) -> Outcome:
+    """Redact one dataset file (or standard input) into ``job.output``."""
+    from redactor.io.readers import DEFAULT_BATCH_ROWS, open_source
+
+    if decision.refused:
+        return run(decision, pa.schema([]), iter(()), job, field_map=field_map, log=log)
+    try:
+        if field_map is not None:
+            field_map.table(job.table)  # a bad --table fails before any data is read
+        src = open_source(input_path, input_format, batch_rows=batch_rows or DEFAULT_BATCH_ROWS)
+    except RedactorError as e:
+        log_failure(log, decision, job, field_map, str(e).splitlines()[0])
+        raise
+    with src:
+        return run(decision, src.schema, src.batches, job, field_map=field_map, log=log,
+                   input_sha256=src.sha256, dry_run=dry_run, on_plan=on_plan)

@@ -1,0 +1,124 @@
+"""The column plan: for each column of one input, its category, where that came from, and the
+action the decision gives it. Shared by file redaction and SQL rewriting.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from redactor.categories import PROTECTED, Action, Category
+from redactor.errors import DataError
+from redactor.fieldmap import ColumnRule, TableMap, normalize_name
+from redactor.policy.decide import Decision
+
+Origin = Literal["map", "detected", "unmapped", "strict"]
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnPlan:
+    name: str
+    category: Category | None  # None: unmapped and not recognised
+    action: Action
+    origin: Origin
+    reason: str
+    keep_last: int = 4
+    generalize_to: str | None = None
+    confidence: float | None = None
+
+    @property
+    def withheld(self) -> bool:
+        return self.action is not Action.RELEASE
+
+    @property
+    def drops(self) -> bool:
+        return self.action is Action.DROP
+
+
+def action_for_rule(rule: ColumnRule, decision: Decision) -> tuple[Action, str]:
+    """The action for a mapped column: the pack's action, or the map's override of it.
+
+    A map override replaces the pack default only while the category is withheld; it can never
+    release, and a pack's ``refuse`` cannot be overridden.
+    """
+    pack_action = decision.action_for(rule.category)
+    if pack_action is Action.RELEASE:
+        if rule.category in PROTECTED:
+            return Action.RELEASE, f"{rule.category}: released (no rule withholds it)"
+        return Action.RELEASE, "category none: not protected"
+    cd = decision.categories[rule.category]
+    why = f"{rule.category}: {'; '.join(cd.rules)}"
+    if rule.action is not None and pack_action is not Action.REFUSE:
+        return rule.action, f"{why} (field map sets {rule.action})"
+    return pack_action, why
+
+
+@dataclass(frozen=True, slots=True)
+class Detected:
+    """What detection says about an unmapped column (see redactor.detect)."""
+
+    category: Category
+    confidence: float
+    flagged: bool
+    evidence: tuple[str, ...] = ()
+
+
+def build_plan(
+    columns: Sequence[str],
+    table: TableMap | None,
+    decision: Decision,
+    *,
+    strict: bool = False,
+    detected: Mapping[str, Detected] | None = None,
+) -> list[ColumnPlan]:
+    """Plan every column of an input, in input order.
+
+    Unmapped columns: under a restricted decision, a column detection flags is withheld with the
+    action of its detected category; with ``strict`` every unmapped column is withheld (dropped).
+    Whatever detection cannot place under a restricted decision is withheld too when ``strict``.
+    """
+    seen: dict[str, str] = {}
+    for c in columns:
+        key = normalize_name(c)
+        if key in seen:
+            raise DataError(
+                f"Columns {seen[key]!r} and {c!r} have the same name (names match "
+                "case-insensitively), so the field map cannot tell them apart",
+                hint="rename one of them in the export",
+            )
+        seen[key] = c
+    plans: list[ColumnPlan] = []
+    detected = detected or {}
+    for c in columns:
+        rule = table.rule(c) if table is not None else None
+        if rule is not None:
+            action, why = action_for_rule(rule, decision)
+            plans.append(ColumnPlan(c, rule.category, action, "map", why,
+                                    keep_last=rule.keep_last if rule.keep_last is not None else 4,
+                                    generalize_to=rule.generalize_to))
+            continue
+        det = detected.get(c)
+        restricted = decision.restricted
+        if det is not None and det.flagged:
+            act = decision.action_for(det.category)
+            if act is Action.RELEASE:
+                plans.append(ColumnPlan(c, det.category, Action.RELEASE, "detected",
+                                        f"not in the field map; detected as {det.category}, "
+                                        "which is released", confidence=det.confidence))
+            else:
+                if act is Action.SCRUB and det.category is not Category.FREE_TEXT:
+                    act = Action.DROP
+                plans.append(ColumnPlan(c, det.category, act, "detected",
+                                        f"not in the field map; detected as {det.category} "
+                                        f"({det.confidence:.2f}), which is withheld",
+                                        confidence=det.confidence))
+            continue
+        if strict and restricted:
+            plans.append(ColumnPlan(c, None, Action.DROP, "strict",
+                                    "not in the field map; --strict withholds unmapped columns"))
+            continue
+        plans.append(ColumnPlan(c, None, Action.RELEASE, "unmapped",
+                                "not in the field map; detection found nothing protected"
+                                if det is not None else "not in the field map"))
+    return plans

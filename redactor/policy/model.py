@@ -1,0 +1,192 @@
+"""The policy-pack schema: one law or directive as data, validated on load.
+
+A pack says which categories it protects (rules), what triggers each rule (a stated purpose with
+a ``sole`` or ``any`` test, the recipient agency, or always), which exceptions lift it and what
+evidence each exception accepts or rejects, the default action per category, and the obligations
+(log, notify the subject, report). See docs/policies.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from redactor.categories import Action, Category
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+
+class Source(_Frozen):
+    key: str
+    url: str | None = None
+    note: str | None = None
+
+
+class Instrument(_Frozen):
+    kind: Literal["statute", "regulation", "guidance", "executive_order", "directive", "policy"]
+    cite: str
+    date: dt.date | None = None
+
+
+class Effective(_Frozen):
+    start: dt.date | None = Field(default=None, alias="from")
+    end: dt.date | None = Field(default=None, alias="to")
+
+
+class Purpose(_Frozen):
+    description: str
+    immigration_enforcement: bool = False  # used by reports to flag restricted-purpose requests
+
+
+class Trigger(_Frozen):
+    """One condition; a rule fires when any of its triggers holds.
+
+    - ``always: true`` fires for every request;
+    - ``purposes`` + ``test``: ``any`` fires when a stated purpose is among them, ``sole`` only
+      when every stated purpose is among them;
+    - ``recipients``: fires when the requesting agency is one of these agencies or classes.
+    """
+
+    always: bool = False
+    purposes: tuple[str, ...] = ()
+    test: Literal["any", "sole"] = "any"
+    recipients: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Trigger:
+        kinds = sum([self.always, bool(self.purposes), bool(self.recipients)])
+        if kinds != 1:
+            raise ValueError("a trigger needs exactly one of always, purposes or recipients")
+        return self
+
+
+class EvidenceRule(_Frozen):
+    accept: tuple[str, ...]
+    reject: tuple[str, ...] = ()
+
+    @field_validator("accept")
+    @classmethod
+    def _non_empty(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        if not v:
+            raise ValueError("an exception must accept at least one kind of evidence")
+        return v
+
+
+class Exception_(_Frozen):
+    summary: str
+    cite: str | None = None
+    purposes: tuple[str, ...] = ()  # when set, a stated purpose must be one of these
+    evidence: EvidenceRule
+    limit_categories: tuple[Category, ...] = ()  # when set, lifts the rule only for these
+
+
+class Rule(_Frozen):
+    id: str
+    cite: str
+    summary: str
+    protects: tuple[Category, ...]
+    when: tuple[Trigger, ...]
+    unless: tuple[str, ...] = ()  # exception ids
+
+    @field_validator("protects")
+    @classmethod
+    def _no_none(cls, v: tuple[Category, ...]) -> tuple[Category, ...]:
+        if Category.NONE in v:
+            raise ValueError("'none' is not a protected category")
+        if not v:
+            raise ValueError("a rule must protect at least one category")
+        return v
+
+    @field_validator("when")
+    @classmethod
+    def _has_trigger(cls, v: tuple[Trigger, ...]) -> tuple[Trigger, ...]:
+        if not v:
+            raise ValueError("a rule needs at least one trigger (use `- always: true`)")
+        return v
+
+
+class NotifySubject(_Frozen):
+    days: int = Field(ge=0)
+    business_days: bool = False
+    anchor: Literal["request_received", "order_received", "disclosure"] = "request_received"
+    before_disclosure: bool = False
+
+
+class Report(_Frozen):
+    every: Literal["month", "quarter", "year"] = "quarter"
+    to: str | None = None
+    attest: bool = False
+
+
+class Obligations(_Frozen):
+    log: Literal["all_requests", "triggered_requests"] = "all_requests"
+    notify_subject: NotifySubject | None = None
+    report: Report | None = None
+
+
+class Pack(_Frozen):
+    id: str
+    version: str
+    title: str
+    jurisdiction: str
+    instrument: Instrument
+    status: Literal["in_force", "pending", "vetoed", "superseded", "repealed"]
+    effective: Effective = Effective()
+    sources: tuple[Source, ...] = ()
+    notes: tuple[str, ...] = ()
+    purposes: dict[str, Purpose]
+    evidence_kinds: dict[str, str]
+    recipients: dict[str, tuple[str, ...]] = {}
+    rules: tuple[Rule, ...]
+    exceptions: dict[str, Exception_] = {}
+    actions: dict[Category, Action]
+    obligations: Obligations = Obligations()
+
+    @field_validator("actions")
+    @classmethod
+    def _actions(cls, v: dict[Category, Action]) -> dict[Category, Action]:
+        for cat, act in v.items():
+            if act is Action.RELEASE:
+                raise ValueError(f"actions.{cat}: a restricted category cannot default to release")
+            if act is Action.SCRUB and cat is not Category.FREE_TEXT:
+                raise ValueError(f"actions.{cat}: scrub applies to free_text only")
+            if act is Action.HASH:
+                raise ValueError(
+                    f"actions.{cat}: hash cannot be a pack default (it needs an agency key); "
+                    "set it per column in a field map"
+                )
+        return v
+
+    @model_validator(mode="after")
+    def _references(self) -> Pack:
+        ids = [r.id for r in self.rules]
+        if len(ids) != len(set(ids)):
+            raise ValueError("rule ids must be unique")
+        for r in self.rules:
+            for cat in r.protects:
+                if cat not in self.actions:
+                    raise ValueError(f"rule {r.id} protects {cat} but actions has no entry for it")
+            for ex in r.unless:
+                if ex not in self.exceptions:
+                    raise ValueError(f"rule {r.id} names unknown exception {ex!r}")
+            for t in r.when:
+                for p in t.purposes:
+                    if p not in self.purposes:
+                        raise ValueError(f"rule {r.id} names unknown purpose {p!r}")
+                for rc in t.recipients:
+                    if rc not in self.recipients:
+                        raise ValueError(f"rule {r.id} names unknown recipient class {rc!r}")
+        for name, ex in self.exceptions.items():
+            for k in (*ex.evidence.accept, *ex.evidence.reject):
+                if k not in self.evidence_kinds:
+                    raise ValueError(f"exceptions.{name} names unknown evidence kind {k!r}")
+            if set(ex.evidence.accept) & set(ex.evidence.reject):
+                raise ValueError(f"exceptions.{name} both accepts and rejects the same kind")
+            for p in ex.purposes:
+                if p not in self.purposes:
+                    raise ValueError(f"exceptions.{name} names unknown purpose {p!r}")
+        return self

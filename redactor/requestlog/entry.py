@@ -1,0 +1,216 @@
+"""What one log entry holds: a request (with its decision) or the completion of one.
+
+Everything here is plain data that serialises to JSON; nothing holds a protected value (the
+caller passes literal-stripped queries and credential-free URLs, and :meth:`RequestLog.begin`
+strips them again).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field, fields
+from datetime import UTC, datetime
+from types import MappingProxyType
+from typing import Any, Literal
+
+Command = Literal["redact", "sql", "export"]
+Decision = Literal["released", "redacted", "refused"]
+Status = Literal["completed", "failed"]
+Outcome = Literal["released", "redacted", "refused", "failed", "incomplete"]
+
+COMMANDS: tuple[str, ...] = ("redact", "sql", "export")
+DECISIONS: tuple[str, ...] = ("released", "redacted", "refused")
+STATUSES: tuple[str, ...] = ("completed", "failed")
+OUTCOMES: tuple[str, ...] = ("released", "redacted", "refused", "failed", "incomplete")
+
+
+def utc_now() -> str:
+    """Current UTC time as ISO 8601 with microseconds and a ``Z`` suffix."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def normalize_time(value: str | datetime) -> str:
+    """Any ISO 8601 time (naive means UTC) as ``YYYY-MM-DDTHH:MM:SS.ffffffZ``."""
+    parsed = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def canonical_json(value: Any) -> str:
+    """The one serialisation that is hashed: sorted keys, no spaces, UTF-8, no NaN."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                      allow_nan=False)
+
+
+def _strs(value: Iterable[Any] | str | None, what: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    out = tuple(str(v) for v in value)
+    if any(not v for v in out):
+        raise ValueError(f"{what}: empty value")
+    return out
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What supports an exception: kind (court_order, judicial_warrant, …) and its reference."""
+
+    kind: str
+    reference: str
+    issuer: str | None = None
+    date: str | None = None
+
+    @classmethod
+    def coerce(cls, value: Evidence | Mapping[str, Any] | tuple | list) -> Evidence:
+        if isinstance(value, Evidence):
+            return value
+        if isinstance(value, Mapping):
+            return cls(**{k: value.get(k) for k in ("kind", "reference", "issuer", "date")
+                          if value.get(k) is not None})
+        if isinstance(value, tuple | list) and 2 <= len(value) <= 4:
+            return cls(*(str(v) if v is not None else None for v in value))
+        raise TypeError(f"evidence must be (kind, reference) or a mapping, not {type(value)}")
+
+
+@dataclass(frozen=True)
+class PackRef:
+    """A policy pack as applied: id, version and the SHA-256 of its YAML."""
+
+    id: str
+    version: str
+    sha256: str
+
+    @classmethod
+    def coerce(cls, value: PackRef | Mapping[str, Any] | tuple | list) -> PackRef:
+        if isinstance(value, PackRef):
+            return value
+        if isinstance(value, Mapping):
+            return cls(str(value["id"]), str(value["version"]), str(value["sha256"]))
+        return cls(*(str(v) for v in value))
+
+
+@dataclass(frozen=True)
+class FieldMapRef:
+    """A field map as applied: its name and the SHA-256 of its file (None if built in)."""
+
+    name: str
+    sha256: str | None = None
+
+    @classmethod
+    def coerce(cls, value: FieldMapRef | Mapping[str, Any] | tuple | list | str | None
+               ) -> FieldMapRef | None:
+        if value is None or isinstance(value, FieldMapRef):
+            return value
+        if isinstance(value, str):
+            return cls(value)
+        if isinstance(value, Mapping):
+            return cls(str(value["name"]), value.get("sha256"))
+        return cls(*value)
+
+
+def _frozen_mapping(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
+    return MappingProxyType({str(k): v for k, v in sorted((value or {}).items())})
+
+
+@dataclass(frozen=True)
+class RequestRecord:
+    """One request and the policy decision on it, logged before any output is released.
+
+    Sequences may be given as lists; they are stored as tuples. ``time`` (UTC ISO 8601) is set
+    by the log when None. ``restricted`` says whether a pack's restriction was triggered for
+    this request (the report's attestation uses it; when None, the report falls back to the
+    stated purposes). ``dialect`` is the SQL dialect of ``query``, used to re-strip literals.
+    """
+
+    command: Command
+    decision: Decision
+    request_id: str | None = None
+    requester: str | None = None
+    agency: str | None = None
+    purposes: tuple[str, ...] = ()
+    evidence: tuple[Evidence, ...] = ()
+    packs: tuple[PackRef, ...] = ()
+    field_map: FieldMapRef | None = None
+    source: str | None = None
+    query: str | None = None
+    dialect: str | None = None
+    reasons: tuple[str, ...] = ()
+    category_actions: Mapping[str, str] = field(default_factory=dict)
+    columns_withheld: tuple[str, ...] = ()
+    exceptions_granted: tuple[str, ...] = ()
+    obligations: tuple[str, ...] | Mapping[str, Any] = ()
+    restricted: bool | None = None
+    redactor_version: str | None = None
+    time: str | None = None
+
+    def __post_init__(self) -> None:
+        set_ = object.__setattr__
+        if self.command not in COMMANDS:
+            raise ValueError(f"command must be one of {COMMANDS}, not {self.command!r}")
+        if self.decision not in DECISIONS:
+            raise ValueError(f"decision must be one of {DECISIONS}, not {self.decision!r}")
+        for name in ("purposes", "reasons", "columns_withheld", "exceptions_granted"):
+            set_(self, name, _strs(getattr(self, name), name))
+        set_(self, "evidence", tuple(Evidence.coerce(e) for e in self.evidence))
+        set_(self, "packs", tuple(PackRef.coerce(p) for p in self.packs))
+        set_(self, "field_map", FieldMapRef.coerce(self.field_map))
+        set_(self, "category_actions",
+             _frozen_mapping({str(k): str(v) for k, v in dict(self.category_actions).items()}))
+        if isinstance(self.obligations, Mapping):
+            set_(self, "obligations", _frozen_mapping(self.obligations))
+        else:
+            set_(self, "obligations", _strs(self.obligations, "obligations"))
+        if self.time is not None:
+            set_(self, "time", normalize_time(self.time))
+        canonical_json(self.to_payload())  # fail now, not at append time, if not serialisable
+
+    def to_payload(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, Mapping):
+                value = dict(value)
+            elif isinstance(value, FieldMapRef):
+                value = asdict(value)
+            elif isinstance(value, tuple):
+                value = [asdict(v) if hasattr(v, "__dataclass_fields__") else v for v in value]
+            out[f.name] = value
+        return out
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> RequestRecord:
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in payload.items() if k in known})
+
+
+@dataclass(frozen=True)
+class Completion:
+    """How a request ended: appended as its own entry once the output is (or is not) written.
+
+    ``error`` is a one-line message that never contains data values.
+    """
+
+    status: Status
+    rows_in: int | None = None
+    rows_out: int | None = None
+    output_sha256: str | None = None
+    output: str | None = None
+    error: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.status not in STATUSES:
+            raise ValueError(f"status must be one of {STATUSES}, not {self.status!r}")
+        if self.error is not None:
+            object.__setattr__(self, "error", " ".join(str(self.error).split()))
+
+    def to_payload(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> Completion:
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in payload.items() if k in known})

@@ -1,0 +1,132 @@
+"""The request log: ``begin`` before any output is released, ``complete`` after; read it back."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Protocol
+
+import platformdirs
+
+from redactor.requestlog.chain import Entry, VerifyResult, verify_entries
+from redactor.requestlog.entry import Completion, RequestRecord, canonical_json, utc_now
+from redactor.requestlog.errors import LogUnavailableError, LogUsageError
+from redactor.requestlog.scrub import redact_url, strip_sql_literals
+from redactor.requestlog.views import RequestFilter, RequestView, join_requests
+
+ENV_VAR = "REDACTOR_LOG"
+
+
+class Store(Protocol):
+    location: str  # where the log is, safe to print (no credentials)
+
+    def append(self, kind: str, request_id: str, payload: str) -> Entry: ...
+    def entries(self, request_id: str | None = None) -> Iterator[Entry]: ...
+    def request_ids_with_prefix(self, prefix: str) -> list[str]: ...
+    def guard_problems(self) -> tuple[str, ...]: ...
+    def close(self) -> None: ...
+
+
+def default_log_target() -> str:
+    """``$REDACTOR_LOG``, else ``requests.sqlite3`` in the user's data directory."""
+    return os.environ.get(ENV_VAR) or str(
+        Path(platformdirs.user_data_dir("redactor")) / "requests.sqlite3")
+
+
+def is_postgres_url(target: str) -> bool:
+    return target.split("://", 1)[0].lower() in ("postgresql", "postgres") and "://" in target
+
+
+def open_log(target: str | os.PathLike | None = None, *, create: bool = True) -> RequestLog:
+    """Open (and with ``create``, initialise) the log at a path or ``postgresql://`` URL.
+
+    ``create=False`` is for readers (list, show, verify, report): a missing log is an error
+    rather than a new empty one.
+    """
+    where = str(target) if target is not None else default_log_target()
+    if is_postgres_url(where):
+        from redactor.requestlog.store_postgres import PostgresStore
+
+        return RequestLog(PostgresStore(where, create=create))
+    if "://" in where:
+        raise LogUnavailableError(
+            f"unsupported request log URL scheme: {redact_url(where)}",
+            hint="use a file path (SQLite) or postgresql://user@host/dbname")
+    from redactor.requestlog.store_sqlite import SqliteStore
+
+    return RequestLog(SqliteStore(where, create=create))
+
+
+class RequestLog:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    @property
+    def location(self) -> str:
+        return self.store.location
+
+    # -- writing ---------------------------------------------------------------------------
+    def begin(self, record: RequestRecord) -> str:
+        """Append the request entry (durably) and return its request id.
+
+        Defence in depth: the query's literals are stripped again and the source loses any
+        credentials, whatever the caller already did.
+        """
+        record = replace(
+            record,
+            request_id=record.request_id or str(uuid.uuid4()),
+            time=record.time or utc_now(),
+            query=None if record.query is None else strip_sql_literals(record.query,
+                                                                       record.dialect),
+            source=None if record.source is None else redact_url(record.source),
+        )
+        assert record.request_id is not None
+        self.store.append("request", record.request_id, canonical_json(record.to_payload()))
+        return record.request_id
+
+    def complete(self, request_id: str, completion: Completion) -> None:
+        """Append the completion entry of a begun request (never an update of it)."""
+        self.store.append("completion", request_id, canonical_json(completion.to_payload()))
+
+    # -- reading ---------------------------------------------------------------------------
+    def entries(self) -> Iterator[Entry]:
+        return self.store.entries()
+
+    def requests(self, where: RequestFilter | None = None) -> list[RequestView]:
+        views = join_requests(self.store.entries())
+        return [v for v in views if where is None or where.matches(v)]
+
+    def resolve_id(self, id_or_prefix: str) -> str:
+        """A full request id from itself or a unique prefix (at least 4 characters)."""
+        if len(id_or_prefix) < 4:
+            raise LogUsageError("give at least 4 characters of the request id")
+        found = self.store.request_ids_with_prefix(id_or_prefix)
+        if id_or_prefix in found:
+            return id_or_prefix
+        if len(found) == 1:
+            return found[0]
+        from redactor.errors import BadInputError
+
+        if not found:
+            raise BadInputError(f"no request {id_or_prefix} in the log at {self.location}")
+        raise BadInputError(f"request id prefix {id_or_prefix} is ambiguous ({len(found)} match)",
+                            hint="give more characters")
+
+    def request_entries(self, request_id: str) -> list[Entry]:
+        return list(self.store.entries(request_id))
+
+    def verify(self, *, expect_head: str | None = None) -> VerifyResult:
+        return verify_entries(self.store.entries(), expect_head=expect_head,
+                              guard_problems=self.store.guard_problems())
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> RequestLog:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,219 @@
+"""The quarterly report, computed from a verified log: counts, exceptions, refusals, attestation.
+
+The report holds no personal data: agencies, stated purposes, outcomes, request ids, evidence
+kinds and references (docket or citation numbers), categories and rule reasons. Requester
+names are left out (they stay in the log, available through ``redactor log show``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import asdict, dataclass
+from datetime import date, timedelta
+
+from redactor.requestlog.chain import VerifyResult
+from redactor.requestlog.entry import OUTCOMES, utc_now
+from redactor.requestlog.errors import LogTamperedError
+from redactor.requestlog.log import RequestLog
+from redactor.requestlog.views import RequestFilter, RequestView
+
+# Used for the attestation only when a record does not say whether a restriction applied.
+RESTRICTED_PURPOSES = frozenset({"civil_immigration_enforcement",
+                                 "criminal_immigration_enforcement"})
+NO_AGENCY = "(not stated)"
+NO_PURPOSE = "(none stated)"
+_DELIVERED = ("released", "redacted", "incomplete")  # incomplete: output may have been released
+
+
+@dataclass(frozen=True)
+class Period:
+    start: date
+    end: date  # inclusive
+    label: str
+
+    @classmethod
+    def quarter(cls, text: str) -> Period:
+        m = re.fullmatch(r"\s*(\d{4})\s*-?\s*[Qq]([1-4])\s*", text)
+        if not m:
+            raise ValueError(f"not a quarter: {text!r} (expected e.g. 2026Q3)")
+        year, q = int(m.group(1)), int(m.group(2))
+        start = date(year, 3 * q - 2, 1)
+        end = (date(year + 1, 1, 1) if q == 4 else date(year, 3 * q + 1, 1)) - timedelta(days=1)
+        return cls(start, end, f"{year}Q{q}")
+
+    @classmethod
+    def between(cls, start: date, end: date) -> Period:
+        if end < start:
+            raise ValueError(f"the period ends ({end}) before it starts ({start})")
+        return cls(start, end, f"{start.isoformat()} to {end.isoformat()}")
+
+    def months(self) -> list[str]:
+        out, y, m = [], self.start.year, self.start.month
+        while (y, m) <= (self.end.year, self.end.month):
+            out.append(f"{y:04d}-{m:02d}")
+            y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+        return out
+
+
+@dataclass(frozen=True)
+class CountRow:
+    agency: str
+    purposes: str
+    outcome: str
+    requests: int
+
+
+@dataclass(frozen=True)
+class ListedRequest:
+    """One request named in the report: ids, dates, agencies and policy terms only."""
+
+    request_id: str
+    date: str
+    agency: str
+    purposes: str
+    outcome: str
+    exceptions: tuple[str, ...] = ()
+    evidence: tuple[str, ...] = ()
+    reasons: tuple[str, ...] = ()
+    released_categories: tuple[str, ...] = ()
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Report:
+    period: Period
+    generated_at: str
+    log_entries: int
+    log_head_hash: str
+    total: int
+    totals: dict[str, int]
+    rows: tuple[CountRow, ...]
+    by_month: dict[str, dict[str, int]]
+    exceptions: tuple[ListedRequest, ...]
+    refused: tuple[ListedRequest, ...]
+    unfinished: tuple[ListedRequest, ...]
+    violations: tuple[ListedRequest, ...]
+
+    @property
+    def attested(self) -> bool:
+        return not self.violations
+
+    @property
+    def attestation(self) -> str:
+        if self.attested:
+            return (f"No request logged from {self.period.start} to {self.period.end} was granted "
+                    f"for a prohibited purpose: every request under a restricted purpose either "
+                    f"withheld all protected categories or was released under an exception with "
+                    f"recorded evidence ({self.total} requests, computed from the verified log).")
+        return (f"ATTESTATION WITHHELD: {len(self.violations)} request(s) under a restricted "
+                f"purpose released protected categories without an exception supported by "
+                f"recorded evidence; they are listed under 'Requests that prevent attestation'.")
+
+    def to_dict(self) -> dict:
+        return {
+            "period": {"label": self.period.label, "start": self.period.start.isoformat(),
+                       "end": self.period.end.isoformat()},
+            "generated_at": self.generated_at,
+            "log": {"entries": self.log_entries, "head_hash": self.log_head_hash,
+                    "verified": True},
+            "attested": self.attested,
+            "attestation": self.attestation,
+            "total": self.total,
+            "totals": self.totals,
+            "rows": [asdict(r) for r in self.rows],
+            "by_month": self.by_month,
+            "exceptions": [asdict(r) for r in self.exceptions],
+            "refused": [asdict(r) for r in self.refused],
+            "unfinished": [asdict(r) for r in self.unfinished],
+            "violations": [asdict(r) for r in self.violations],
+        }
+
+
+def _purposes(view: RequestView) -> str:
+    return " + ".join(sorted(view.record.purposes)) or NO_PURPOSE
+
+
+def _evidence(view: RequestView) -> tuple[str, ...]:
+    return tuple(f"{e.kind}: {e.reference}" for e in view.record.evidence)
+
+
+def released_protected(view: RequestView) -> tuple[str, ...]:
+    """Protected categories this request's decision let through unchanged."""
+    actions = view.record.category_actions
+    if not actions and view.record.decision == "released":
+        return ("(all fields)",)
+    return tuple(c for c, a in actions.items() if a in ("release", "keep") and c != "none")
+
+
+def is_restricted(view: RequestView) -> bool:
+    if view.record.restricted is not None:
+        return view.record.restricted
+    return bool(RESTRICTED_PURPOSES.intersection(view.record.purposes))
+
+
+def violation_note(view: RequestView) -> str | None:
+    """Why this request prevents attestation, or None if it does not."""
+    if not is_restricted(view) or view.outcome not in _DELIVERED:
+        return None
+    released = released_protected(view)
+    if not released:
+        return None
+    if not view.record.exceptions_granted:
+        return "protected categories released under a restricted purpose with no exception"
+    if not view.record.evidence:
+        return "exception granted but no evidence recorded"
+    return None
+
+
+def _listed(view: RequestView, **extra) -> ListedRequest:
+    return ListedRequest(view.request_id, view.day.isoformat(),
+                         view.record.agency or NO_AGENCY, _purposes(view), view.outcome, **extra)
+
+
+def build_report(views: list[RequestView], period: Period, verified: VerifyResult) -> Report:
+    """The report over ``views`` (already filtered to the period) from a verified log."""
+    counts = Counter((v.record.agency or NO_AGENCY, _purposes(v), v.outcome) for v in views)
+    totals = Counter(v.outcome for v in views)
+    by_month = {m: dict.fromkeys(OUTCOMES, 0) for m in period.months()}
+    for v in views:
+        by_month[v.day.strftime("%Y-%m")][v.outcome] += 1
+    violations = []
+    for v in views:
+        note = violation_note(v)
+        if note:
+            violations.append(_listed(v, exceptions=v.record.exceptions_granted,
+                                      evidence=_evidence(v),
+                                      released_categories=released_protected(v), note=note))
+    return Report(
+        period=period,
+        generated_at=utc_now(),
+        log_entries=verified.entries,
+        log_head_hash=verified.head_hash,
+        total=len(views),
+        totals={o: totals.get(o, 0) for o in OUTCOMES},
+        rows=tuple(CountRow(a, p, o, n) for (a, p, o), n in sorted(counts.items())),
+        by_month=by_month,
+        exceptions=tuple(_listed(v, exceptions=v.record.exceptions_granted, evidence=_evidence(v))
+                         for v in views if v.record.exceptions_granted),
+        refused=tuple(_listed(v, reasons=v.record.reasons)
+                      for v in views if v.outcome == "refused"),
+        unfinished=tuple(
+            _listed(v, note=(v.completion.error if v.completion else
+                             "no completion recorded (process stopped before finishing)"))
+            for v in views if v.outcome in ("failed", "incomplete")),
+        violations=tuple(violations),
+    )
+
+
+def report_from_log(log: RequestLog, period: Period) -> Report:
+    """Verify the whole log, then report on the period. A log that fails verification is not
+    reported on: an attestation must not rest on a tampered record."""
+    verified = log.verify()
+    if not verified.ok:
+        raise LogTamperedError(
+            f"the request log at {log.location} fails verification; no report was written: "
+            f"{verified.problems()[0]}",
+            hint="run `redactor log verify` and investigate before reporting")
+    views = log.requests(RequestFilter(start=period.start, end=period.end))
+    return build_report(views, period, verified)

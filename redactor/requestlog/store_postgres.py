@@ -1,0 +1,129 @@
+"""The central store: one PostgreSQL table, append-only by trigger, for an agency-wide log.
+
+Appends take a transaction-scoped advisory lock, so writers on any number of hosts extend one
+chain in turn; the writer needs only SELECT and INSERT on the table. The table and its guard
+triggers are created when missing (which needs CREATE on the schema); an administrator can
+instead create them from :data:`SCHEMA_SQL` under a role the writer is not (docs/request-log.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from redactor.requestlog.chain import GENESIS, Entry, entry_hash
+from redactor.requestlog.entry import utc_now
+from redactor.requestlog.errors import LogUnavailableError, check_append
+from redactor.requestlog.scrub import redact_url
+
+TABLE = "redactor_request_log"
+LOCK_KEY = 0x7265646163746F72  # "redactor": one advisory lock id for appends and schema setup
+GUARDS = (f"{TABLE}_no_update_delete", f"{TABLE}_no_truncate")
+
+SCHEMA_SQL = f"""
+CREATE TABLE {TABLE} (
+    seq        bigint PRIMARY KEY,
+    kind       text NOT NULL CHECK (kind IN ('request', 'completion')),
+    request_id text NOT NULL,
+    time       text NOT NULL,
+    payload    text NOT NULL,
+    prev_hash  text NOT NULL,
+    hash       text NOT NULL UNIQUE
+);
+CREATE INDEX {TABLE}_request_id ON {TABLE} (request_id);
+CREATE FUNCTION {TABLE}_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'the request log is append-only: % rejected', TG_OP;
+END $$;
+CREATE TRIGGER {GUARDS[0]} BEFORE UPDATE OR DELETE ON {TABLE}
+    FOR EACH ROW EXECUTE FUNCTION {TABLE}_append_only();
+CREATE TRIGGER {GUARDS[1]} BEFORE TRUNCATE ON {TABLE}
+    FOR EACH STATEMENT EXECUTE FUNCTION {TABLE}_append_only();
+"""
+
+
+class PostgresStore:
+    def __init__(self, url: str, *, create: bool) -> None:
+        import psycopg
+
+        self._psycopg = psycopg
+        self.location = redact_url(url)
+        try:
+            self.conn = psycopg.connect(url, autocommit=True, connect_timeout=30,
+                                        application_name="redactor-request-log")
+        except psycopg.Error as exc:
+            raise LogUnavailableError(
+                f"cannot connect to the request log at {self.location}: "
+                f"{_first_line(exc)}") from None
+        try:
+            if not self._has_table():
+                if not create:
+                    raise LogUnavailableError(
+                        f"no request log table {TABLE} at {self.location}")
+                with self.conn.transaction():
+                    self.conn.execute("SELECT pg_advisory_xact_lock(%s)", (LOCK_KEY,))
+                    if not self._has_table():
+                        self.conn.execute(SCHEMA_SQL)
+        except psycopg.Error as exc:
+            self.conn.close()
+            raise LogUnavailableError(
+                f"cannot set up the request log at {self.location}: {_first_line(exc)}",
+                hint="create the table as an administrator (docs/request-log.md) or grant "
+                     "CREATE on the schema") from None
+
+    def _has_table(self) -> bool:
+        row = self.conn.execute("SELECT to_regclass(%s)", (TABLE,)).fetchone()
+        return row is not None and row[0] is not None
+
+    def append(self, kind: str, request_id: str, payload: str) -> Entry:
+        psycopg = self._psycopg
+        try:
+            with self.conn.transaction():
+                self.conn.execute("SELECT pg_advisory_xact_lock(%s)", (LOCK_KEY,))
+                kinds = {r[0] for r in self.conn.execute(
+                    f"SELECT kind FROM {TABLE} WHERE request_id = %s", (request_id,))}
+                check_append(kind, request_id, kinds)
+                last = self.conn.execute(
+                    f"SELECT seq, hash FROM {TABLE} ORDER BY seq DESC LIMIT 1").fetchone()
+                seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
+                time = utc_now()
+                digest = entry_hash(prev, seq, kind, request_id, time, payload)
+                self.conn.execute(
+                    f"INSERT INTO {TABLE} (seq, kind, request_id, time, payload, prev_hash, hash)"
+                    " VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                    (seq, kind, request_id, time, payload, prev, digest))
+        except psycopg.Error as exc:
+            raise LogUnavailableError(
+                f"cannot write the request log at {self.location}: {_first_line(exc)}") from None
+        return Entry(seq, kind, request_id, time, payload, prev, digest)
+
+    def entries(self, request_id: str | None = None) -> Iterator[Entry]:
+        sql = f"SELECT seq, kind, request_id, time, payload, prev_hash, hash FROM {TABLE}"
+        params: tuple = ()
+        if request_id is not None:
+            sql, params = sql + " WHERE request_id = %s", (request_id,)
+        with self.conn.cursor(name=None) as cur:
+            cur.execute(sql + " ORDER BY seq", params)
+            for row in cur:
+                yield Entry(*row)
+
+    def request_ids_with_prefix(self, prefix: str) -> list[str]:
+        rows = self.conn.execute(
+            f"SELECT DISTINCT request_id FROM {TABLE} WHERE left(request_id, %s) = %s",
+            (len(prefix), prefix))
+        return [r[0] for r in rows]
+
+    def guard_problems(self) -> tuple[str, ...]:
+        rows = self.conn.execute(
+            "SELECT tgname, tgenabled FROM pg_trigger WHERE tgrelid = to_regclass(%s)",
+            (TABLE,)).fetchall()
+        enabled = {name for name, state in rows if state != "D"}
+        return tuple(f"append-only guard missing or disabled: trigger {g}"
+                     for g in GUARDS if g not in enabled)
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__

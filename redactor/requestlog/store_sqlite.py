@@ -1,0 +1,139 @@
+"""The default store: one SQLite file in WAL mode, append-only by trigger.
+
+Appends are serialised across processes by ``BEGIN IMMEDIATE`` (one writer at a time, others
+wait up to the busy timeout) and made durable by ``synchronous=FULL`` before ``append`` returns.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+from redactor.requestlog.chain import GENESIS, Entry, entry_hash
+from redactor.requestlog.entry import utc_now
+from redactor.requestlog.errors import LogUnavailableError, check_append
+
+BUSY_TIMEOUT_S = 120.0
+GUARDS = ("request_log_no_update", "request_log_no_delete")
+
+_SCHEMA: tuple[str, ...] = (
+    """CREATE TABLE request_log (
+    seq        INTEGER PRIMARY KEY,
+    kind       TEXT NOT NULL CHECK (kind IN ('request', 'completion')),
+    request_id TEXT NOT NULL,
+    time       TEXT NOT NULL,
+    payload    TEXT NOT NULL,
+    prev_hash  TEXT NOT NULL,
+    hash       TEXT NOT NULL UNIQUE
+    )""",
+    "CREATE INDEX request_log_request_id ON request_log (request_id)",
+    f"CREATE TRIGGER {GUARDS[0]} BEFORE UPDATE ON request_log BEGIN"
+    " SELECT RAISE(ABORT, 'the request log is append-only: UPDATE rejected'); END",
+    f"CREATE TRIGGER {GUARDS[1]} BEFORE DELETE ON request_log BEGIN"
+    " SELECT RAISE(ABORT, 'the request log is append-only: DELETE rejected'); END",
+)
+
+
+class SqliteStore:
+    def __init__(self, path: str | os.PathLike, *, create: bool) -> None:
+        self.path = Path(path).expanduser()
+        self.location = str(self.path)
+        if not self.path.exists():
+            if not create:
+                raise LogUnavailableError(
+                    f"no request log at {self.path}",
+                    hint="pass --log PATH|URL or set REDACTOR_LOG to the log to read")
+            self._create_file()
+        try:
+            self.conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None,
+                                        check_same_thread=False)
+            self.conn.execute("PRAGMA journal_mode=WAL")
+            self.conn.execute("PRAGMA synchronous=FULL")
+            if create:
+                self._ensure_schema()
+            elif not self._has_table():
+                raise LogUnavailableError(f"{self.path} is not a redactor request log")
+        except sqlite3.Error as exc:
+            raise LogUnavailableError(
+                f"cannot open the request log at {self.path}: {exc}") from None
+
+    def _create_file(self) -> None:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            fd = os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600)  # WAL/SHM inherit the mode
+            os.close(fd)
+        except OSError as exc:
+            raise LogUnavailableError(
+                f"cannot create the request log at {self.path}: {exc.strerror}") from None
+
+    def _has_table(self) -> bool:
+        row = self.conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type='table' AND name='request_log'").fetchone()
+        return row is not None
+
+    def _ensure_schema(self) -> None:
+        if self._has_table():
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            if not self._has_table():
+                for statement in _SCHEMA:
+                    self.conn.execute(statement)
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+
+    def append(self, kind: str, request_id: str, payload: str) -> Entry:
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise LogUnavailableError(f"cannot write the request log at {self.path}: {exc}") \
+                from None
+        try:
+            kinds = {r[0] for r in self.conn.execute(
+                "SELECT kind FROM request_log WHERE request_id = ?", (request_id,))}
+            check_append(kind, request_id, kinds)
+            last = self.conn.execute(
+                "SELECT seq, hash FROM request_log ORDER BY seq DESC LIMIT 1").fetchone()
+            seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
+            time = utc_now()
+            digest = entry_hash(prev, seq, kind, request_id, time, payload)
+            self.conn.execute(
+                "INSERT INTO request_log (seq, kind, request_id, time, payload, prev_hash, hash)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (seq, kind, request_id, time, payload, prev, digest))
+            self.conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            self.conn.execute("ROLLBACK")
+            raise LogUnavailableError(f"cannot write the request log at {self.path}: {exc}") \
+                from None
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        return Entry(seq, kind, request_id, time, payload, prev, digest)
+
+    def entries(self, request_id: str | None = None) -> Iterator[Entry]:
+        sql = "SELECT seq, kind, request_id, time, payload, prev_hash, hash FROM request_log"
+        params: tuple = ()
+        if request_id is not None:
+            sql, params = sql + " WHERE request_id = ?", (request_id,)
+        for row in self.conn.execute(sql + " ORDER BY seq", params):
+            yield Entry(*row)
+
+    def request_ids_with_prefix(self, prefix: str) -> list[str]:
+        rows = self.conn.execute(
+            "SELECT DISTINCT request_id FROM request_log WHERE substr(request_id, 1, ?) = ?",
+            (len(prefix), prefix))
+        return [r[0] for r in rows]
+
+    def guard_problems(self) -> tuple[str, ...]:
+        have = {r[0] for r in self.conn.execute(
+            "SELECT name FROM sqlite_master WHERE type='trigger' AND tbl_name='request_log'")}
+        return tuple(f"append-only guard missing: trigger {g} was dropped"
+                     for g in GUARDS if g not in have)
+
+    def close(self) -> None:
+        self.conn.close()

@@ -1,0 +1,102 @@
+"""Database URLs in the SQLAlchemy form, and their credential-free display form.
+
+``sqlite:///relative.db``, ``sqlite:////abs/path.db``, ``duckdb:///path.duckdb``,
+``postgresql://user:secret@host:5432/db``, ``postgresql:///db?host=/socket/dir``
+(``postgres://`` and a ``+driver`` suffix such as ``postgresql+psycopg://`` are accepted).
+A URL's password is never shown: use :func:`redact_url` for anything a person or a log sees.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
+
+from redactor.errors import UsageError
+
+Engine = Literal["sqlite", "duckdb", "postgresql"]
+_SECRET_PARAMS = {"password", "passfile", "sslpassword", "sslkey", "token"}
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
+
+
+@dataclass(frozen=True, slots=True)
+class DbUrl:
+    engine: Engine
+    path: str | None  # file path for sqlite/duckdb
+    conninfo: str | None  # libpq URI for postgresql (credentials included: never print it)
+    display: str  # redacted form, safe to print and log
+
+    @property
+    def dialect(self) -> str:
+        """The sqlglot dialect that matches the engine."""
+        return {"sqlite": "sqlite", "duckdb": "duckdb", "postgresql": "postgres"}[self.engine]
+
+    def __repr__(self) -> str:  # never show conninfo
+        return f"DbUrl({self.display!r})"
+
+
+def redact_url(url: str) -> str:
+    """``url`` with any password (in the netloc or a query parameter) replaced by ``***``."""
+    m = _SCHEME.match(url or "")
+    if not m:
+        return "<database URL>" if url else ""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return f"{m.group(1)}://<unparseable>"
+    netloc = parts.netloc
+    if "@" in netloc:
+        userinfo, _, hostport = netloc.rpartition("@")
+        user = userinfo.split(":", 1)[0]
+        netloc = f"{user}:***@{hostport}" if ":" in userinfo else f"{user}@{hostport}"
+    query = parts.query
+    if query:
+        pairs = [(k, "***" if k.lower() in _SECRET_PARAMS else v)
+                 for k, v in parse_qsl(query, keep_blank_values=True)]
+        query = urlencode(pairs, safe="/")
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def parse_url(url: str) -> DbUrl:
+    """Parse a ``--db`` URL; raises UsageError (whose message shows only the redacted URL)."""
+    shown = redact_url(url)
+    m = _SCHEME.match(url or "")
+    if not m:
+        raise UsageError(
+            f"--db {shown!r} is not a database URL",
+            hint="use sqlite:///path.db, duckdb:///path.duckdb or postgresql://user@host:port/db",
+        )
+    scheme = m.group(1).lower().split("+", 1)[0]
+    rest = url[m.end():]
+    if scheme in ("sqlite", "duckdb"):
+        path_part = rest.split("?", 1)[0]
+        if not path_part.startswith("/") or path_part == "/":
+            raise UsageError(
+                f"--db {shown!r} needs a file path after {scheme}:///",
+                hint=f"{scheme}:///relative/file or {scheme}:////absolute/file",
+            )
+        return DbUrl(scheme, unquote(path_part[1:]), None, shown)  # type: ignore[arg-type]
+    if scheme in ("postgresql", "postgres"):
+        conninfo = "postgresql://" + rest
+        return DbUrl("postgresql", None, conninfo, shown)
+    raise UsageError(
+        f"--db {shown!r}: unsupported database kind {scheme!r}",
+        hint="supported: sqlite, duckdb, postgresql",
+    )
+
+
+def scrub_secrets(message: str, url: str) -> str:
+    """Remove the password (and the raw URL) of ``url`` from a driver's error message."""
+    out = message.replace(url, redact_url(url))
+    try:
+        parts = urlsplit(url)
+        secrets = [parts.password] if parts.password else []
+        secrets += [v for k, v in parse_qsl(parts.query) if k.lower() in _SECRET_PARAMS and v]
+    except ValueError:
+        secrets = []
+    for s in secrets:
+        for form in {s, unquote(s)}:
+            if form:
+                out = out.replace(form, "***")
+    return out
