@@ -83,56 +83,139 @@ USB, NAT, LPR, TMP, NLP = range(5)  # US-born, naturalised, permanent resident, 
 # --------------------------------------------------------------------------------------------------
 
 # (city, county FIPS, weight, area codes, ZIPs): real places and ZIP codes; all else is synthetic.
+# city | county FIPS | weight | area codes | ZIP codes
+_CITY_TABLE = """
+DENVER | 031 | 20 | 303 720 | 80202 80203 80204 80205 80206 80207 80209 80210 80211 80212 80216 \
+    80218 80219 80220 80223 80224 80227 80230 80236 80237 80239 80249
+AURORA | 005 | 10 | 303 720 | 80010 80011 80012 80013 80014 80015 80016 80017
+COLORADO SPRINGS | 041 | 12 | 719 | 80903 80904 80905 80906 80907 80909 80910 80911 80915 80916 \
+    80917 80918 80919 80920
+FORT COLLINS | 069 | 5 | 970 | 80521 80524 80525 80526 80528
+LAKEWOOD | 059 | 5 | 303 720 | 80214 80215 80226 80228 80232
+THORNTON | 001 | 4 | 303 720 | 80229 80233 80241 80602
+ARVADA | 059 | 4 | 303 720 | 80002 80003 80004 80005
+WESTMINSTER | 001 | 3.5 | 303 720 | 80030 80031 80234
+PUEBLO | 101 | 3.5 | 719 | 81001 81003 81004 81005 81008
+GREELEY | 123 | 4 | 970 | 80631 80634
+BOULDER | 013 | 3 | 303 720 | 80301 80302 80303 80304
+LONGMONT | 013 | 2.5 | 303 720 | 80501 80503 80504
+LOVELAND | 069 | 2 | 970 | 80537 80538
+GRAND JUNCTION | 077 | 2 | 970 | 81501 81503 81504 81505
+COMMERCE CITY | 001 | 2 | 303 720 | 80022
+BRIGHTON | 001 | 1.5 | 303 720 | 80601
+ENGLEWOOD | 005 | 1.5 | 303 720 | 80110 80113
+CASTLE ROCK | 035 | 1.5 | 303 720 | 80104 80108 80109
+DURANGO | 067 | 1 | 970 | 81301 81303
+GLENWOOD SPRINGS | 045 | 0.8 | 970 | 81601
+FORT MORGAN | 087 | 0.8 | 970 | 80701
+MONTROSE | 085 | 0.8 | 970 | 81401 81403
+ALAMOSA | 003 | 0.6 | 719 | 81101
+STERLING | 075 | 0.6 | 970 | 80751
+LEADVILLE | 065 | 0.4 | 719 | 80461
+"""
 _CITIES: list[tuple[str, str, float, tuple[str, ...], tuple[str, ...]]] = [
-    ("DENVER", "031", 20, ("303", "720"), ("80202", "80203", "80204", "80205", "80206", "80207",
-     "80209", "80210", "80211", "80212", "80216", "80218", "80219", "80220", "80223", "80224",
-     "80227", "80230", "80236", "80237", "80239", "80249")),
-    ("AURORA", "005", 10, ("303", "720"), ("80010", "80011", "80012", "80013", "80014", "80015",
-     "80016", "80017")),
-    ("COLORADO SPRINGS", "041", 12, ("719",), ("80903", "80904", "80905", "80906", "80907",
-     "80909", "80910", "80911", "80915", "80916", "80917", "80918", "80919", "80920")),
-    ("FORT COLLINS", "069", 5, ("970",), ("80521", "80524", "80525", "80526", "80528")),
-    ("LAKEWOOD", "059", 5, ("303", "720"), ("80214", "80215", "80226", "80228", "80232")),
-    ("THORNTON", "001", 4, ("303", "720"), ("80229", "80233", "80241", "80602")),
-    ("ARVADA", "059", 4, ("303", "720"), ("80002", "80003", "80004", "80005")),
-    ("WESTMINSTER", "001", 3.5, ("303", "720"), ("80030", "80031", "80234")),
-    ("PUEBLO", "101", 3.5, ("719",), ("81001", "81003", "81004", "81005", "81008")),
-    ("GREELEY", "123", 4, ("970",), ("80631", "80634")),
-    ("BOULDER", "013", 3, ("303", "720"), ("80301", "80302", "80303", "80304")),
-    ("LONGMONT", "013", 2.5, ("303", "720"), ("80501", "80503", "80504")),
-    ("LOVELAND", "069", 2, ("970",), ("80537", "80538")),
-    ("GRAND JUNCTION", "077", 2, ("970",), ("81501", "81503", "81504", "81505")),
-    ("COMMERCE CITY", "001", 2, ("303", "720"), ("80022",)),
-    ("BRIGHTON", "001", 1.5, ("303", "720"), ("80601",)),
-    ("ENGLEWOOD", "005", 1.5, ("303", "720"), ("80110", "80113")),
-    ("CASTLE ROCK", "035", 1.5, ("303", "720"), ("80104", "80108", "80109")),
-    ("DURANGO", "067", 1, ("970",), ("81301", "81303")),
-    ("GLENWOOD SPRINGS", "045", 0.8, ("970",), ("81601",)),
-    ("FORT MORGAN", "087", 0.8, ("970",), ("80701",)),
-    ("MONTROSE", "085", 0.8, ("970",), ("81401", "81403")),
-    ("ALAMOSA", "003", 0.6, ("719",), ("81101",)),
-    ("STERLING", "075", 0.6, ("970",), ("80751",)),
-    ("LEADVILLE", "065", 0.4, ("719",), ("80461",)),
+    (c, f, float(w), tuple(a.split()), tuple(z.split()))
+    for c, f, w, a, z in (map(str.strip, ln.split("|")) for ln in _CITY_TABLE.strip().splitlines())
 ]
 
 # Foreign birthplaces (ISO 3166 alpha-3) and weights; True marks Spanish-speaking countries.
 _COUNTRIES: list[tuple[str, float, bool]] = [
-    ("MEX", 45, True), ("GTM", 6, True), ("SLV", 5, True), ("HND", 4, True), ("VEN", 4, True),
-    ("IND", 4, False), ("CHN", 3, False), ("VNM", 3, False), ("PHL", 3, False), ("ETH", 3, False),
-    ("SOM", 2, False), ("KOR", 2, False), ("CAN", 2, False), ("DEU", 2, False), ("GBR", 2, False),
-    ("NGA", 2, False), ("UKR", 2, False), ("AFG", 2, False), ("CUB", 2, True), ("PER", 2, True),
+    ("MEX", 45, True),
+    ("GTM", 6, True),
+    ("SLV", 5, True),
+    ("HND", 4, True),
+    ("VEN", 4, True),
+    ("IND", 4, False),
+    ("CHN", 3, False),
+    ("VNM", 3, False),
+    ("PHL", 3, False),
+    ("ETH", 3, False),
+    ("SOM", 2, False),
+    ("KOR", 2, False),
+    ("CAN", 2, False),
+    ("DEU", 2, False),
+    ("GBR", 2, False),
+    ("NGA", 2, False),
+    ("UKR", 2, False),
+    ("AFG", 2, False),
+    ("CUB", 2, True),
+    ("PER", 2, True),
     ("COL", 2, True),
 ]
 
 _STREET_NAMES = (
-    "MAIN", "COLFAX", "FEDERAL", "BROADWAY", "ALAMEDA", "COLORADO", "LINCOLN", "SHERIDAN",
-    "WADSWORTH", "KIPLING", "HAVANA", "PEORIA", "CHAMBERS", "TOWER", "EVANS", "JEWELL", "YALE",
-    "HAMPDEN", "MISSISSIPPI", "FLORIDA", "ILIFF", "DARTMOUTH", "QUINCY", "BELLEVIEW", "ACADEMY",
-    "PLATTE", "UNION", "NEVADA", "TEJON", "CASCADE", "ELIZABETH", "HARMONY", "PROSPECT", "DRAKE",
-    "HORSETOOTH", "MULBERRY", "VINE", "LAPORTE", "PEARL", "SPRUCE", "WALNUT", "CANYON", "BASELINE",
-    "ARAPAHOE", "VALMONT", "IRIS", "ASPEN", "CEDAR", "JUNIPER", "PINE", "ELM", "MAPLE", "OAK",
-    "BIRCH", "COTTONWOOD", "WILLOW", "1ST", "2ND", "3RD", "6TH", "10TH", "14TH", "17TH", "26TH",
-    "38TH", "48TH", "56TH", "64TH", "72ND", "88TH", "104TH", "120TH",
+    "MAIN",
+    "COLFAX",
+    "FEDERAL",
+    "BROADWAY",
+    "ALAMEDA",
+    "COLORADO",
+    "LINCOLN",
+    "SHERIDAN",
+    "WADSWORTH",
+    "KIPLING",
+    "HAVANA",
+    "PEORIA",
+    "CHAMBERS",
+    "TOWER",
+    "EVANS",
+    "JEWELL",
+    "YALE",
+    "HAMPDEN",
+    "MISSISSIPPI",
+    "FLORIDA",
+    "ILIFF",
+    "DARTMOUTH",
+    "QUINCY",
+    "BELLEVIEW",
+    "ACADEMY",
+    "PLATTE",
+    "UNION",
+    "NEVADA",
+    "TEJON",
+    "CASCADE",
+    "ELIZABETH",
+    "HARMONY",
+    "PROSPECT",
+    "DRAKE",
+    "HORSETOOTH",
+    "MULBERRY",
+    "VINE",
+    "LAPORTE",
+    "PEARL",
+    "SPRUCE",
+    "WALNUT",
+    "CANYON",
+    "BASELINE",
+    "ARAPAHOE",
+    "VALMONT",
+    "IRIS",
+    "ASPEN",
+    "CEDAR",
+    "JUNIPER",
+    "PINE",
+    "ELM",
+    "MAPLE",
+    "OAK",
+    "BIRCH",
+    "COTTONWOOD",
+    "WILLOW",
+    "1ST",
+    "2ND",
+    "3RD",
+    "6TH",
+    "10TH",
+    "14TH",
+    "17TH",
+    "26TH",
+    "38TH",
+    "48TH",
+    "56TH",
+    "64TH",
+    "72ND",
+    "88TH",
+    "104TH",
+    "120TH",
 )
 _STREET_SUFFIXES = ("ST", "AVE", "BLVD", "DR", "RD", "CT", "WAY", "LN", "PL", "CIR", "PKWY")
 _STREET_DIRS = ("", "", "", "N ", "S ", "E ", "W ")
@@ -169,12 +252,14 @@ def _pools() -> dict[str, object]:
     }.items():
         names, w = weighted(src)
         pools[key] = (pa.array(names), pa.array([_fold(n) for n in names]), w)
-    streets = [f"{d}{n} {s}" for d in _STREET_DIRS[2:] for n in _STREET_NAMES
-               for s in _STREET_SUFFIXES]
+    streets = [
+        f"{d}{n} {s}" for d in _STREET_DIRS[2:] for n in _STREET_NAMES for s in _STREET_SUFFIXES
+    ]
     streets = sorted(set(streets) | {f"{n} {s}" for n in _STREET_NAMES for s in _STREET_SUFFIXES})
     pools["streets"] = pa.array(streets)
-    pools["streets_title"] = pa.array([" ".join(w.capitalize() for w in s.split())
-                                       for s in streets])
+    pools["streets_title"] = pa.array(
+        [" ".join(w.capitalize() for w in s.split()) for s in streets]
+    )
     zips, zip_city, zip_w = [], [], []
     for ci, (_, _, w, _, zs) in enumerate(_CITIES):
         for z in zs:
@@ -274,8 +359,9 @@ def _fill(templates: Sequence[str], tid: np.ndarray, fields: dict[str, pa.Array]
     return pa.concat_arrays(parts).take(pa.array(inverse))
 
 
-def _choose_template(rng: np.random.Generator, groups: np.ndarray,
-                     table: dict[int, list[tuple[int, float]]]) -> np.ndarray:
+def _choose_template(
+    rng: np.random.Generator, groups: np.ndarray, table: dict[int, list[tuple[int, float]]]
+) -> np.ndarray:
     """Per row, a template id drawn from the (template, weight) list of the row's group."""
     tid = np.zeros(len(groups), dtype=np.int64)
     u = rng.random(len(groups))
@@ -307,8 +393,13 @@ def _ssn_numbers(rng: np.random.Generator, n: int) -> np.ndarray:
     serial = rng.integers(1, 10000, size=n)
     ssn = area * 1_000_000 + group * 10_000 + serial
     bad = np.isin(ssn, np.array(sorted(_FORBIDDEN_SSNS)))
-    ssn[bad] = area[bad] * 1_000_000 + group[bad] * 10_000 + (serial[bad] % 9998) + 1 + (
-        (serial[bad] % 9998) + 1 == serial[bad])
+    ssn[bad] = (
+        area[bad] * 1_000_000
+        + group[bad] * 10_000
+        + (serial[bad] % 9998)
+        + 1
+        + ((serial[bad] % 9998) + 1 == serial[bad])
+    )
     return ssn
 
 
@@ -321,8 +412,13 @@ def _itin_numbers(rng: np.random.Generator, n: int) -> np.ndarray:
 
 def _dash9(x: np.ndarray) -> pa.Array:
     s = _digits(x, 9)
-    return _join(pc.utf8_slice_codeunits(s, 0, 3), "-", pc.utf8_slice_codeunits(s, 3, 5), "-",
-                 pc.utf8_slice_codeunits(s, 5, 9))
+    return _join(
+        pc.utf8_slice_codeunits(s, 0, 3),
+        "-",
+        pc.utf8_slice_codeunits(s, 3, 5),
+        "-",
+        pc.utf8_slice_codeunits(s, 5, 9),
+    )
 
 
 @cache
@@ -347,16 +443,20 @@ def _people(seed: int, space: int, block: int) -> dict[str, object]:
         rng = r(kind)
         i_en = pa.array(rng.choice(len(en_w), size=n, p=en_w))
         i_es = pa.array(rng.choice(len(es_w), size=n, p=es_w))
-        return (_where(spanish, es_n.take(i_es), en_n.take(i_en)),
-                _where(spanish, es_a.take(i_es), en_a.take(i_en)))
+        return (
+            _where(spanish, es_n.take(i_es), en_n.take(i_en)),
+            _where(spanish, es_a.take(i_es), en_a.take(i_en)),
+        )
 
     first, first_a = name("first")
     last, last_a = name("last")
     lo, hi = _AGE_RANGE[space]
     dob = REF_DAYS - r("dob").integers(lo * 365 + 1, hi * 365, size=n)
     has_ssn = np.select(
-        [status <= LPR, status == TMP], [r("ssn?").random(n) < 0.995, r("ssn?").random(n) < 0.7],
-        False)
+        [status <= LPR, status == TMP],
+        [r("ssn?").random(n) < 0.995, r("ssn?").random(n) < 0.7],
+        False,
+    )
     ssn = _ssn_numbers(r("ssn"), n)
     has_itin = ~has_ssn & (r("itin?").random(n) < np.where(status == NLP, 0.65, 0.3))
     itin = _itin_numbers(r("itin"), n)
@@ -364,22 +464,45 @@ def _people(seed: int, space: int, block: int) -> dict[str, object]:
     anum = r("anum").integers(10_000_000, 250_000_000, size=n)
     zi = r("zip").choice(len(P["zip_w"]), size=n, p=P["zip_w"])
     city = P["zip_city"][zi]
-    house = np.where(r("house?").random(n) < 0.7, r("house").integers(100, 9999, size=n),
-                     r("house2").integers(1, 19999, size=n))
+    house = np.where(
+        r("house?").random(n) < 0.7,
+        r("house").integers(100, 9999, size=n),
+        r("house2").integers(1, 19999, size=n),
+    )
     street = r("street").integers(0, len(P["streets"]), size=n)
     unit_kind = r("unit?").choice(4, size=n, p=[0.8, 0.1, 0.05, 0.05])
     unit_no = r("unit").integers(1, 400, size=n)
     area_pick = r("area").integers(0, 2, size=n)
-    area = np.array([P["area_codes"][c][a % len(P["area_codes"][c])]
-                     for c, a in zip(city.tolist(), area_pick.tolist(), strict=True)])
+    area = np.array(
+        [
+            P["area_codes"][c][a % len(P["area_codes"][c])]
+            for c, a in zip(city.tolist(), area_pick.tolist(), strict=True)
+        ]
+    )
     line = r("line").integers(100, 200, size=n)  # 555-0100 .. 555-0199: reserved for fiction
     return {
-        "status": status, "country": country, "first": first, "first_a": first_a,
-        "last": last, "last_a": last_a, "mid": _pick(r("mid"), list(string.ascii_uppercase), n),
-        "dob": dob, "has_ssn": has_ssn, "ssn": ssn, "has_itin": has_itin, "itin": itin,
-        "has_anum": has_anum, "anum": anum, "zip": P["zips"].take(pa.array(zi)),
-        "city": city, "house": house, "street": street, "unit_kind": unit_kind,
-        "unit_no": unit_no, "area": pa.array(area), "line": line,
+        "status": status,
+        "country": country,
+        "first": first,
+        "first_a": first_a,
+        "last": last,
+        "last_a": last_a,
+        "mid": _pick(r("mid"), list(string.ascii_uppercase), n),
+        "dob": dob,
+        "has_ssn": has_ssn,
+        "ssn": ssn,
+        "has_itin": has_itin,
+        "itin": itin,
+        "has_anum": has_anum,
+        "anum": anum,
+        "zip": P["zips"].take(pa.array(zi)),
+        "city": city,
+        "house": house,
+        "street": street,
+        "unit_kind": unit_kind,
+        "unit_no": unit_no,
+        "area": pa.array(area),
+        "line": line,
     }
 
 
@@ -391,8 +514,11 @@ def _person_rows(seed: int, space: int, block: int, overlap: np.ndarray | None =
     dmv = _people_cached(seed, _SPACE_DMV, block)
     out = {}
     for k, v in own.items():
-        out[k] = np.where(overlap, dmv[k], v) if isinstance(v, np.ndarray) else _where(
-            overlap, dmv[k], v)
+        out[k] = (
+            np.where(overlap, dmv[k], v)
+            if isinstance(v, np.ndarray)
+            else _where(overlap, dmv[k], v)
+        )
     return out
 
 
@@ -456,32 +582,34 @@ def _affine_unique(g: np.ndarray, a: int, seed: int, salt: int) -> np.ndarray:
 # DMV drivers
 # --------------------------------------------------------------------------------------------------
 
-DMV_SCHEMA = pa.schema([
-    ("record_id", pa.int64()),
-    ("DL_NBR", pa.string()),
-    ("LIC_CLASS_CD", pa.string()),
-    ("FRST_NM", pa.string()),
-    ("MID_INIT", pa.string()),
-    ("lname", pa.string()),
-    ("BIRTH_DT", pa.date32()),
-    ("SOC_SEC_NO", pa.string()),
-    ("SSN_PRESENT_FLG", pa.string()),
-    ("RES_ADDR_LN1", pa.string()),
-    ("RES_CITY", pa.string()),
-    ("RES_ST", pa.string()),
-    ("ZIP5", pa.string()),
-    ("Phone Number", pa.string()),
-    ("email_addr", pa.string()),
-    ("CNTRY_BIRTH", pa.string()),
-    ("LAWFUL_PRES_IND", pa.string()),
-    ("SRC_DOC_TYP", pa.string()),
-    ("ISSUE_DT", pa.date32()),
-    ("EXPR_DT", pa.date32()),
-    ("county_cd", pa.string()),
-    ("PLATE_NO", pa.string()),
-    ("veh_count", pa.int32()),
-    ("CUST_NOTES", pa.string()),
-])
+DMV_SCHEMA = pa.schema(
+    [
+        ("record_id", pa.int64()),
+        ("DL_NBR", pa.string()),
+        ("LIC_CLASS_CD", pa.string()),
+        ("FRST_NM", pa.string()),
+        ("MID_INIT", pa.string()),
+        ("lname", pa.string()),
+        ("BIRTH_DT", pa.date32()),
+        ("SOC_SEC_NO", pa.string()),
+        ("SSN_PRESENT_FLG", pa.string()),
+        ("RES_ADDR_LN1", pa.string()),
+        ("RES_CITY", pa.string()),
+        ("RES_ST", pa.string()),
+        ("ZIP5", pa.string()),
+        ("Phone Number", pa.string()),
+        ("email_addr", pa.string()),
+        ("CNTRY_BIRTH", pa.string()),
+        ("LAWFUL_PRES_IND", pa.string()),
+        ("SRC_DOC_TYP", pa.string()),
+        ("ISSUE_DT", pa.date32()),
+        ("EXPR_DT", pa.date32()),
+        ("county_cd", pa.string()),
+        ("PLATE_NO", pa.string()),
+        ("veh_count", pa.int32()),
+        ("CUST_NOTES", pa.string()),
+    ]
+)
 
 # Template groups: 0 any person, 1 has SSN, 2 no lawful presence, 3 temporary, 4 LPR, 5 naturalised
 _DMV_TEMPLATES = [
@@ -507,10 +635,33 @@ _DMV_TEMPLATES = [
     "Cust {first} {last} ({dob}) moved from {addr}; mail returned.",
 ]
 _DMV_TEMPLATE_GROUPS: dict[int, list[tuple[int, float]]] = {
-    0: [(0, 55), (2, 6), (3, 5), (4, 3), (5, 4), (6, 4), (7, 6), (8, 8), (9, 3), (17, 0.5),
-        (18, 3)],
-    1: [(0, 50), (1, 6), (2, 6), (3, 5), (4, 3), (5, 4), (6, 4), (7, 5), (8, 7), (10, 4),
-        (17, 0.5), (18, 3)],
+    0: [
+        (0, 55),
+        (2, 6),
+        (3, 5),
+        (4, 3),
+        (5, 4),
+        (6, 4),
+        (7, 6),
+        (8, 8),
+        (9, 3),
+        (17, 0.5),
+        (18, 3),
+    ],
+    1: [
+        (0, 50),
+        (1, 6),
+        (2, 6),
+        (3, 5),
+        (4, 3),
+        (5, 4),
+        (6, 4),
+        (7, 5),
+        (8, 7),
+        (10, 4),
+        (17, 0.5),
+        (18, 3),
+    ],
     2: [(0, 40), (2, 5), (3, 4), (11, 20), (12, 15), (13, 10), (17, 1), (18, 3)],
     3: [(0, 45), (2, 6), (3, 4), (14, 30), (6, 5), (18, 3)],
     4: [(0, 45), (2, 6), (1, 8), (15, 25), (6, 5), (18, 3)],
@@ -537,16 +688,28 @@ def _dmv_block(seed: int, block: int) -> pa.Table:
     # legacy: one letter and 6 digits, a bijection of the row index (unique below 26M rows)
     letter = pa.array(np.array(list(string.ascii_uppercase))[g % 26])
     legacy = _join(letter, _digits(_affine_unique(g // 26, 379_721, seed, 18) % 1_000_000, 6))
-    dashed = _join(pc.utf8_slice_codeunits(dl9, 0, 2), "-", pc.utf8_slice_codeunits(dl9, 2, 5),
-                   "-", pc.utf8_slice_codeunits(dl9, 5, 9))
+    dashed = _join(
+        pc.utf8_slice_codeunits(dl9, 0, 2),
+        "-",
+        pc.utf8_slice_codeunits(dl9, 2, 5),
+        "-",
+        pc.utf8_slice_codeunits(dl9, 5, 9),
+    )
     dl = _where(fmt == 1, dashed, _where(fmt == 2, legacy, dl9))
 
     nlp = status == NLP
-    regular = _pick(r("class"), ["R", "ID", "CDL-A", "CDL-B", "CDL-C", "MINOR", "PERMIT"], n,
-                    [70, 15, 4, 2, 1, 3, 5])
+    regular = _pick(
+        r("class"),
+        ["R", "ID", "CDL-A", "CDL-B", "CDL-C", "MINOR", "PERMIT"],
+        n,
+        [70, 15, 4, 2, 1, 3, 5],
+    )
     young = age_days < 21 * 365
-    regular = _where(young & (r("young").random(n) < 0.6),
-                     _pick(r("young_cls"), ["MINOR", "PERMIT"], n, [3, 1]), regular)
+    regular = _where(
+        young & (r("young").random(n) < 0.6),
+        _pick(r("young_cls"), ["MINOR", "PERMIT"], n, [3, 1]),
+        regular,
+    )
     crcsa = _pick(r("crcsa"), _CRCSA_CLASSES, n, [75, 15, 10])
     lic_class = _where(nlp, crcsa, regular)
 
@@ -563,14 +726,20 @@ def _dmv_block(seed: int, block: int) -> pa.Table:
     st = _pick(r("st"), ["CO", "Co", "COLO"], n, [97, 2, 1])
     phone = _phone(p, idx, r("phone_fmt"))
     phone_out = _null_where(r("phone?").random(n) < 0.12, phone)
-    email = _join(p["first_a"], ".", p["last_a"], pc.cast(pa.array(r("email_n").integers(
-        1, 100, size=n)), pa.string()), "@", _pick(r("email_dom"), [
-            "example.com", "example.net", "example.org"], n))
+    email = _join(
+        p["first_a"],
+        ".",
+        p["last_a"],
+        pc.cast(pa.array(r("email_n").integers(1, 100, size=n)), pa.string()),
+        "@",
+        _pick(r("email_dom"), ["example.com", "example.net", "example.org"], n),
+    )
     email = _null_where(r("email?").random(n) < 0.45, email)
     country = _null_where(r("country?").random(n) < 0.02, p["country"])
 
-    lp = _where(status <= LPR, pa.scalar("Y"), _where(status == TMP, pa.scalar("T"),
-                                                      pa.scalar("N")))
+    lp = _where(
+        status <= LPR, pa.scalar("Y"), _where(status == TMP, pa.scalar("T"), pa.scalar("N"))
+    )
     lp = _null_where((status == USB) & (r("lp?").random(n) < 0.03), lp)
     docs = {
         USB: (["US BIRTH CERT", "US PASSPORT"], [60, 40]),
@@ -595,29 +764,73 @@ def _dmv_block(seed: int, block: int) -> pa.Table:
     d3 = _digits(pr.integers(0, 1000, size=n), 3)
     pstyle = pr.choice(3, size=n, p=[0.5, 0.3, 0.2])
     plate = _where(pstyle == 0, _join(a3, "-", d3), _join(d3, "-", a3))
-    plate = _where(pstyle == 2, _join(pc.utf8_slice_codeunits(a3, 0, 3), "-",
-                                      pa.array(L[pr.integers(0, len(L), size=n)]),
-                                      pc.utf8_slice_codeunits(d3, 0, 2)), plate)
+    plate = _where(
+        pstyle == 2,
+        _join(
+            pc.utf8_slice_codeunits(a3, 0, 3),
+            "-",
+            pa.array(L[pr.integers(0, len(L), size=n)]),
+            pc.utf8_slice_codeunits(d3, 0, 2),
+        ),
+        plate,
+    )
     plate = _null_where(veh == 0, plate)
 
-    groups = np.select([nlp, status == TMP, status == LPR, status == NAT, has_ssn],
-                       [2, 3, 4, 5, 1], 0)
+    groups = np.select(
+        [nlp, status == TMP, status == LPR, status == NAT, has_ssn], [2, 3, 4, 5, 1], 0
+    )
     tid = _choose_template(r("note"), groups, _DMV_TEMPLATE_GROUPS)
     tid[(tid == 5) & (veh == 0)] = 8  # no plate to mention: "Renewal online."
     note_date = REF_DAYS - r("note_date").integers(-60, 900, size=n)
-    notes = _fill(_DMV_TEMPLATES, tid, {
-        "addr": addr, "ssn": ssn_txt, "tin": tin, "phone": phone, "city": city,
-        "zip": p["zip"], "dl": dl, "dob": _us_date(p["dob"]), "plate": plate,
-        "date": _where(r("note_dfmt").random(n) < 0.7, _us_date(note_date),
-                       pc.cast(_dates(note_date), pa.string())),
-        "anum": _anum_text(p, idx, r("anum_fmt")), "first": p["first"], "last": p["last"],
-    })
+    notes = _fill(
+        _DMV_TEMPLATES,
+        tid,
+        {
+            "addr": addr,
+            "ssn": ssn_txt,
+            "tin": tin,
+            "phone": phone,
+            "city": city,
+            "zip": p["zip"],
+            "dl": dl,
+            "dob": _us_date(p["dob"]),
+            "plate": plate,
+            "date": _where(
+                r("note_dfmt").random(n) < 0.7,
+                _us_date(note_date),
+                pc.cast(_dates(note_date), pa.string()),
+            ),
+            "anum": _anum_text(p, idx, r("anum_fmt")),
+            "first": p["first"],
+            "last": p["last"],
+        },
+    )
 
     cols = [
-        pa.array(g + 1, pa.int64()), dl, lic_class, pc.utf8_upper(p["first"]),
-        _null_where(r("mid?").random(n) < 0.3, p["mid"]), pc.utf8_upper(p["last"]),
-        _dates(p["dob"]), soc, ssn_flag, addr, city, st, p["zip"], phone_out, email, country, lp,
-        src_doc, _dates(issue), _dates(expr), county, plate, pa.array(veh, pa.int32()), notes,
+        pa.array(g + 1, pa.int64()),
+        dl,
+        lic_class,
+        pc.utf8_upper(p["first"]),
+        _null_where(r("mid?").random(n) < 0.3, p["mid"]),
+        pc.utf8_upper(p["last"]),
+        _dates(p["dob"]),
+        soc,
+        ssn_flag,
+        addr,
+        city,
+        st,
+        p["zip"],
+        phone_out,
+        email,
+        country,
+        lp,
+        src_doc,
+        _dates(issue),
+        _dates(expr),
+        county,
+        plate,
+        pa.array(veh, pa.int32()),
+        notes,
     ]
     return pa.Table.from_arrays(cols, schema=DMV_SCHEMA)
 
@@ -626,23 +839,25 @@ def _dmv_block(seed: int, block: int) -> pa.Table:
 # Benefits caseload
 # --------------------------------------------------------------------------------------------------
 
-BENEFITS_SCHEMA = pa.schema([
-    ("case_no", pa.string()),
-    ("ClientFirstName", pa.string()),
-    ("Client Last Name", pa.string()),
-    ("dob", pa.date32()),
-    ("ssn", pa.string()),
-    ("citizenship_cd", pa.string()),
-    ("alien_reg_no", pa.string()),
-    ("hh_size", pa.int32()),
-    ("benefit_pgm", pa.string()),
-    ("case_status", pa.string()),
-    ("addr_street", pa.string()),
-    ("addr_city", pa.string()),
-    ("addr_zip", pa.string()),
-    ("caseworker", pa.string()),
-    ("case_notes", pa.string()),
-])
+BENEFITS_SCHEMA = pa.schema(
+    [
+        ("case_no", pa.string()),
+        ("ClientFirstName", pa.string()),
+        ("Client Last Name", pa.string()),
+        ("dob", pa.date32()),
+        ("ssn", pa.string()),
+        ("citizenship_cd", pa.string()),
+        ("alien_reg_no", pa.string()),
+        ("hh_size", pa.int32()),
+        ("benefit_pgm", pa.string()),
+        ("case_status", pa.string()),
+        ("addr_street", pa.string()),
+        ("addr_city", pa.string()),
+        ("addr_zip", pa.string()),
+        ("caseworker", pa.string()),
+        ("case_notes", pa.string()),
+    ]
+)
 
 _BENEFITS_TEMPLATES = [
     "",
@@ -668,8 +883,16 @@ _BENEFITS_TEMPLATE_GROUPS: dict[int, list[tuple[int, float]]] = {
     3: [(0, 35), (4, 6), (7, 20), (8, 15), (10, 6), (11, 12), (12, 4)],
     4: [(0, 45), (2, 8), (13, 20), (10, 10), (12, 5)],
 }
-_PROGRAMS = ["SNAP", "COLORADO WORKS", "HEALTH FIRST CO", "CHP+", "LEAP", "OAP", "SNAP;HFC",
-             "CCCAP"]
+_PROGRAMS = [
+    "SNAP",
+    "COLORADO WORKS",
+    "HEALTH FIRST CO",
+    "CHP+",
+    "LEAP",
+    "OAP",
+    "SNAP;HFC",
+    "CCCAP",
+]
 
 
 @cache
@@ -698,14 +921,20 @@ def _benefits_block(seed: int, block: int) -> pa.Table:
     ssn = _null_where(~p["has_ssn"], _digits(p["ssn"], 9))
     cit = pa.nulls(n, pa.string())
     codes = {
-        USB: (["US"], [1]), NAT: (["US", "NAT"], [40, 60]), LPR: (["LPR"], [1]),
-        TMP: (["REF", "ASY", "PAR"], [50, 30, 20]), NLP: (["NQ", "UNK"], [70, 30]),
+        USB: (["US"], [1]),
+        NAT: (["US", "NAT"], [40, 60]),
+        LPR: (["LPR"], [1]),
+        TMP: (["REF", "ASY", "PAR"], [50, 30, 20]),
+        NLP: (["NQ", "UNK"], [70, 30]),
     }
     for s_code, (vals, w) in codes.items():
         cit = _where(status == s_code, _pick(r(f"cit{s_code}"), vals, n, w), cit)
     anum = _null_where(~p["has_anum"], _anum_text(p, idx, r("anum_fmt")))
-    hh = r("hh").choice(np.arange(1, 10), size=n,
-                        p=[0.28, 0.22, 0.18, 0.14, 0.08, 0.05, 0.03, 0.01, 0.01]).astype(np.int32)
+    hh = (
+        r("hh")
+        .choice(np.arange(1, 10), size=n, p=[0.28, 0.22, 0.18, 0.14, 0.08, 0.05, 0.03, 0.01, 0.01])
+        .astype(np.int32)
+    )
     pgm = _pick(r("pgm"), _PROGRAMS, n, [30, 10, 30, 8, 5, 4, 10, 3])
     case_status = _pick(r("status"), ["OPEN", "CLOSED", "PENDING"], n, [60, 30, 10])
     addr = _address(p, idx, r, title=True)
@@ -715,20 +944,48 @@ def _benefits_block(seed: int, block: int) -> pa.Table:
     roster = _caseworkers(seed)
     worker = roster.take(pa.array(r("worker").integers(0, len(roster), size=n)))
 
-    groups = np.select([status == NLP, status == TMP, status == LPR, status == NAT], [3, 2, 1, 4],
-                       0)
+    groups = np.select(
+        [status == NLP, status == TMP, status == LPR, status == NAT], [3, 2, 1, 4], 0
+    )
     tid = _choose_template(r("note"), groups, _BENEFITS_TEMPLATE_GROUPS)
     note_date = REF_DAYS - r("note_date").integers(0, 1500, size=n)
     case2 = _digits(_affine_unique(g + 7_000_000, 746_397_471, seed, 29), 9)
-    notes = _fill(_BENEFITS_TEMPLATES, tid, {
-        "addr": addr, "city": city, "zip": p["zip"], "ssn": _dash9(p["ssn"]),
-        "dob": _us_date(p["dob"]), "hh": pc.cast(pa.array(hh), pa.string()),
-        "phone": _phone(p, idx, r("phone_fmt")), "anum": _anum_text(p, idx, r("anum_note")),
-        "anumd": _digits(p["anum"], 9), "date": _us_date(note_date), "case2": case2,
-        "first": p["first"], "last": p["last"],
-    })
-    cols = [case_no, p["first"], p["last"], _dates(p["dob"]), ssn, cit, anum,
-            pa.array(hh, pa.int32()), pgm, case_status, addr, city, zipc, worker, notes]
+    notes = _fill(
+        _BENEFITS_TEMPLATES,
+        tid,
+        {
+            "addr": addr,
+            "city": city,
+            "zip": p["zip"],
+            "ssn": _dash9(p["ssn"]),
+            "dob": _us_date(p["dob"]),
+            "hh": pc.cast(pa.array(hh), pa.string()),
+            "phone": _phone(p, idx, r("phone_fmt")),
+            "anum": _anum_text(p, idx, r("anum_note")),
+            "anumd": _digits(p["anum"], 9),
+            "date": _us_date(note_date),
+            "case2": case2,
+            "first": p["first"],
+            "last": p["last"],
+        },
+    )
+    cols = [
+        case_no,
+        p["first"],
+        p["last"],
+        _dates(p["dob"]),
+        ssn,
+        cit,
+        anum,
+        pa.array(hh, pa.int32()),
+        pgm,
+        case_status,
+        addr,
+        city,
+        zipc,
+        worker,
+        notes,
+    ]
     return pa.Table.from_arrays(cols, schema=BENEFITS_SCHEMA)
 
 
@@ -736,24 +993,49 @@ def _benefits_block(seed: int, block: int) -> pa.Table:
 # CRCSA applicants (sensitive table)
 # --------------------------------------------------------------------------------------------------
 
-CRCSA_SCHEMA = pa.schema([
-    ("appl_id", pa.int64()),
-    ("record_id", pa.int64()),
-    ("DL_NBR", pa.string()),
-    ("FRST_NM", pa.string()),
-    ("lname", pa.string()),
-    ("BIRTH_DT", pa.date32()),
-    ("ITIN", pa.string()),
-    ("CNTRY_BIRTH", pa.string()),
-    ("RES_ADDR_LN1", pa.string()),
-    ("RES_CITY", pa.string()),
-    ("ZIP5", pa.string()),
-    ("ID_DOC_TYP", pa.string()),
-    ("RES_PROOF_DOC", pa.string()),
-    ("APPL_DT", pa.date32()),
-    ("APPT_DT", pa.date32()),
-    ("APPL_STATUS", pa.string()),
-])
+CRCSA_SCHEMA = pa.schema(
+    [
+        ("appl_id", pa.int64()),
+        ("record_id", pa.int64()),
+        ("DL_NBR", pa.string()),
+        ("FRST_NM", pa.string()),
+        ("lname", pa.string()),
+        ("BIRTH_DT", pa.date32()),
+        ("ITIN", pa.string()),
+        ("CNTRY_BIRTH", pa.string()),
+        ("RES_ADDR_LN1", pa.string()),
+        ("RES_CITY", pa.string()),
+        ("ZIP5", pa.string()),
+        ("ID_DOC_TYP", pa.string()),
+        ("RES_PROOF_DOC", pa.string()),
+        ("APPL_DT", pa.date32()),
+        ("APPT_DT", pa.date32()),
+        ("APPL_STATUS", pa.string()),
+    ]
+)
+
+
+_HOLDER_COLUMNS = [
+    "record_id",
+    "DL_NBR",
+    "LIC_CLASS_CD",
+    "FRST_NM",
+    "lname",
+    "BIRTH_DT",
+    "SOC_SEC_NO",
+    "CNTRY_BIRTH",
+    "RES_ADDR_LN1",
+    "RES_CITY",
+    "ZIP5",
+    "ISSUE_DT",
+    "SRC_DOC_TYP",
+]
+
+
+def _crcsa_holders(drivers: pa.Table) -> pa.Table:
+    """The drivers rows (and only the columns) the applicants table is built from."""
+    keep = pc.is_in(drivers["LIC_CLASS_CD"], pa.array(_CRCSA_CLASSES))
+    return drivers.select(_HOLDER_COLUMNS).filter(keep)
 
 
 def generate_crcsa(drivers: pa.Table | Iterable[pa.Table], seed: int = DEFAULT_SEED) -> pa.Table:
@@ -764,8 +1046,8 @@ def generate_crcsa(drivers: pa.Table | Iterable[pa.Table], seed: int = DEFAULT_S
     person did not demonstrate lawful presence, so its field map marks it ``sensitive_table``.
     """
     parts = [drivers] if isinstance(drivers, pa.Table) else list(drivers)
-    parts = [t.filter(pc.is_in(t["LIC_CLASS_CD"], pa.array(_CRCSA_CLASSES))) for t in parts]
-    holders = pa.concat_tables(parts) if parts else DMV_SCHEMA.empty_table()
+    parts = [_crcsa_holders(t) for t in parts]
+    holders = pa.concat_tables(parts) if parts else _crcsa_holders(DMV_SCHEMA.empty_table())
     m = holders.num_rows
     extra = min(BLOCK, (m + 3) // 4)
     r = _Streams(seed, _DATASET_ID["crcsa"], 0)
@@ -775,25 +1057,36 @@ def generate_crcsa(drivers: pa.Table | Iterable[pa.Table], seed: int = DEFAULT_S
     rows = m + extra
     soc = holders["SOC_SEC_NO"].combine_chunks()
     holder_itin = _null_where(~np.asarray(pc.starts_with(soc, "9").fill_null(False)), soc)
-    itin = pa.concat_arrays([holder_itin, _null_where(~p["has_itin"][:extra],
-                                                      _dash9(p["itin"][:extra]))])
+    itin = pa.concat_arrays(
+        [holder_itin, _null_where(~p["has_itin"][:extra], _dash9(p["itin"][:extra]))]
+    )
 
     def cat(col: str, other: pa.Array) -> pa.Array:
         return pa.concat_arrays([holders[col].combine_chunks(), other])
 
     ex_city = p["city"][:extra]
-    appl_dt = np.concatenate([
-        holders["ISSUE_DT"].combine_chunks().cast(pa.int32()).to_numpy(zero_copy_only=False)
-        - r("lead").integers(14, 120, size=m),
-        REF_DAYS - r("appl").integers(0, 400, size=extra),
-    ])
+    appl_dt = np.concatenate(
+        [
+            holders["ISSUE_DT"].combine_chunks().cast(pa.int32()).to_numpy(zero_copy_only=False)
+            - r("lead").integers(14, 120, size=m),
+            REF_DAYS - r("appl").integers(0, 400, size=extra),
+        ]
+    )
     appt = appl_dt + r("appt").integers(7, 90, size=rows)
-    status = pa.concat_arrays([pa.array(["ISSUED"] * m, pa.string()),
-                               _pick(r("st"), ["PENDING", "DENIED", "NO SHOW"], extra, [6, 2, 2])])
+    status = pa.concat_arrays(
+        [
+            pa.array(["ISSUED"] * m, pa.string()),
+            _pick(r("st"), ["PENDING", "DENIED", "NO SHOW"], extra, [6, 2, 2]),
+        ]
+    )
     year = pc.subtract(pc.year(_dates(appl_dt)), pa.array(r("taxyr").integers(1, 3, size=rows)))
     year = pc.cast(year, pa.string())  # the tax year(s) before the application
-    proof = _join(_pick(r("proof"), ["CO TAX RETURN ", "CO TAX RETURN+W2 ", "CO DR 2707 "],
-                        rows, [60, 30, 10]), year)
+    proof = _join(
+        _pick(
+            r("proof"), ["CO TAX RETURN ", "CO TAX RETURN+W2 ", "CO DR 2707 "], rows, [60, 30, 10]
+        ),
+        year,
+    )
     cols = [
         pa.array(np.arange(rows) + 500_001, pa.int64()),
         pa.concat_arrays([holders["record_id"].combine_chunks(), pa.nulls(extra, pa.int64())]),
@@ -806,7 +1099,7 @@ def generate_crcsa(drivers: pa.Table | Iterable[pa.Table], seed: int = DEFAULT_S
         cat("RES_ADDR_LN1", _address(p, idx, r, title=False)),
         cat("RES_CITY", P["city"].take(pa.array(ex_city))),
         cat("ZIP5", p["zip"].slice(0, extra)),
-        _pick(r("iddoc"), ["FOREIGN PASSPORT", "CONSULAR ID"], rows, [55, 45]),
+        cat("SRC_DOC_TYP", _pick(r("iddoc"), ["FOREIGN PASSPORT", "CONSULAR ID"], extra, [55, 45])),
         proof,
         _dates(appl_dt),
         _dates(appt),
@@ -816,6 +1109,7 @@ def generate_crcsa(drivers: pa.Table | Iterable[pa.Table], seed: int = DEFAULT_S
     # Applicants interleaved by application date, as an applications table would list them.
     order = pc.sort_indices(table, sort_keys=[("APPL_DT", "ascending"), ("appl_id", "ascending")])
     table = table.take(order)
+    _people_cached.cache_clear()
     return table.set_column(0, "appl_id", pa.array(np.arange(rows) + 500_001, pa.int64()))
 
 
@@ -824,13 +1118,15 @@ def generate_crcsa(drivers: pa.Table | Iterable[pa.Table], seed: int = DEFAULT_S
 # --------------------------------------------------------------------------------------------------
 
 _BLOCK_FUNCS: dict[str, Callable[[int, int], pa.Table]] = {
-    "dmv": _dmv_block, "benefits": _benefits_block,
+    "dmv": _dmv_block,
+    "benefits": _benefits_block,
 }
 SCHEMAS = {"dmv": DMV_SCHEMA, "benefits": BENEFITS_SCHEMA, "crcsa": CRCSA_SCHEMA}
 
 
-def iter_tables(dataset: str, rows: int, seed: int = DEFAULT_SEED, start: int = 0
-                ) -> Iterator[pa.Table]:
+def iter_tables(
+    dataset: str, rows: int, seed: int = DEFAULT_SEED, start: int = 0
+) -> Iterator[pa.Table]:
     """Typed tables of at most ``BLOCK`` rows covering rows [start, start+rows) of ``dataset``."""
     if dataset not in _BLOCK_FUNCS:
         raise ValueError(f"unknown dataset {dataset!r} (streamable: {', '.join(_BLOCK_FUNCS)})")
@@ -848,14 +1144,16 @@ def _generate(dataset: str, rows: int, seed: int, start: int) -> pa.Table:
     return pa.concat_tables(parts).combine_chunks()
 
 
-def generate_dmv(rows: int = DEFAULT_DMV_ROWS, seed: int = DEFAULT_SEED, start: int = 0
-                 ) -> pa.Table:
+def generate_dmv(
+    rows: int = DEFAULT_DMV_ROWS, seed: int = DEFAULT_SEED, start: int = 0
+) -> pa.Table:
     """The DMV driver/ID-card export, typed (dates date32, counts int32, identifiers strings)."""
     return _generate("dmv", rows, seed, start)
 
 
-def generate_benefits(rows: int = DEFAULT_BENEFITS_ROWS, seed: int = DEFAULT_SEED, start: int = 0
-                      ) -> pa.Table:
+def generate_benefits(
+    rows: int = DEFAULT_BENEFITS_ROWS, seed: int = DEFAULT_SEED, start: int = 0
+) -> pa.Table:
     """The benefits caseload export, typed."""
     return _generate("benefits", rows, seed, start)
 
@@ -873,8 +1171,9 @@ def legacy_text(table: pa.Table) -> pa.Table:
             if f.name == "BIRTH_DT" and "SOC_SEC_NO" in table.schema.names:
                 rid = table["record_id"].combine_chunks().to_numpy(zero_copy_only=False)
                 us = ((rid * 2_654_435_761) >> 8) % 100 < 10
-                text = _where(us, pc.strftime(col.combine_chunks(), format="%m/%d/%Y"),
-                              text.combine_chunks())
+                text = _where(
+                    us, pc.strftime(col.combine_chunks(), format="%m/%d/%Y"), text.combine_chunks()
+                )
             cols.append(text)
             fields.append(pa.field(f.name, pa.string()))
         else:
@@ -911,8 +1210,9 @@ class _Writer:
                 self._w = pq.ParquetWriter(self.path, self.schema)
             self._w.write_table(t)
         else:
-            lines = [json.dumps(row, ensure_ascii=False, default=_json_default)
-                     for row in t.to_pylist()]
+            lines = [
+                json.dumps(row, ensure_ascii=False, default=_json_default) for row in t.to_pylist()
+            ]
             if lines:
                 self._f.write(("\n".join(lines) + "\n").encode("utf-8"))
 
@@ -941,8 +1241,9 @@ def _format_of(path: Path) -> str:
     raise ValueError(f"cannot tell the format of {path} (use .csv, .parquet or .jsonl)")
 
 
-def write_tables(tables: Iterator[pa.Table] | Sequence[pa.Table], schema: pa.Schema,
-                 paths: Sequence[str | Path]) -> int:
+def write_tables(
+    tables: Iterator[pa.Table] | Sequence[pa.Table], schema: pa.Schema, paths: Sequence[str | Path]
+) -> int:
     """Stream ``tables`` into every path at once (format from the extension); returns rows.
 
     Each file is written beside its destination and renamed into place when complete.
@@ -966,8 +1267,9 @@ def write_tables(tables: Iterator[pa.Table] | Sequence[pa.Table], schema: pa.Sch
     return rows
 
 
-def write_dataset(dataset: str, path: str | Path | Sequence[str | Path], rows: int,
-                  seed: int = DEFAULT_SEED) -> int:
+def write_dataset(
+    dataset: str, path: str | Path | Sequence[str | Path], rows: int, seed: int = DEFAULT_SEED
+) -> int:
     """Generate ``rows`` rows of ``dataset`` ('dmv' or 'benefits') into one or more files.
 
     Streams: one block (``BLOCK`` rows) is in memory at a time, whatever ``rows`` is.
@@ -991,8 +1293,11 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def write_sqlite(path: str | Path, tables: dict[str, Iterator[pa.Table] | Sequence[pa.Table]],
-                 schemas: dict[str, pa.Schema]) -> None:
+def write_sqlite(
+    path: str | Path,
+    tables: dict[str, Iterator[pa.Table] | Sequence[pa.Table]],
+    schemas: dict[str, pa.Schema],
+) -> None:
     """Create a fresh SQLite database with one table per entry, values as in the CSV export.
 
     Dates are TEXT exactly as the legacy export writes them; integer columns are INTEGER; blanks
@@ -1010,7 +1315,8 @@ def write_sqlite(path: str | Path, tables: dict[str, Iterator[pa.Table] | Sequen
                 cols = ", ".join(
                     f"{_quote(f.name)} {_sqlite_type(f.type)}"
                     + (" PRIMARY KEY" if f.name == pk else "")
-                    for f in schema)
+                    for f in schema
+                )
                 con.execute(f"CREATE TABLE {_quote(name)} ({cols})")
                 marks = ", ".join("?" * len(schema))
                 sql = f"INSERT INTO {_quote(name)} VALUES ({marks})"
@@ -1030,10 +1336,14 @@ def write_sqlite(path: str | Path, tables: dict[str, Iterator[pa.Table] | Sequen
 # --------------------------------------------------------------------------------------------------
 
 
-def write_samples(out: str | Path = HERE, dmv_rows: int = DEFAULT_DMV_ROWS,
-                  benefits_rows: int = DEFAULT_BENEFITS_ROWS, seed: int = DEFAULT_SEED,
-                  formats: Sequence[str] = ("csv", "parquet", "jsonl", "sqlite"),
-                  only: str | None = None) -> dict[str, int]:
+def write_samples(
+    out: str | Path = HERE,
+    dmv_rows: int = DEFAULT_DMV_ROWS,
+    benefits_rows: int = DEFAULT_BENEFITS_ROWS,
+    seed: int = DEFAULT_SEED,
+    formats: Sequence[str] = ("csv", "parquet", "jsonl", "sqlite"),
+    only: str | None = None,
+) -> dict[str, int]:
     """Write the sample files into ``out``; returns rows per file written."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -1045,7 +1355,7 @@ def write_samples(out: str | Path = HERE, dmv_rows: int = DEFAULT_DMV_ROWS,
 
         def tee(tables: Iterator[pa.Table]) -> Iterator[pa.Table]:
             for t in tables:
-                holders.append(t.filter(pc.is_in(t["LIC_CLASS_CD"], pa.array(_CRCSA_CLASSES))))
+                holders.append(_crcsa_holders(t))
                 yield t
 
         if dmv_paths:
@@ -1053,33 +1363,46 @@ def write_samples(out: str | Path = HERE, dmv_rows: int = DEFAULT_DMV_ROWS,
             counts.update({p.name: n for p in dmv_paths})
         if "csv" in formats:
             crcsa = generate_crcsa(holders, seed)
-            counts["crcsa_applicants.csv"] = write_tables([crcsa], CRCSA_SCHEMA,
-                                                          [out / "crcsa_applicants.csv"])
+            counts["crcsa_applicants.csv"] = write_tables(
+                [crcsa], CRCSA_SCHEMA, [out / "crcsa_applicants.csv"]
+            )
     if only in (None, "benefits") and "csv" in formats:
         counts["benefits_caseload.csv"] = write_dataset(
-            "benefits", out / "benefits_caseload.csv", benefits_rows, seed)
+            "benefits", out / "benefits_caseload.csv", benefits_rows, seed
+        )
     if "sqlite" in formats and only is None:
-        write_sqlite(out / SQLITE_FILE, {
-            "drivers": iter_tables("dmv", dmv_rows, seed),
-            "caseload": iter_tables("benefits", benefits_rows, seed),
-            "crcsa_applicants": [generate_crcsa(iter_tables("dmv", dmv_rows, seed), seed)],
-        }, {"drivers": DMV_SCHEMA, "caseload": BENEFITS_SCHEMA, "crcsa_applicants": CRCSA_SCHEMA})
+        write_sqlite(
+            out / SQLITE_FILE,
+            {
+                "drivers": iter_tables("dmv", dmv_rows, seed),
+                "caseload": iter_tables("benefits", benefits_rows, seed),
+                "crcsa_applicants": [generate_crcsa(iter_tables("dmv", dmv_rows, seed), seed)],
+            },
+            {"drivers": DMV_SCHEMA, "caseload": BENEFITS_SCHEMA, "crcsa_applicants": CRCSA_SCHEMA},
+        )
         counts[SQLITE_FILE] = dmv_rows + benefits_rows
     return counts
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--rows", type=int, default=None,
-                    help=f"DMV rows (default {DEFAULT_DMV_ROWS})")
-    ap.add_argument("--benefits-rows", type=int, default=None,
-                    help=f"benefits rows (default {DEFAULT_BENEFITS_ROWS}, or 4/5 of --rows)")
+    ap = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument("--rows", type=int, default=None, help=f"DMV rows (default {DEFAULT_DMV_ROWS})")
+    ap.add_argument(
+        "--benefits-rows",
+        type=int,
+        default=None,
+        help=f"benefits rows (default {DEFAULT_BENEFITS_ROWS}, or 4/5 of --rows)",
+    )
     ap.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"default {DEFAULT_SEED}")
     ap.add_argument("--out", type=Path, default=HERE, help="output directory (default: here)")
     ap.add_argument("--only", choices=["dmv", "benefits"], help="write one dataset only")
-    ap.add_argument("--formats", default="csv,parquet,jsonl,sqlite",
-                    help="comma-separated subset of csv,parquet,jsonl,sqlite (default: all)")
+    ap.add_argument(
+        "--formats",
+        default="csv,parquet,jsonl,sqlite",
+        help="comma-separated subset of csv,parquet,jsonl,sqlite (default: all)",
+    )
     args = ap.parse_args(argv)
     formats = [f.strip() for f in args.formats.split(",") if f.strip()]
     bad = set(formats) - {"csv", "parquet", "jsonl", "sqlite"}
@@ -1089,8 +1412,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.benefits_rows is not None:
         benefits_rows = args.benefits_rows
     else:
-        benefits_rows = (DEFAULT_BENEFITS_ROWS if args.rows is None
-                         else dmv_rows if args.only == "benefits" else dmv_rows * 4 // 5)
+        benefits_rows = (
+            DEFAULT_BENEFITS_ROWS
+            if args.rows is None
+            else dmv_rows
+            if args.only == "benefits"
+            else dmv_rows * 4 // 5
+        )
     if dmv_rows < 0 or benefits_rows < 0:
         ap.error("row counts must be >= 0")
     t0 = time.perf_counter()

@@ -72,7 +72,8 @@ def test_values_never_reach_the_store(target):
 
     if "://" in target:
         with psycopg.connect(target) as conn:
-            stored = "\n".join(r[0] for r in conn.execute("SELECT t::text FROM redactor_request_log t"))
+            rows = conn.execute("SELECT t::text FROM redactor_request_log t").fetchall()
+        stored = "\n".join(r[0] for r in rows)
     else:
         stored = b"".join(p.read_bytes() for p in Path(target).parent.iterdir()).decode(
             "utf-8", "replace")
@@ -263,3 +264,31 @@ def test_sigkill_mid_append_leaves_a_chain_that_verifies_and_extends(target):
     assert after.ok and after.entries == before.entries + 2
     assert views[-1].outcome == "failed"
     assert sum(v.outcome == "incomplete" for v in views) <= 3
+
+
+@pytest.mark.postgres
+def test_postgres_writer_that_does_not_own_the_table(pg_url):  # noqa: F811  (fixture)
+    """The role setup from docs/request-log.md: the writer appends, but cannot drop a guard."""
+    from redactor.requestlog.store_postgres import SCHEMA_SQL
+
+    suffix = pg_url.split("/")[3].split("?")[0]
+    owner, writer = f"log_owner_{suffix}", f"log_writer_{suffix}"
+    with psycopg.connect(pg_url, autocommit=True) as admin:
+        admin.execute(f"CREATE ROLE {owner} NOLOGIN")
+        admin.execute(f"CREATE ROLE {writer} LOGIN")
+        admin.execute(f"GRANT CREATE ON SCHEMA public TO {owner}")
+        admin.execute(f"SET ROLE {owner}")
+        admin.execute(SCHEMA_SQL)
+        admin.execute("RESET ROLE")
+        admin.execute(f"GRANT SELECT, INSERT ON redactor_request_log TO {writer}")
+    writer_url = pg_url.replace("postgresql://postgres@", f"postgresql://{writer}@")
+    with open_log(writer_url) as log:
+        rid = log.begin(record())
+        log.complete(rid, Completion("completed"))
+        assert log.verify().ok
+    with psycopg.connect(writer_url, autocommit=True) as conn:
+        for sql in ("DROP TRIGGER redactor_request_log_no_update_delete ON redactor_request_log",
+                    "ALTER TABLE redactor_request_log DISABLE TRIGGER ALL",
+                    "DELETE FROM redactor_request_log"):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute(sql)

@@ -109,7 +109,7 @@ ABBREVIATIONS: dict[str, tuple[str, ...]] = {
     "ctrm": ("courtroom",), "dkt": ("docket",), "bkg": ("booking",), "cse": ("case",),
     "clm": ("claim",), "amt": ("amount",), "cnt": ("count",), "qty": ("count",),
     "emp": ("employee",), "empl": ("employee",), "employer": ("employer",),
-    "sfx": ("suffix",), "nombre": ("name",), "apellido": ("last", "name"),
+    "emplr": ("employer",), "empr": ("employer",), "sfx": ("suffix",), "nombre": ("name",), "apellido": ("last", "name"),
     "apellidos": ("last", "name"), "fecha": ("date",), "nac": ("birth",),
     "nacimiento": ("birth",), "direccion": ("address",), "domicilio": ("address",),
     "telefono": ("phone",), "correo": ("email",), "licencia": ("license",), "pais": ("country",),
@@ -267,6 +267,9 @@ def name_evidence(column: str) -> NameEvidence | None:  # noqa: C901 - one reada
                     "naturalization", "citizenship", "immigration", "visa", "nationality"} \
             or _has(w, "green", "card") or ("alien" in w):
         return ev(C.IMMIGRATION_STATUS, 0.9, "citizenship / immigration status / lawful presence")
+    if w & {"detainer", "deportation", "removal", "deportable", "ice"} \
+            or (w & {"ins", "dhs"} and w & {"hold", "detainer", "flag"}):
+        return ev(C.IMMIGRATION_STATUS, 0.85, "immigration detainer / removal (reveals status)")
     if "entry" in w and w & {"country", "us", "usa", "port", "arrival"}:
         return ev(C.IMMIGRATION_STATUS, 0.8, "date or port of entry to the country")
     if ("document" in w and w & {"type", "source", "proof", "identity", "id", "kind"}) \
@@ -347,10 +350,13 @@ def name_evidence(column: str) -> NameEvidence | None:  # noqa: C901 - one reada
     # --- photo / free text ------------------------------------------------------------------
     if "photo" in w or "signature" in w and w & {"image", "scan"}:
         return ev(C.PHOTO, 0.9, "photo / image")
-    if w & {"notes", "narrative", "text", "summary", "details", "description"}:
-        if "description" in w and (w & {"code", "type", "class", "category"} or org):
-            return ev(C.NONE, 0.6, "description of a code/type (categorical)", ())
+    if w & {"notes", "narrative", "text"}:
         return ev(C.FREE_TEXT, 0.85, "free text (notes/comments/narrative)")
+    if w & {"summary", "details", "description"}:
+        if w & {"code", "type", "class", "category"} or org:
+            return ev(C.NONE, 0.6, "description of a code/type (categorical)")
+        return ev(C.FREE_TEXT, 0.6, "description/summary: free text unless the values are "
+                  "a short list of codes")
 
     # --- other lookalikes -------------------------------------------------------------------
     if "date" in w or "year" in w or w & {"created", "updated", "timestamp", "time"}:
@@ -360,16 +366,21 @@ def name_evidence(column: str) -> NameEvidence | None:  # noqa: C901 - one reada
         if w & {"immigration", "citizenship", "legal", "lawful", "residency", "resident"}:
             return ev(C.IMMIGRATION_STATUS, 0.85, "immigration / residency status")
         if len(w - {"status", "code", "flag"}) == 0:
-            return None  # bare "status": content decides (case status vs immigration status)
+            # bare "status": the content decides (case status vs immigration status)
+            return ev(C.NONE, 0.55, "bare 'status' — protected only if the values are "
+                      "immigration-status vocabulary")
         return ev(C.NONE, 0.7, "status of a case/application/account, not of a person's presence")
     if w & _CASE_IDS and (ids or len(w) == 1):
         return ev(C.NONE, 0.8, "case/record/account identifier, not a personal identifier",
-                  ("ssn_bare", "dl_weak", "phone"))
+                  ("ssn_bare", "dl", "dl_weak", "phone"))
     if w & {"gender", "sex", "race", "ethnicity", "eye", "hair", "height", "weight"}:
         return ev(C.NONE, 0.6, "descriptive attribute outside the protected categories")
     if w & {"county", "country", "state", "region", "district"} and w <= {
             "county", "country", "state", "region", "district", "code", "name", "id"}:
         return ev(C.NONE, 0.6, "jurisdiction code, not a person's address")
     if w == {"id"} or w <= {"row", "id", "key", "uuid", "guid", "seq", "number"}:
-        return ev(C.NONE, 0.8, "row identifier", ("ssn_bare", "dl_weak", "phone"))
+        return ev(C.NONE, 0.8, "row identifier", ("ssn_bare", "dl", "dl_weak", "phone"))
+    if seq[-1] in {"id", "number", "key"} and len(seq) >= 2:
+        return ev(C.NONE, 0.7, f"identifier of a {seq[-2]!r} record, not a personal identifier",
+                  ("ssn_bare", "dl", "dl_weak", "phone"))
     return None

@@ -125,7 +125,7 @@ LAST_FIRST_CELL = r"[A-Z][A-Za-z'’-]+,\s*[A-Z][A-Za-z'’-]+(?:\s+[A-Z]\.?)?"
 # --- Immigration status -------------------------------------------------------------------
 # Visa classes and documents (for cells; prose uses STATUS_TERMS).
 VISA_CLASS = (
-    r"(?i:[A-V]-?\d{1,2}[A-C]?|H-?1B\d?|H-?2[AB]|EB-?\d|TN|TD|CW-?1|K-?[1-4]|U-?[1-5]|T-?[1-6]"
+    r"(?i:[A-V]-\d[A-C]?|[A-V]\d[A-C]|H-?1B\d?|H-?2[AB]|EB-?\d|TN|TD|CW-?1"
     r"|I-?(?:94|551|766|797|20)|DS-?2019)"
 )
 STATUS_TERMS = (
@@ -150,7 +150,7 @@ STATUS_VALUES = (
     r"|refugee|parolee|daca|tps|deferred\s+action|visa\s+holder|nonimmigrant(?:\s+visa)?"
     r"|immigrant(?:\s+visa)?|student\s+visa|work\s+visa|ead|no\s+lawful\s+status"
     r"|lawful(?:ly)?\s+present|not\s+lawfully\s+present|lawful\s+presence\s+verified"
-    r"|out\s+of\s+status|overstay|(?:" + VISA_CLASS + r")(?:\s+visa)?)"
+    r"|out\s+of\s+status|overstay|(?:" + VISA_CLASS + r")\s+visa)"
 )
 # License classes and card markings issued only to people who could not prove lawful presence.
 STATUS_PROXY_VALUES = (

@@ -145,7 +145,7 @@ def _read_header(raw: io.RawIOBase, path: str, delimiter: str) -> tuple[list[str
     rows = list(csv.reader(io.StringIO(text), delimiter=delimiter, strict=True))
     if not rows:
         raise DataError(f"{path}: the file is empty (no header row)")
-    names = [n.strip() if isinstance(n, str) else n for n in rows[0]]
+    names = list(rows[0])  # kept as written: Arrow matches column_types by exact name
     check_column_names(names, path)
     return names, buf
 
@@ -194,8 +194,10 @@ def _open_csv(path: str, delimiter: str, batch_rows: int) -> Source:
         reader = pacsv.open_csv(
             stream,
             read_options=pacsv.ReadOptions(use_threads=False, block_size=_CSV_BLOCK),
-            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True,
-                                             invalid_row_handler=on_invalid),
+            parse_options=pacsv.ParseOptions(
+                delimiter=delimiter, newlines_in_values=True, invalid_row_handler=on_invalid,
+                # in a one-column file an empty line is an empty value, not nothing
+                ignore_empty_lines=len(names) > 1),
             convert_options=pacsv.ConvertOptions(
                 column_types={n: pa.string() for n in names},
                 strings_can_be_null=False,

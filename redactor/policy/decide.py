@@ -190,14 +190,16 @@ def _apply_rule(pack: Pack, rule: Rule, rid: str, why: str, granted: Mapping[str
         )
         if lifted_by is None:
             withheld.setdefault(cat, []).append((pack.actions[cat], rid, why))
-    for n in lifting:
+    for i, n in enumerate(lifting):
+        entry = f"{pack.id}/{n}: {granted[n]}"
+        if entry not in granted_names:
+            granted_names.append(entry)
+        if i:  # one reason per rule is enough; every exception granted is listed above
+            continue
         ex = pack.exceptions[n]
         scope = (f" for {', '.join(ex.limit_categories)}" if ex.limit_categories else "")
         reasons.append(f"{rid} ({rule.cite}) is lifted{scope} by exception {n} "
                        f"({ex.summary}; evidence {granted[n]})")
-        entry = f"{pack.id}/{n}: {granted[n]}"
-        if entry not in granted_names:
-            granted_names.append(entry)
     kept = [c for c in rule.protects if any(r == rid for _, r, _ in withheld.get(c, []))]
     if kept:
         reasons.append(f"{rid} ({rule.cite}): {why}, so {', '.join(kept)} are withheld")

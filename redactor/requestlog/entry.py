@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, fields
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from types import MappingProxyType
 from typing import Any, Literal
 
@@ -38,10 +38,16 @@ def normalize_time(value: str | datetime) -> str:
     return parsed.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+def _json_default(value: Any) -> str:
+    if isinstance(value, date | datetime):  # e.g. an obligation's due date
+        return value.isoformat()
+    raise TypeError(f"a {type(value).__name__} cannot be written to the request log")
+
+
 def canonical_json(value: Any) -> str:
     """The one serialisation that is hashed: sorted keys, no spaces, UTF-8, no NaN."""
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                      allow_nan=False)
+                      allow_nan=False, default=_json_default)
 
 
 def _strs(value: Iterable[Any] | str | None, what: str) -> tuple[str, ...]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from contextlib import contextmanager
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import sqlglot
 from sqlglot import exp
@@ -76,11 +76,12 @@ def redact_url(url: str) -> str:
             userinfo, host = netloc.rsplit("@", 1)
             user = userinfo.split(":", 1)[0]
             netloc = f"{user}@{host}" if user else host
-        query = parts.query
-        if query:
-            pairs = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True)
-                     if k.lower() not in _SECRET_PARAMS]
-            query = urlencode(pairs, safe="/")
-        return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
+        pairs = parse_qsl(parts.query, keep_blank_values=True)
+        kept = [(k, v) for k, v in pairs if k.lower() not in _SECRET_PARAMS]
+        if netloc == parts.netloc and len(kept) == len(pairs):
+            return url.split("#", 1)[0]
+        query = f"?{urlencode(kept, safe='/')}" if kept else ""
+        # built by hand: urlunsplit would turn sqlite:///path into sqlite:/path
+        return f"{parts.scheme}://{netloc}{parts.path}{query}"
     except ValueError:
         return f"{url.split('://', 1)[0]}://<unparseable url withheld>"

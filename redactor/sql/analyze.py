@@ -147,10 +147,9 @@ def clause_uses(tree: exp.Query, sources: Sources) -> list[ColumnUse]:
             clause = _clause_of(col, stop)
             if clause in (_SELECT_LIST, "from", "with"):
                 continue
-            if col.table:
-                refs = r.col(scope, col)
-            else:  # ORDER BY / HAVING / QUALIFY reference to an output alias (sqlglot #5595)
-                refs = r.proj(scope, normalize_name(col.name))
+            # An unqualified column here is an ORDER BY / HAVING / QUALIFY reference to an
+            # output alias (sqlglot #5595): resolve it through the select list.
+            refs = r.col(scope, col) if col.table else r.proj(scope, normalize_name(col.name))
             uses.extend(ColumnUse(ref, CLAUSES.get(clause, clause.upper()), col) for ref in refs)
         if scope.is_subquery and scope.parent is not None:
             # x IN (SELECT ssn …), = (SELECT MIN(ssn) …): the projections are matched against

@@ -16,7 +16,7 @@ from sqlglot import exp
 
 from redactor.categories import Action, Category
 
-MASK_PREFIX = "****"  # fixed width, so a masked value does not reveal the original's length
+MASK_FILL = "*"  # as redactor.masking.mask: one fill character per hidden character
 REDACTED = "[REDACTED]"
 
 # The string type of each dialect (what CAST(… AS T) spells).
@@ -27,16 +27,26 @@ TEXT_TYPE: dict[str, str] = {
 EXECUTED_DIALECTS = ("duckdb", "postgres", "sqlite")  # masks proven on the engine by tests
 SUPPORTED_DIALECTS = tuple(TEXT_TYPE)
 
-# Last N characters, positive offsets only: start = LENGTH - N + 1 >= 2 whenever LENGTH > N.
+# Same result as redactor.masking.mask (file redaction): values longer than N keep their last N
+# characters behind one '*' per hidden character; shorter values are all '*'. Positive offsets
+# only: start = LENGTH - N + 1 >= 2 whenever LENGTH > N (SUBSTR(x, -N) leaks on PostgreSQL).
 _MASK = (
     "CASE WHEN __v IS NULL THEN NULL "
     "WHEN LENGTH(CAST(__v AS {T})) > {N} "
-    "THEN '{P}' || SUBSTR(CAST(__v AS {T}), LENGTH(CAST(__v AS {T})) - {N_1}) "
-    "ELSE '{P}' END"
+    "THEN {STARS_HIDDEN} || SUBSTR(CAST(__v AS {T}), LENGTH(CAST(__v AS {T})) - {N_1}) "
+    "ELSE {STARS_ALL} END"
 )
+# n copies of '*': SQLite has no REPEAT or LPAD; Trino has no string REPEAT.
+_STARS = {
+    "sqlite": "REPLACE(HEX(ZEROBLOB({n})), '00', '*')",
+    "trino": "LPAD('', {n}, '*')",
+    "default": "REPEAT('*', {n})",
+}
+# The year as text ('1984'), so that file redaction's generalize_year, applied again to an
+# export's result (defence in depth), finds the same year instead of an opaque integer.
 _YEAR = {
-    "sqlite": "CAST(STRFTIME('%Y', __v) AS INTEGER)",
-    "default": "CAST(EXTRACT(YEAR FROM CAST(__v AS DATE)) AS INTEGER)",
+    "sqlite": "STRFTIME('%Y', __v)",
+    "default": "CAST(CAST(EXTRACT(YEAR FROM CAST(__v AS DATE)) AS INTEGER) AS {T})",
 }
 
 
@@ -79,21 +89,22 @@ def mask_for(action: Action, column: exp.Expression, *, dialect: str, sql_type: 
     text_type = TEXT_TYPE.get(dialect, "TEXT")
     if action is Action.MASK:
         n = max(0, int(keep_last))
-        if n == 0:
-            expr = _template(f"CASE WHEN __v IS NULL THEN NULL ELSE '{MASK_PREFIX}' END",
-                             column, dialect)
-            return Mask(expr, "masked entirely", True)
-        text = _MASK.format(T=text_type, N=n, N_1=n - 1, P=MASK_PREFIX)
-        return Mask(_template(text, column, dialect),
-                    f"masked: only the last {n} characters kept", False)
+        stars = _STARS.get(dialect, _STARS["default"])
+        length = f"LENGTH(CAST(__v AS {text_type}))"
+        text = _MASK.format(T=text_type, N=n, N_1=n - 1,
+                            STARS_HIDDEN=stars.format(n=f"{length} - {n}"),
+                            STARS_ALL=stars.format(n=length)) if n else (
+            f"CASE WHEN __v IS NULL THEN NULL ELSE {stars.format(n=length)} END")
+        how = f"only the last {n} characters kept" if n else "every character hidden"
+        return Mask(_template(text, column, dialect), f"masked: {how}", n == 0)
     if action is Action.REDACT:
-        expr = _template(f"CASE WHEN __v IS NULL THEN NULL ELSE '{REDACTED}' END", column,
-                         dialect)
-        return Mask(expr, f"redacted: replaced by {REDACTED}", True)
+        expr = _template(f"CAST('{REDACTED}' AS {text_type})", column, dialect)
+        return Mask(expr, f"redacted: every value replaced by {REDACTED}", True)
     if action is Action.GENERALIZE:
         target = generalize_to or ("year" if category is Category.BIRTH_DATE else None)
         if target == "year":
-            expr = _template(_YEAR.get(dialect, _YEAR["default"]), column, dialect)
+            expr = _template(_YEAR.get(dialect, _YEAR["default"]).format(T=text_type), column,
+                             dialect)
             return Mask(expr, "generalized to the year", False)
         return Mask(typed_null(sql_type, dialect),
                     f"generalize to {target or 'a coarser value'} is not done in SQL: withheld "

@@ -1,0 +1,221 @@
+"""``redactor sql`` and ``redactor export``: thin click layers over :mod:`redactor.sql`.
+
+Registered by :mod:`redactor.cli` as ``sql`` and ``export``.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from redactor.cli_options import (
+    CONTEXT_SETTINGS,
+    build_request,
+    load_packs,
+    request_options,
+    typed_errors,
+)
+from redactor.errors import BadInputError, RefusedError, UsageError
+from redactor.fieldmap import load_field_map
+from redactor.sql.masks import SUPPORTED_DIALECTS
+from redactor.sql.rewrite import RewriteResult
+
+OUTPUT_FORMATS = ["csv", "tsv", "parquet", "jsonl"]
+DEFAULT_DIALECT = "postgres"
+
+
+def _read_query(query: str | None, file: str | None) -> str:
+    if (query is None) == (file is None):
+        raise UsageError("Give the query either as an argument or with -f FILE (not both)",
+                         hint='e.g. redactor sql "SELECT * FROM drivers" --map … --purpose …')
+    if file is None:
+        return query or ""
+    try:
+        return sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise BadInputError(f"Query file {file} does not exist") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise BadInputError(f"Cannot read query file {file}: {type(e).__name__}") from None
+
+
+def _print_explain(result: RewriteResult) -> None:
+    masked = sum(o.masked for o in result.outputs)
+    click.echo(f"redactor: {masked} of {len(result.outputs)} output columns masked "
+               f"({'restricted' if result.restricted else 'not restricted'} request)", err=True)
+    for line in result.explain().splitlines():
+        click.echo(f"  {line}", err=True)
+
+
+def _log_sql(log_target: str | None, decision, sql: str, dialect: str,
+             field_map, status: str, reason: str | None) -> None:
+    from redactor.io.formats import Format
+    from redactor.logging_glue import request_record
+    from redactor.pipeline import Job
+    from redactor.requestlog import Completion, open_log, strip_sql_literals
+
+    job = Job(source="<query>", output="-", output_format=Format.CSV, command="sql",
+              query=strip_sql_literals(sql, dialect))
+    log = open_log(log_target)
+    try:
+        rid = log.begin(request_record(decision, job, field_map, None, status,
+                                       extra_reason=reason, dialect=dialect))
+        if status != "refused":
+            log.complete(rid, Completion(status="completed", output="-"))
+    finally:
+        log.close()
+
+
+@click.command(context_settings=CONTEXT_SETTINGS)
+@click.argument("query", required=False)
+@click.option("-f", "--file", "query_file", metavar="FILE", help="read the query from FILE (- for "
+              "standard input)")
+@click.option("--map", "map_path", required=True, metavar="FIELD_MAP",
+              help="reviewed field map (YAML) whose tables the query reads")
+@click.option("--dialect", default=DEFAULT_DIALECT, show_default=True, metavar="D",
+              help="SQL dialect of the query (any sqlglot dialect)")
+@click.option("--to", "to_dialect", type=click.Choice(SUPPORTED_DIALECTS), metavar="D",
+              help=f"dialect to write [default: --dialect]; one of {', '.join(SUPPORTED_DIALECTS)}")
+@click.option("--explain", is_flag=True, help="also print, per output column, whether it is "
+              "masked and why (to standard error)")
+@request_options
+@typed_errors
+def sql_command(query: str | None, query_file: str | None, map_path: str, dialect: str,
+                to_dialect: str | None, explain: bool, purposes: tuple[str, ...],
+                requester: str | None, agency: str | None, evidence: tuple[str, ...],
+                policies: tuple[str, ...], log_target: str | None, manifest: str | None,
+                dry_run: bool) -> None:
+    """Rewrite an export query so protected fields never leave the database.
+
+    Prints the rewritten query (regenerated, without comments) on standard output. Refuses
+    (exit 3), naming the column and its position, a query that is not a single read-only
+    SELECT or that filters, joins, groups or sorts on a withheld column.
+
+    \b
+    Example:
+      redactor sql "SELECT * FROM drivers" --map field_maps/dmv.yaml \\
+        --purpose civil_immigration_enforcement --dialect sqlite --explain
+    """
+    from redactor.policy import decide
+    from redactor.sql.rewrite import rewrite_query
+
+    if manifest:
+        raise UsageError("--manifest applies to export, not sql (sql writes no data)")
+    text = _read_query(query, query_file)
+    request = build_request(purposes, requester, agency, evidence)
+    decision = decide(request, load_packs(policies))
+    field_map = load_field_map(map_path)
+    try:
+        result = rewrite_query(text, field_map, decision, dialect=dialect, to=to_dialect)
+    except RefusedError as e:
+        if not dry_run:
+            _log_sql(log_target, decision, text, dialect, field_map, "refused",
+                     str(e).splitlines()[0])
+        raise
+    if not dry_run:
+        _log_sql(log_target, decision, text, dialect, field_map,
+                 "redacted" if any(o.masked for o in result.outputs) or result.substituted
+                 else "released", None)
+    if explain or dry_run:
+        _print_explain(result)
+    click.echo(result.sql)
+
+
+class _Progress:
+    """``rows written: N`` on standard error, only when it is a terminal."""
+
+    def __init__(self) -> None:
+        self.enabled = sys.stderr.isatty()
+        self.last = 0.0
+        self.shown = False
+
+    def __call__(self, rows: int) -> None:
+        now = time.monotonic()
+        if self.enabled and now - self.last >= 0.2:
+            self.last = now
+            self.shown = True
+            click.echo(f"\rrows written: {rows:,}", err=True, nl=False)
+
+    def done(self) -> None:
+        if self.shown:
+            click.echo("", err=True)
+
+
+@click.command(context_settings=CONTEXT_SETTINGS)
+@click.argument("query", required=False)
+@click.option("-f", "--file", "query_file", metavar="FILE", help="read the query from FILE (- for "
+              "standard input)")
+@click.option("--db", "db_url", required=True, metavar="URL",
+              help="sqlite:///path.db, duckdb:///path.duckdb, postgresql://user@host:port/db "
+                   "(credentials are never echoed or logged)")
+@click.option("--map", "map_path", required=True, metavar="FIELD_MAP",
+              help="reviewed field map (YAML) for the database's tables")
+@click.option("-o", "--output", required=True, metavar="OUTPUT",
+              help="output file, or - for standard output (then give --format)")
+@click.option("--format", "output_format", type=click.Choice(OUTPUT_FORMATS),
+              help="output format [default: from -o's extension]")
+@click.option("--dialect", metavar="D", help="SQL dialect of the query [default: the "
+              "database's]")
+@click.option("--explain", is_flag=True, help="print, per output column, whether it is masked "
+              "and why")
+@click.option("-q", "--quiet", is_flag=True, help="do not print the per-column plan")
+@click.option("--batch-rows", type=click.IntRange(1, 10_000_000), default=65_536, hidden=True)
+@request_options
+@typed_errors
+def export_command(query: str | None, query_file: str | None, db_url: str, map_path: str,
+                   output: str, output_format: str | None, dialect: str | None, explain: bool,
+                   quiet: bool, batch_rows: int, purposes: tuple[str, ...],
+                   requester: str | None, agency: str | None, evidence: tuple[str, ...],
+                   policies: tuple[str, ...], log_target: str | None, manifest: str | None,
+                   dry_run: bool) -> None:
+    """Export a query's result from a database, with protected fields masked in the database.
+
+    The query is checked and rewritten as by `redactor sql`, run read-only, streamed through
+    the same column redaction as files, and written atomically with a manifest and a request
+    log entry.
+
+    \b
+    Example:
+      redactor export --db sqlite:///sample_data/agency.sqlite "SELECT * FROM drivers" \\
+        --map field_maps/dmv.yaml --purpose civil_immigration_enforcement -o out/ice.csv
+    """
+    from redactor.cli import print_plan
+    from redactor.io.formats import Format, resolve_format
+    from redactor.policy import decide
+    from redactor.sql.job import export_query
+    from redactor.sql.urls import parse_url
+
+    text = _read_query(query, query_file)
+    parse_url(db_url)  # a bad URL is a usage error before anything else
+    fmt = Format(output_format) if output_format else resolve_format(output, None,
+                                                                      role="output")
+    request = build_request(purposes, requester, agency, evidence)
+    decision = decide(request, load_packs(policies))
+    field_map = load_field_map(map_path)
+    log = None
+    if not dry_run:
+        from redactor.requestlog import open_log
+
+        log = open_log(log_target)
+    progress = _Progress()
+    try:
+        res = export_query(
+            db_url, text, field_map, decision, output=output, output_format=fmt,
+            dialect=dialect, manifest=manifest, log=log, dry_run=dry_run, batch_rows=batch_rows,
+            on_rewrite=_print_explain if explain or dry_run else None,
+            on_plan=None if quiet and not dry_run else print_plan,
+            progress=progress,
+        )
+    finally:
+        progress.done()
+        if log is not None:
+            log.close()
+    outcome = res.outcome
+    if outcome is not None and outcome.status != "dry-run" and not quiet:
+        where = "standard output" if output == "-" else output
+        click.echo(f"redactor: wrote {outcome.rows_out} rows to {where}"
+                   + (f"; manifest {outcome.manifest_path}" if outcome.manifest_path else "")
+                   + (f"; request {outcome.request_id}" if outcome.request_id else ""),
+                   err=True)

@@ -1,0 +1,162 @@
+"""One export request end to end: rewrite, run, and hand the batches to the redaction pipeline.
+
+The pipeline (:mod:`redactor.pipeline`) does what file redaction does: log before output,
+stream through the column plan again (defence in depth), atomic write, manifest. The plan it
+applies comes from :func:`outputs_field_map`, which gives each output column the rule of the
+source column that masked it, so a value the SQL masked is masked again (idempotently) in Arrow,
+and outputs built from dropped columns are dropped from the file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from types import MappingProxyType
+
+import pyarrow as pa
+
+from redactor.categories import Action, Category
+from redactor.errors import RedactorError, RefusedError, UsageError
+from redactor.fieldmap import ColumnRule, FieldMap, TableMap, normalize_name
+from redactor.io.formats import Format
+from redactor.pipeline import Job, Outcome, log_failure, run
+from redactor.policy.decide import Decision
+from redactor.sql.export import DEFAULT_BATCH_ROWS, catalog_schema, iter_query_batches
+from redactor.sql.rewrite import OutputColumn, RewriteResult, rewrite_query
+from redactor.sql.urls import parse_url
+
+OUTPUT_TABLE = "query"
+# What the Arrow pass does to an output the SQL already masked (idempotent on masked values).
+_AGAIN = {Action.DROP: Action.DROP, Action.NULL: Action.NULL, Action.HASH: Action.NULL,
+          Action.SCRUB: Action.NULL, Action.REDACT: Action.REDACT, Action.MASK: Action.MASK}
+
+
+@dataclass
+class ExportResult:
+    rewrite: RewriteResult | None
+    outcome: Outcome | None
+
+
+def _again(o: OutputColumn, name: str) -> ColumnRule | None:
+    if not o.masked:
+        return ColumnRule(name=name, category=Category.NONE)
+    if o.rule is None:  # unmapped source (NULL in SQL): left to the pipeline's detection
+        return None
+    r = o.rule
+    if o.action is Action.GENERALIZE:
+        year = r.generalize_to == "year" or (r.generalize_to is None
+                                             and r.category is Category.BIRTH_DATE)
+        action = Action.GENERALIZE if year else Action.NULL
+        return ColumnRule(name=name, category=r.category, action=action, generalize_to="year"
+                          if year else None)
+    return ColumnRule(name=name, category=r.category, action=_AGAIN.get(o.action, Action.NULL),
+                      keep_last=r.keep_last)
+
+
+def outputs_field_map(result: RewriteResult, names: list[str], source: FieldMap) -> FieldMap:
+    """A one-table field map for the query's output columns (matched by position)."""
+    cols: dict[str, ColumnRule] = {}
+    for o, name in zip(result.outputs, names, strict=True):
+        rule = _again(o, name)
+        if rule is not None:
+            cols[normalize_name(name)] = rule
+    table = TableMap(name=OUTPUT_TABLE, columns=MappingProxyType(cols),
+                     description="output columns of an export query")
+    return FieldMap(name=source.name, tables=MappingProxyType({OUTPUT_TABLE: table}),
+                    description=source.description, source=source.source, sha256=source.sha256)
+
+
+def _check_names(result: RewriteResult) -> None:
+    seen: dict[str, int] = {}
+    for o in result.outputs:
+        k = normalize_name(o.name)
+        if k in seen:
+            raise UsageError(
+                f"Output columns {seen[k] + 1} and {o.position + 1} are both named {o.name!r} "
+                "(names match case-insensitively)",
+                hint="give one of them an alias (AS …) so the output file can hold both",
+            )
+        seen[k] = o.position
+
+
+def export_query(
+    url: str,
+    sql: str,
+    field_map: FieldMap,
+    decision: Decision,
+    *,
+    output: str,
+    output_format: Format,
+    dialect: str | None = None,
+    manifest: str | None = None,
+    log=None,
+    dry_run: bool = False,
+    batch_rows: int = DEFAULT_BATCH_ROWS,
+    on_rewrite: Callable[[RewriteResult], None] | None = None,
+    on_plan: Callable[[Outcome], None] | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> ExportResult:
+    """Rewrite ``sql`` for ``decision``, run it on ``url`` and write ``output``.
+
+    Refusals and failures are logged (with the literal-stripped query and a credential-free
+    URL) before they are raised.
+    """
+    from redactor.logging_glue import request_record
+    from redactor.requestlog.scrub import strip_sql_literals
+
+    db = parse_url(url)
+    read = dialect or db.dialect
+    job = Job(source=db.display, output=output, output_format=output_format,
+              table=OUTPUT_TABLE, manifest=manifest, command="export",
+              query=strip_sql_literals(sql, read))
+    if decision.refused:
+        run(decision, pa.schema([]), iter(()), job, field_map=None, log=log)  # logs, raises
+    try:
+        catalog = catalog_schema(url)
+        result = rewrite_query(sql, field_map, decision, dialect=read, to=db.dialect,
+                               catalog=catalog)
+        _check_names(result)
+    except RefusedError as e:
+        if log is not None:
+            log.begin(request_record(decision, job, field_map, None, "refused",
+                                     extra_reason=str(e).splitlines()[0], dialect=read))
+        raise
+    except RedactorError as e:
+        log_failure(log, decision, job, field_map, str(e).splitlines()[0])
+        raise
+    if on_rewrite:
+        on_rewrite(result)
+    names = [o.name for o in result.outputs]
+    if dry_run:
+        schema = pa.schema([pa.field(n, pa.string()) for n in names])
+        out_map = outputs_field_map(result, names, field_map)
+        outcome = run(decision, schema, iter(()), job, field_map=out_map, log=None,
+                      dry_run=True, on_plan=on_plan)
+        return ExportResult(result, outcome)
+    try:
+        schema, batches = iter_query_batches(url, result.sql, batch_rows)
+        if len(schema.names) != len(names):
+            raise RefusedError("Refused: the database returned a different number of columns "
+                               "than the query analysis found")
+        out_map = outputs_field_map(result, list(schema.names), field_map)
+    except RedactorError as e:
+        log_failure(log, decision, job, field_map, str(e).splitlines()[0])
+        raise
+    outcome = run(decision, schema, _counted(batches, progress), job, field_map=out_map,
+                  log=log, on_plan=on_plan)
+    return ExportResult(result, outcome)
+
+
+def _counted(batches: Iterator[pa.RecordBatch], progress: Callable[[int], None] | None
+             ) -> Iterator[pa.RecordBatch]:
+    rows = 0
+    try:
+        for b in batches:
+            yield b
+            rows += b.num_rows
+            if progress:
+                progress(rows)
+    finally:
+        close = getattr(batches, "close", None)
+        if close:
+            close()

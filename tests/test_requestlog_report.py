@@ -1,0 +1,238 @@
+"""`redactor report`: the quarter's requests counted right, the attestation computed from the
+log, no personal data, and an HTML chart that a real browser draws."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+import struct
+import subprocess
+import zlib
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from redactor.cli_log import log_group, report_command
+from redactor.requestlog import Completion, RequestRecord, open_log
+from redactor.requestlog.report_html import COLORS, PLOT_H
+
+OFFICIAL = "Officer Canary Quill"  # a requester name: must not appear in any report
+
+
+def cli() -> click.Group:
+    group = click.Group()
+    group.add_command(log_group, "log")
+    group.add_command(report_command, "report")
+    return group
+
+
+def run(*args: str):
+    return CliRunner().invoke(cli(), list(args), catch_exceptions=False)
+
+
+def add(log, time: str, decision: str, agency: str, purposes: tuple[str, ...], *,
+        status: str | None = "completed", **kw) -> str:
+    rid = log.begin(RequestRecord(command="redact", decision=decision, agency=agency,
+                                  purposes=purposes, requester=OFFICIAL, time=time, **kw))
+    if status:
+        log.complete(rid, Completion(status, rows_out=5, error="write failed"
+                                     if status == "failed" else None))
+    return rid
+
+
+@pytest.fixture
+def log_path(tmp_path) -> str:
+    """The new user's three requests in 2026Q3, plus one just outside the quarter."""
+    path = str(tmp_path / "requests.sqlite3")
+    with open_log(path) as log:
+        add(log, "2026-07-02T15:00:00Z", "refused", "ICE ERO", ("civil_immigration_enforcement",),
+            reasons=("co-sb21-131: civil immigration enforcement is a prohibited purpose",),
+            category_actions={"ssn": "refuse"})
+        add(log, "2026-08-10T09:30:00Z", "redacted", "CDLE", ("research",),
+            category_actions={"ssn": "drop", "name": "mask", "none": "release"})
+        add(log, "2026-09-30T23:59:59Z", "released", "HSI", ("criminal_immigration_enforcement",),
+            category_actions={"name": "release", "ssn": "release"},
+            exceptions_granted=("court_order",),
+            evidence=[{"kind": "court_order", "reference": "1:26-cr-00042", "issuer": "D. Colo."}])
+        add(log, "2026-10-01T00:00:00Z", "released", "CDOT", ("internal_operations",))
+    return path
+
+
+def test_quarter_counts_three_requests_and_attests(log_path):
+    result = run("report", "--quarter", "2026Q3", "--format", "json", "--log", log_path)
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["total"] == 3  # 2026-10-01T00:00Z belongs to Q4
+    assert report["totals"] == {"released": 1, "redacted": 1, "refused": 1, "failed": 0,
+                                "incomplete": 0}
+    assert [(r["agency"], r["purposes"], r["outcome"], r["requests"]) for r in report["rows"]] == [
+        ("CDLE", "research", "redacted", 1),
+        ("HSI", "criminal_immigration_enforcement", "released", 1),
+        ("ICE ERO", "civil_immigration_enforcement", "refused", 1),
+    ]
+    assert [(e["agency"], e["exceptions"], e["evidence"]) for e in report["exceptions"]] == [
+        ("HSI", ["court_order"], ["court_order: 1:26-cr-00042"])]
+    assert [r["agency"] for r in report["refused"]] == ["ICE ERO"]
+    assert report["by_month"]["2026-09"]["released"] == 1
+    assert report["attested"] is True and report["violations"] == []
+
+    for fmt in ("md", "csv", "html", "json"):
+        out = run("report", "--quarter", "2026q3", "--format", fmt, "--log", log_path).stdout
+        assert OFFICIAL not in out and "ICE ERO" in out
+    md = run("report", "--quarter", "2026Q3", "--log", log_path).stdout
+    assert "| HSI | criminal_immigration_enforcement | released | 1 |" in md
+    assert "No request logged from 2026-07-01 to 2026-09-30 was granted" in md
+
+
+def test_attestation_withheld_names_the_requests_that_prevent_it(log_path):
+    with open_log(log_path) as log:
+        bad = add(log, "2026-08-01T10:00:00Z", "redacted", "ICE",
+                  ("civil_immigration_enforcement",),
+                  category_actions={"address": "release", "ssn": "drop"})
+        no_evidence = add(log, "2026-08-02T10:00:00Z", "released", "ICE",
+                          ("civil_immigration_enforcement",), exceptions_granted=("court_order",),
+                          category_actions={"name": "release"})
+        crashed = add(log, "2026-08-03T10:00:00Z", "released", "ICE",
+                      ("criminal_immigration_enforcement",), status=None)
+        # not violations: nothing protected released; failed (no output); restriction not
+        # triggered by the pack even though a purpose name matches
+        add(log, "2026-08-04T10:00:00Z", "redacted", "ICE", ("civil_immigration_enforcement",),
+            category_actions={"none": "release", "ssn": "drop"})
+        add(log, "2026-08-05T10:00:00Z", "released", "ICE", ("civil_immigration_enforcement",),
+            status="failed")
+        add(log, "2026-08-06T10:00:00Z", "released", "DMV", ("civil_immigration_enforcement",),
+            restricted=False)
+    report = json.loads(run("report", "--from", "2026-07-01", "--to", "2026-09-30",
+                            "--format", "json", "--log", log_path).stdout)
+    assert report["attested"] is False
+    assert report["attestation"].startswith("ATTESTATION WITHHELD: 3 request(s)")
+    found = {v["request_id"]: (v["released_categories"], v["note"]) for v in report["violations"]}
+    assert found == {
+        bad: (["address"], "protected categories released under a restricted purpose with no "
+                           "exception"),
+        no_evidence: (["name"], "exception granted but no evidence recorded"),
+        crashed: (["(all fields)"], "protected categories released under a restricted purpose "
+                                    "with no exception"),
+    }
+    assert report["totals"]["incomplete"] == 1 and report["totals"]["failed"] == 1
+
+
+def test_report_refuses_a_tampered_log_and_writes_nothing(log_path, tmp_path):
+    conn = sqlite3.connect(log_path)
+    conn.execute("DROP TRIGGER request_log_no_update")
+    conn.execute("UPDATE request_log SET payload = replace(payload, '\"refused\"', '\"released\"')"
+                 " WHERE seq = 1")
+    conn.commit()
+    conn.close()
+    out = tmp_path / "q3.md"
+    result = run("report", "--quarter", "2026Q3", "-o", str(out), "--log", log_path)
+    assert result.exit_code == 4
+    assert "fails verification" in result.stderr and "entry seq 1" in result.stderr
+    assert not out.exists()
+
+
+def test_output_file_is_whole_private_and_format_follows_extension(log_path, tmp_path):
+    out = tmp_path / "q3.csv"
+    out.write_text("old")
+    result = run("report", "--quarter", "2026Q3", "-o", str(out), "--log", log_path)
+    assert result.exit_code == 0 and result.stdout == ""
+    assert out.stat().st_mode & 0o777 == 0o600
+    assert out.read_text().splitlines() == [
+        "period,agency,stated_purposes,outcome,requests",
+        "2026Q3,CDLE,research,redacted,1",
+        "2026Q3,HSI,criminal_immigration_enforcement,released,1",
+        "2026Q3,ICE ERO,civil_immigration_enforcement,refused,1",
+    ]
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+
+
+@pytest.mark.parametrize("args", [[], ["--quarter", "2026Q5"], ["--quarter", "2026Q3",
+                                                                  "--from", "2026-07-01"]])
+def test_period_usage_errors_exit_2(log_path, args):
+    result = run("report", *args, "--log", log_path)
+    assert result.exit_code == 2 and "Traceback" not in result.output
+
+
+# -- the HTML page in a real browser ------------------------------------------------------
+def _png_pixels(path: Path) -> tuple[int, int, int, bytes]:
+    """(width, height, bytes per pixel, raw unfiltered rows) of an 8-bit RGB/RGBA PNG."""
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    pos, idat, width = 8, b"", 0
+    while pos < len(data):
+        (length,), ctype = struct.unpack(">I", data[pos:pos + 4]), data[pos + 4:pos + 8]
+        body = data[pos + 8:pos + 8 + length]
+        if ctype == b"IHDR":
+            width, height, depth, color, _, _, interlace = struct.unpack(">IIBBBBB", body)
+            assert depth == 8 and color in (2, 6) and interlace == 0
+            bpp = 3 if color == 2 else 4
+        elif ctype == b"IDAT":
+            idat += body
+        pos += 12 + length
+    raw, stride, out, prev = zlib.decompress(idat), width * bpp, bytearray(), bytearray(width * bpp)
+    for y in range(height):
+        start = y * (stride + 1)
+        ftype, line = raw[start], bytearray(raw[start + 1:start + 1 + stride])
+        for i in range(stride):
+            a = line[i - bpp] if i >= bpp else 0
+            b, c = prev[i], prev[i - bpp] if i >= bpp else 0
+            if ftype == 1:
+                line[i] = (line[i] + a) & 255
+            elif ftype == 2:
+                line[i] = (line[i] + b) & 255
+            elif ftype == 3:
+                line[i] = (line[i] + (a + b) // 2) & 255
+            elif ftype == 4:
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+        out += line
+        prev = line
+    return width, height, bpp, bytes(out)
+
+
+def _chromium() -> str:
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        if found := shutil.which(name):
+            return found
+    pytest.skip("Chromium is not installed (scripts/system-deps.sh installs it as root); "
+                "the HTML report's chart cannot be rendered")
+
+
+@pytest.mark.slow
+def test_html_chart_is_drawn_by_a_browser(log_path, tmp_path):
+    browser = _chromium()
+    with open_log(log_path) as log:  # make the months differ: 2 + 1 + 3 requests
+        add(log, "2026-07-20T10:00:00Z", "redacted", "CDLE", ("research",))
+        add(log, "2026-09-01T10:00:00Z", "redacted", "CDLE", ("research",))
+        add(log, "2026-09-02T10:00:00Z", "released", "CDLE", ("research",), status=None)
+    page = tmp_path / "q3.html"
+    assert run("report", "--quarter", "2026Q3", "-o", str(page), "--log", log_path).exit_code == 0
+    html = page.read_text()
+    assert "<script" not in html and "http://" not in html.replace(
+        'xmlns="http://www.w3.org/2000/svg"', "")  # self-contained
+
+    shot = tmp_path / "shot.png"
+    proc = subprocess.run(
+        [browser, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         "--no-first-run", "--force-device-scale-factor=1", f"--user-data-dir={tmp_path / 'p'}",
+         f"--screenshot={shot}", "--window-size=1200,900", page.as_uri()],
+        capture_output=True, text=True, timeout=90)
+    assert shot.exists(), proc.stderr[-2000:]
+    _, _, bpp, pixels = _png_pixels(shot)
+    counts = dict.fromkeys(COLORS, 0)
+    rgb = {bytes.fromhex(c[1:]): o for o, c in COLORS.items()}
+    for i in range(0, len(pixels), bpp):
+        outcome = rgb.get(pixels[i:i + 3])
+        if outcome:
+            counts[outcome] += 1
+    # each outcome has a 12x12 legend swatch; bars add count x (PLOT_H // peak) x 48 pixels
+    unit = (PLOT_H // 3) * 48
+    expected = {"released": 1, "redacted": 3, "refused": 1, "failed": 0, "incomplete": 1}
+    for outcome, n in expected.items():
+        assert abs(counts[outcome] - 144 - n * unit) <= 0.03 * max(n * unit, 100), (
+            outcome, counts[outcome], n * unit)
