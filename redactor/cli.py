@@ -44,27 +44,27 @@ def cli() -> None:
     """
 
 
-def print_plan(outcome: Outcome, *, file=sys.stderr) -> None:  # noqa: ANN001
+def print_plan(outcome: Outcome) -> None:
     d = outcome.decision
     packs = ", ".join(f"{lp.pack.id} ({lp.pack.version})" for lp in d.packs)
     kept = sum(not p.withheld for p in outcome.plan)
     status = outcome.status
     click.echo(f"redactor: {status}: {len(outcome.plan) - kept} of {len(outcome.plan)} columns "
-               f"withheld under {packs}", file=file)
+               f"withheld under {packs}", err=True)
     for r in d.reasons:
-        click.echo(f"  reason: {r}", file=file)
+        click.echo(f"  reason: {r}", err=True)
     for w in outcome.warnings:
-        click.echo(f"  warning: {w}", file=file)
+        click.echo(f"  warning: {w}", err=True)
     if not outcome.plan:
         return
     w_name = max(len("column"), *(len(p.name) for p in outcome.plan))
     w_cat = max(len("category"), *(len(str(p.category or "?")) for p in outcome.plan))
     click.echo(f"  {'column'.ljust(w_name)}  {'category'.ljust(w_cat)}  {'action':10}  why",
-               file=file)
+               err=True)
     for p in outcome.plan:
         cat = str(p.category) if p.category else "?"
         click.echo(f"  {p.name.ljust(w_name)}  {cat.ljust(w_cat)}  {p.action.value:10}  {p.reason}",
-                   file=file)
+                   err=True)
 
 
 def _open_log(target: str | None):  # noqa: ANN202

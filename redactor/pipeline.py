@@ -381,7 +381,8 @@ def redact_file(
     try:
         if field_map is not None:
             field_map.table(job.table)  # a bad --table fails before any data is read
-        src = open_source(input_path, input_format, batch_rows=batch_rows or DEFAULT_BATCH_ROWS)
+        src = open_source(input_path, input_format, batch_rows=batch_rows or DEFAULT_BATCH_ROWS,
+                          schema_only=dry_run)
     except RedactorError as e:
         log_failure(log, decision, job, field_map, str(e).splitlines()[0])
         raise

@@ -18,7 +18,7 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
+os.environ["TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS"] = ""  # invariant 6: never fetch
 
 from redactor.errors import UsageError  # noqa: E402
 

@@ -313,6 +313,41 @@ def holdout_tables(seed: int = 2029, rows: int = 400) -> list[LabelledTable]:
             _table("school", school, rows, r), _table("legacy", legacy, rows, r)]
 
 
+def fresh_tables(seed: int = 4242, rows: int = 400) -> list[LabelledTable]:
+    """A second held-out family, written after the rules were frozen for the first one."""
+    r = random.Random(seed)
+    housing = [
+        ("Head_Of_Household_Name", C.NAME, lambda r: f"{r.choice(FIRST)} {r.choice(LAST)}"),
+        ("HOH_SSN", C.SSN, lambda r: int(ssn(r, ""))),
+        ("Member_DOB", C.BIRTH_DATE, lambda r: fmt_date(birth_date(r), r, (6,))),
+        ("Unit_Address", C.ADDRESS, full_address),
+        ("Voucher_Number", C.NONE, lambda r: str(r.randint(100_000_000, 999_999_999))),
+        ("Lease_Start", C.NONE, recent_date),
+        ("Rent_Portion", C.NONE, lambda r: r.randint(50, 1500)),
+        ("Eligible_Immigration_Status", C.IMMIGRATION_STATUS, _pick(["EC", "IC", "PR", "IP"])),
+        ("Contact_Cell", C.PHONE, phone),
+        ("Landlord_Name", C.NAME, lambda r: f"{r.choice(LAST)} Properties"),
+        ("Inspection_Result", C.NONE, _pick(["PASS", "FAIL", "INCONCLUSIVE"])),
+        ("PHA_Office_Addr", C.NONE, _pick(["1035 Osage St, Denver, CO 80204"])),
+        ("Comments", C.FREE_TEXT, lambda r: _prose(r, 12)),
+    ]
+    workforce = [
+        ("claimant_nm", C.NAME, lambda r: f"{r.choice(LAST)}, {r.choice(FIRST)}"),
+        ("claimant_ssn_no", C.SSN, ssn),
+        ("birth_yr", C.BIRTH_DATE, lambda r: birth_date(r).year),
+        ("claim_id", C.NONE, lambda r: f"UI{r.randint(10**7, 10**8 - 1)}"),
+        ("work_auth_doc", C.STATUS_PROXY, _pick(["I-766", "I-551", "US PASSPORT", "I-94"])),
+        ("work_auth_exp_dt", C.IMMIGRATION_STATUS, recent_date),
+        ("last_employer", C.NONE, _pick(["ACME LLC", "BIG BOX INC"])),
+        ("wkly_benefit_amt", C.NONE, lambda r: r.randint(100, 700)),
+        ("res_county", C.ADDRESS, _pick(["ADAMS", "DENVER", "WELD"])),
+        ("email_addr", C.EMAIL, email),
+        ("claim_status", C.NONE, _pick(["PAID", "DENIED", "PENDING"])),
+        ("adjudicator_remarks", C.FREE_TEXT, lambda r: _prose(r, 10)),
+    ]
+    return [_table("housing", housing, rows, r), _table("workforce", workforce, rows, r)]
+
+
 # --- column metrics ------------------------------------------------------------------------
 @dataclass(frozen=True)
 class ColumnReport:
@@ -376,6 +411,15 @@ HOLDOUT_TEMPLATES = (
 )
 
 
+FRESH_TEMPLATES = (
+    "Tenant {name} (ss# {ssn}) left a voicemail from {phone} on {date}.",
+    "{prose} forwarded mail to {address}; tenant email {email}.",
+    "Claimant presented DL#{dl}, ITIN {itin}, A#{a_number}. {prose}",
+    "{prose}",
+    "On {date} the worker emailed {email} and mailed {address}.",
+)
+
+
 def _note_values(r: random.Random, holdout: bool) -> dict[str, str]:
     d = birth_date(r)
     if holdout:
@@ -424,9 +468,10 @@ def _fragments(kind: str, value: str) -> list[str]:
 
 
 def evaluate_scrub(seed: int = 11, notes: int = 2000, holdout: bool = False,
-                   scrubber: Scrubber | None = None) -> ScrubReport:
+                   scrubber: Scrubber | None = None, fresh: bool = False) -> ScrubReport:
     r = random.Random(seed)
-    templates = HOLDOUT_TEMPLATES if holdout else TUNE_TEMPLATES
+    templates = FRESH_TEMPLATES if fresh else HOLDOUT_TEMPLATES if holdout else TUNE_TEMPLATES
+    holdout = holdout or fresh
     texts: list[str] = []
     inserted: list[list[tuple[str, str]]] = []
     fillers: list[list[str]] = []
@@ -514,6 +559,8 @@ def main() -> None:  # pragma: no cover - a report printer
     _print_columns("columns, holdout", evaluate_columns(holdout_tables(rows=2000)))
     _print_scrub("scrub, tune", evaluate_scrub(notes=5000))
     _print_scrub("scrub, holdout", evaluate_scrub(seed=99, notes=5000, holdout=True))
+    _print_columns("columns, fresh", evaluate_columns(fresh_tables(rows=2000)))
+    _print_scrub("scrub, fresh", evaluate_scrub(seed=5, notes=5000, fresh=True))
 
 
 if __name__ == "__main__":  # pragma: no cover
@@ -521,4 +568,4 @@ if __name__ == "__main__":  # pragma: no cover
 
 
 __all__ = ["ColumnReport", "LabelledTable", "ScrubReport", "evaluate_columns",
-           "evaluate_scrub", "holdout_tables", "tune_tables"]
+           "evaluate_scrub", "fresh_tables", "holdout_tables", "tune_tables"]

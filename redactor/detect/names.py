@@ -97,7 +97,8 @@ ABBREVIATIONS: dict[str, tuple[str, ...]] = {
     # generic
     "no": ("number",), "nbr": ("number",), "num": ("number",), "nmbr": ("number",),
     "nr": ("number",), "nu": ("number",), "numb": ("number",), "#": ("number",),
-    "cd": ("code",), "cde": ("code",), "ind": ("flag",), "indicator": ("flag",),
+    "auth": ("authorization",), "authorization": ("authorization",),
+    "authorisation": ("authorization",), "cd": ("code",), "cde": ("code",), "ind": ("flag",), "indicator": ("flag",),
     "flg": ("flag",), "yn": ("flag",), "is": ("is",), "has": ("has",), "stat": ("status",),
     "sts": ("status",), "stts": ("status",), "appl": ("application",), "app": ("application",),
     "iss": ("issue",), "issued": ("issue",), "exp": ("expiration",), "expir": ("expiration",),
@@ -207,7 +208,7 @@ class NameEvidence:
 # Qualifiers that make a "name"/"address"/"date" column about something other than a person.
 _ORG = frozenset("""office agency department facility court courthouse courtroom branch
     station clinic hospital school vendor provider business company employer program project
-    county district region unit site institution jail prison precinct organization org firm
+    county district region site institution jail prison precinct organization org firm
     bank plan table column field file form report product event user login account""".split())
 _VEHICLE = frozenset("plate tag vin vehicle make model".split())
 _CASE_IDS = frozenset("""case claim docket booking inmate offender account invoice order ticket
@@ -270,6 +271,10 @@ def name_evidence(column: str) -> NameEvidence | None:  # noqa: C901 - one reada
     if w & {"detainer", "deportation", "removal", "deportable", "ice"} \
             or (w & {"ins", "dhs"} and w & {"hold", "detainer", "flag"}):
         return ev(C.IMMIGRATION_STATUS, 0.85, "immigration detainer / removal (reveals status)")
+    if "work" in w and "authorization" in w:
+        if w & {"document", "type", "kind"}:
+            return ev(C.STATUS_PROXY, 0.85, "work-authorization document type reveals status")
+        return ev(C.IMMIGRATION_STATUS, 0.85, "work authorization (EAD) and its dates")
     if "entry" in w and w & {"country", "us", "usa", "port", "arrival"}:
         return ev(C.IMMIGRATION_STATUS, 0.8, "date or port of entry to the country")
     if ("document" in w and w & {"type", "source", "proof", "identity", "id", "kind"}) \
@@ -333,7 +338,9 @@ def name_evidence(column: str) -> NameEvidence | None:  # noqa: C901 - one reada
     # --- names ------------------------------------------------------------------------------
     namey = w & {"first", "last", "middle", "given", "family", "maiden", "alias", "nickname",
                  "suffix"}
-    if "name" in w or namey:
+    name_only = namey and not (w - namey - {"initial", "person", "client", "applicant",
+                                             "defendant", "party", "owner", "legal", "preferred"})
+    if "name" in w or name_only:
         if w & {"street", "city"}:
             return ev(C.ADDRESS, 0.85, "street/city name")
         if org and not namey:

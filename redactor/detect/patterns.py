@@ -38,7 +38,7 @@ A_NUMBER_KEYWORD = (
 # --- Driver licence / state ID formats ----------------------------------------------------
 # Formats of state DL/ID numbers that are distinctive enough to match without context.
 DL_FORMATS = (
-    r"[A-Z]{1,2}\d{5,14}"  # CA/NY/FL/IL/MI/NJ/WI...: letter(s) + digits
+    r"[A-Z]\d{7,14}|[A-Z]{2}\d{6,8}"  # CA/NY/FL/IL/MI/NJ/WI...: letter(s) + digits
     r"|[A-Z]\d{3}-\d{3}-\d{2}-\d{3}-\d"  # FL printed
     r"|[A-Z]\d{3}-\d{4}-\d{4}"  # IL printed
     r"|[A-Z]\d{3}-\d{4}-\d{4}-\d{2}"  # WI printed

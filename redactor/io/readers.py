@@ -179,10 +179,16 @@ def _csv_error(e: Exception, path: str, names: list[str], bad_row: list) -> Data
                      hint="check delimiter, quoting and encoding")
 
 
-def _open_csv(path: str, delimiter: str, batch_rows: int) -> Source:
+def _open_csv(path: str, delimiter: str, batch_rows: int, schema_only: bool = False) -> Source:
     raw = _open_raw(path)
     hashing = HashingReader(raw)
     names, prefix = _read_header(hashing, path, delimiter)
+    fmt = Format.CSV if delimiter == "," else Format.TSV
+    if schema_only:  # the header only: no data row is parsed
+        if path != "-":
+            raw.close()
+        return Source(path, fmt, pa.schema([pa.field(n, pa.string()) for n in names]),
+                      iter(()), _digest="")
     bad_row: list = []
 
     def on_invalid(row: pacsv.InvalidRow) -> str:
@@ -323,11 +329,14 @@ def _open_jsonl(path: str, batch_rows: int) -> Source:
     return src
 
 
-def open_source(path: str, fmt: Format, *, batch_rows: int = DEFAULT_BATCH_ROWS) -> Source:
+def open_source(path: str, fmt: Format, *, batch_rows: int = DEFAULT_BATCH_ROWS,
+                schema_only: bool = False) -> Source:
+    """Open ``path`` for streaming. With ``schema_only``, CSV/TSV read just the header and
+    Parquet just its footer (JSON Lines must parse a first block to know its keys)."""
     if fmt is Format.CSV:
-        return _open_csv(path, ",", batch_rows)
+        return _open_csv(path, ",", batch_rows, schema_only)
     if fmt is Format.TSV:
-        return _open_csv(path, "\t", batch_rows)
+        return _open_csv(path, "\t", batch_rows, schema_only)
     if fmt is Format.PARQUET:
         return _open_parquet(path, batch_rows)
     return _open_jsonl(path, batch_rows)

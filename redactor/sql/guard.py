@@ -130,7 +130,8 @@ def check_syntax(tree: exp.Expression) -> None:
     bad = tree.find(*_DENY)
     if bad is not None:
         kind = type(bad).__name__
-        what = {"Into": "SELECT … INTO", "Lock": "FOR UPDATE/SHARE", "Placeholder": "a parameter"
+        what = {"Into": "SELECT … INTO", "Lock": "FOR UPDATE/SHARE", "Placeholder": "a parameter",
+                "ReadCSV": "file reader read_csv()", "ReadParquet": "file reader read_parquet()",
                 }.get(kind, kind.upper())
         raise RefusedError(
             f"Refused: {what}{at(bad)}; only a single read-only query is accepted",
@@ -197,13 +198,13 @@ def check_qualified(tree: exp.Expression, known_tables: Collection[str],
             )
         if qualified and (t.args.get("catalog") or t.db.casefold() not in allowed_schemas):
             raise RefusedError(
-                f"Refused: table {safe_name(t.name)} in another schema or database{at(t)}",
+                f"Refused: a table in another schema or database{at(t)}",
                 hint="refer to tables without a schema (only "
                 f"{', '.join(sorted(allowed_schemas)) or 'unqualified names'} allowed)",
             )
         if name not in known_tables:
-            raise RefusedError(
-                f"Refused: unknown table {safe_name(t.name)}{at(t)}; only tables of the field map "
+            raise RefusedError(  # the name is not echoed: it is query text, not a known name
+                f"Refused: unknown table{at(t)}; only tables of the field map "
                 "(and the database catalog) may be read",
                 hint="check the name, or map the table in the field map",
             )

@@ -179,9 +179,10 @@ def _unresolved(e: OptimizeError, original: exp.Expression, sources: Sources) ->
                      if c.name == name or normalize_name(c.name) == normalize_name(name)), None)
     ambiguous = "mbiguous" in str(e)
     what = "is ambiguous" if ambiguous else "is not a column of any table read"
-    shown = guard.safe_name(name) if name is not None else "a column"
+    # The name is the query's own text, which may be a value in disguise (a double-quoted
+    # "literal" on PostgreSQL is an identifier): point at it, never echo it.
     return RefusedError(
-        f"Refused: column {shown}{guard.at(node)} {what}; it cannot be checked against the "
+        f"Refused: the column{guard.at(node)} {what}; it cannot be checked against the "
         "field map",
         hint="qualify it with its table" if ambiguous else
         "check the name; with `redactor sql`, only columns listed in the field map are known "
