@@ -49,8 +49,11 @@ def print_plan(outcome: Outcome) -> None:
     packs = ", ".join(f"{lp.pack.id} ({lp.pack.version})" for lp in d.packs)
     kept = sum(not p.withheld for p in outcome.plan)
     status = outcome.status
-    click.echo(f"redactor: {status}: {len(outcome.plan) - kept} of {len(outcome.plan)} columns "
-               f"withheld under {packs}", err=True)
+    click.echo(
+        f"redactor: {status}: {len(outcome.plan) - kept} of {len(outcome.plan)} columns "
+        f"withheld under {packs}",
+        err=True,
+    )
     for r in d.reasons:
         click.echo(f"  reason: {r}", err=True)
     for w in outcome.warnings:
@@ -59,15 +62,18 @@ def print_plan(outcome: Outcome) -> None:
         return
     w_name = max(len("column"), *(len(p.name) for p in outcome.plan))
     w_cat = max(len("category"), *(len(str(p.category or "?")) for p in outcome.plan))
-    click.echo(f"  {'column'.ljust(w_name)}  {'category'.ljust(w_cat)}  {'action':10}  why",
-               err=True)
+    click.echo(
+        f"  {'column'.ljust(w_name)}  {'category'.ljust(w_cat)}  {'action':10}  why", err=True
+    )
     for p in outcome.plan:
         cat = str(p.category) if p.category else "?"
-        click.echo(f"  {p.name.ljust(w_name)}  {cat.ljust(w_cat)}  {p.action.value:10}  {p.reason}",
-                   err=True)
+        click.echo(
+            f"  {p.name.ljust(w_name)}  {cat.ljust(w_cat)}  {p.action.value:10}  {p.reason}",
+            err=True,
+        )
 
 
-def _open_log(target: str | None):  # noqa: ANN202
+def _open_log(target: str | None):
     from redactor.requestlog import open_log
 
     return open_log(target)
@@ -75,24 +81,52 @@ def _open_log(target: str | None):  # noqa: ANN202
 
 @cli.command(context_settings=CONTEXT_SETTINGS)
 @click.argument("input_path", metavar="INPUT")
-@click.option("-o", "--output", default="-", metavar="OUTPUT",
-              help="output file, or - for standard output [default: -]")
+@click.option(
+    "-o",
+    "--output",
+    default="-",
+    metavar="OUTPUT",
+    help="output file, or - for standard output [default: -]",
+)
 @click.option("--map", "map_path", metavar="FIELD_MAP", help="reviewed field map (YAML)")
 @click.option("--table", metavar="NAME", help="which table of the field map the input is")
-@click.option("--format", "input_format", type=click.Choice(FORMATS),
-              help="input format [default: from the extension]")
-@click.option("--output-format", type=click.Choice(FORMATS),
-              help="output format [default: from -o's extension, else the input format]")
-@click.option("--strict", is_flag=True,
-              help="under a restricted decision, withhold every column the map does not list")
+@click.option(
+    "--format",
+    "input_format",
+    type=click.Choice(FORMATS),
+    help="input format [default: from the extension]",
+)
+@click.option(
+    "--output-format",
+    type=click.Choice(FORMATS),
+    help="output format [default: from -o's extension, else the input format]",
+)
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="under a restricted decision, withhold every column the map does not list",
+)
 @click.option("-q", "--quiet", is_flag=True, help="do not print the per-column plan")
 @request_options
 @typed_errors
-def redact(input_path: str, output: str, map_path: str | None, table: str | None,
-           input_format: str | None, output_format: str | None, strict: bool, quiet: bool,
-           purposes: tuple[str, ...], requester: str | None, agency: str | None,
-           evidence: tuple[str, ...], policies: tuple[str, ...], log_target: str | None,
-           manifest: str | None, dry_run: bool) -> None:
+def redact(
+    input_path: str,
+    output: str,
+    map_path: str | None,
+    table: str | None,
+    input_format: str | None,
+    output_format: str | None,
+    strict: bool,
+    quiet: bool,
+    purposes: tuple[str, ...],
+    requester: str | None,
+    agency: str | None,
+    evidence: tuple[str, ...],
+    policies: tuple[str, ...],
+    log_target: str | None,
+    manifest: str | None,
+    dry_run: bool,
+) -> None:
     """Redact a dataset file (CSV, TSV, Parquet, JSONL; - for stdin) for one request.
 
     \b
@@ -111,26 +145,45 @@ def redact(input_path: str, output: str, map_path: str | None, table: str | None
         out_fmt = resolve_format(output, None, role="output")
     else:
         out_fmt = in_fmt
-    if output != "-" and input_path != "-" and os.path.abspath(output) == \
-            os.path.abspath(input_path):
+    if (
+        output != "-"
+        and input_path != "-"
+        and os.path.abspath(output) == os.path.abspath(input_path)
+    ):
         raise UsageError("The output would overwrite the input", hint="choose another -o path")
     decision = decide(request, packs)
-    job = Job(source=input_path, output=output, output_format=out_fmt, table=table,
-              strict=strict, manifest=manifest, command="redact")
+    job = Job(
+        source=input_path,
+        output=output,
+        output_format=out_fmt,
+        table=table,
+        strict=strict,
+        manifest=manifest,
+        command="redact",
+    )
     log = None if dry_run else _open_log(log_target)
     try:
-        outcome = redact_file(decision, input_path, in_fmt, job, field_map=field_map, log=log,
-                              dry_run=dry_run,
-                              on_plan=None if quiet and not dry_run else print_plan)
+        outcome = redact_file(
+            decision,
+            input_path,
+            in_fmt,
+            job,
+            field_map=field_map,
+            log=log,
+            dry_run=dry_run,
+            on_plan=None if quiet and not dry_run else print_plan,
+        )
     finally:
         if log is not None:
             log.close()
     if outcome.status != "dry-run" and not quiet:
         where = "standard output" if output == "-" else output
-        click.echo(f"redactor: wrote {outcome.rows_out} rows to {where}"
-                   + (f"; manifest {outcome.manifest_path}" if outcome.manifest_path else "")
-                   + (f"; request {outcome.request_id}" if outcome.request_id else ""),
-                   err=True)
+        click.echo(
+            f"redactor: wrote {outcome.rows_out} rows to {where}"
+            + (f"; manifest {outcome.manifest_path}" if outcome.manifest_path else "")
+            + (f"; request {outcome.request_id}" if outcome.request_id else ""),
+            err=True,
+        )
 
 
 # --- policy ----------------------------------------------------------------------------------
@@ -157,14 +210,22 @@ def policy_show(pack: str) -> None:
     p = lp.pack
     out = click.echo
     out(f"{p.id} {p.version} — {p.title}")
-    out(f"  instrument: {p.instrument.cite} ({p.instrument.kind}); status {p.status}; "
-        f"jurisdiction {p.jurisdiction}; sha256 {lp.sha256[:16]}…")
+    out(
+        f"  instrument: {p.instrument.cite} ({p.instrument.kind}); status {p.status}; "
+        f"jurisdiction {p.jurisdiction}; sha256 {lp.sha256[:16]}…"
+    )
     out("rules:")
     for r in p.rules:
         trig = "; ".join(
-            "always" if t.always else
-            (f"purposes {t.test} of {', '.join(t.purposes)}" if t.purposes
-             else f"recipient in {', '.join(t.recipients)}") for t in r.when)
+            "always"
+            if t.always
+            else (
+                f"purposes {t.test} of {', '.join(t.purposes)}"
+                if t.purposes
+                else f"recipient in {', '.join(t.recipients)}"
+            )
+            for t in r.when
+        )
         out(f"  {r.id} ({r.cite})")
         out(f"    when: {trig}")
         out(f"    protects: {', '.join(r.protects)}")
@@ -174,8 +235,10 @@ def policy_show(pack: str) -> None:
         need = f"evidence {' | '.join(ex.evidence.accept)}"
         if ex.purposes:
             need = f"purpose {' | '.join(ex.purposes)} and " + need
-        out(f"  {name}: {ex.summary}; needs {need}"
-            + (f"; rejects {', '.join(ex.evidence.reject)}" if ex.evidence.reject else ""))
+        out(
+            f"  {name}: {ex.summary}; needs {need}"
+            + (f"; rejects {', '.join(ex.evidence.reject)}" if ex.evidence.reject else "")
+        )
     out("purposes:")
     for name, pp in p.purposes.items():
         out(f"  {name}: {pp.description}")
@@ -195,8 +258,10 @@ def policy_check(path: str) -> None:
     if not os.path.exists(path):
         raise UsageError(f"{path}: no such file")
     lp = load_pack(path)
-    click.echo(f"ok: {lp.pack.id} {lp.pack.version}: {len(lp.pack.rules)} rules, "
-               f"{len(lp.pack.exceptions)} exceptions")
+    click.echo(
+        f"ok: {lp.pack.id} {lp.pack.version}: {len(lp.pack.rules)} rules, "
+        f"{len(lp.pack.exceptions)} exceptions"
+    )
 
 
 # --- field maps ------------------------------------------------------------------------------
@@ -216,8 +281,10 @@ def map_check(path: str) -> None:
         for r in t.columns.values():
             cats[r.category.value] = cats.get(r.category.value, 0) + 1
         protected = sum(n for c, n in cats.items() if c != Category.NONE.value)
-        click.echo(f"ok: {fm.name}.{t.name}: {len(t.columns)} columns, {protected} protected"
-                   + (", sensitive table" if t.sensitive_table else ""))
+        click.echo(
+            f"ok: {fm.name}.{t.name}: {len(t.columns)} columns, {protected} protected"
+            + (", sensitive table" if t.sensitive_table else "")
+        )
 
 
 def _register_optional() -> None:
@@ -226,8 +293,10 @@ def _register_optional() -> None:
 
     cli.add_command(log_group, "log")
     cli.add_command(report_command, "report")
-    for modname, names in (("redactor.cli_scan", ("scan_command",)),
-                           ("redactor.cli_sql", ("sql_command", "export_command"))):
+    for modname, names in (
+        ("redactor.cli_scan", ("scan_command",)),
+        ("redactor.cli_sql", ("sql_command", "export_command")),
+    ):
         try:
             mod = __import__(modname, fromlist=list(names))
         except ImportError:
@@ -250,9 +319,12 @@ def main() -> None:
     except yaml.YAMLError:
         click.echo("redactor: invalid YAML", err=True)
         sys.exit(4)
-    except Exception as e:  # noqa: BLE001
+    except Exception as e:
         if os.environ.get("REDACTOR_DEBUG"):
             traceback.print_exc()
-        click.echo(f"redactor: internal error ({type(e).__name__}); this is a bug — rerun with "
-                   "REDACTOR_DEBUG=1 for a traceback and report it", err=True)
+        click.echo(
+            f"redactor: internal error ({type(e).__name__}); this is a bug — rerun with "
+            "REDACTOR_DEBUG=1 for a traceback and report it",
+            err=True,
+        )
         sys.exit(1)

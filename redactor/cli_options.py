@@ -20,35 +20,65 @@ CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 
 def request_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     """--purpose/--requester/--agency/--evidence/--policy/--log/--manifest/--dry-run."""
     opts = [
-        click.option("--purpose", "purposes", multiple=True, required=True, metavar="PURPOSE",
-                     help="stated purpose of the request (repeatable), e.g. "
-                          "civil_immigration_enforcement; see `redactor policy show`"),
+        click.option(
+            "--purpose",
+            "purposes",
+            multiple=True,
+            required=True,
+            metavar="PURPOSE",
+            help="stated purpose of the request (repeatable), e.g. "
+            "civil_immigration_enforcement; see `redactor policy show`",
+        ),
         click.option("--requester", metavar="NAME", help="who asks (person or office)"),
         click.option("--agency", metavar="ORG", help="the requesting agency, e.g. ICE"),
-        click.option("--evidence", "evidence", multiple=True, metavar="KIND:REF",
-                     help="evidence for an exception (repeatable), e.g. court_order:2026CR1234"),
-        click.option("--policy", "policies", multiple=True, metavar="PACK|FILE",
-                     help=f"policy pack id or YAML file (repeatable: the strictest wins) "
-                          f"[default: $REDACTOR_POLICY, else {DEFAULT_PACK}]"),
-        click.option("--log", "log_target", metavar="PATH|URL",
-                     help="request log: SQLite path or postgresql:// URL "
-                          "[default: $REDACTOR_LOG, else the user data directory]"),
-        click.option("--manifest", metavar="PATH",
-                     help="where to write the JSON manifest [default: OUTPUT.manifest.json "
-                          "beside a file output; none for stdout]"),
-        click.option("--dry-run", is_flag=True,
-                     help="print the decision and per-column plan; read no data rows, write "
-                          "nothing"),
+        click.option(
+            "--evidence",
+            "evidence",
+            multiple=True,
+            metavar="KIND:REF",
+            help="evidence for an exception (repeatable), e.g. court_order:2026CR1234",
+        ),
+        click.option(
+            "--policy",
+            "policies",
+            multiple=True,
+            metavar="PACK|FILE",
+            help=f"policy pack id or YAML file (repeatable: the strictest wins) "
+            f"[default: $REDACTOR_POLICY, else {DEFAULT_PACK}]",
+        ),
+        click.option(
+            "--log",
+            "log_target",
+            metavar="PATH|URL",
+            help="request log: SQLite path or postgresql:// URL "
+            "[default: $REDACTOR_LOG, else the user data directory]",
+        ),
+        click.option(
+            "--manifest",
+            metavar="PATH",
+            help="where to write the JSON manifest [default: OUTPUT.manifest.json "
+            "beside a file output; none for stdout]",
+        ),
+        click.option(
+            "--dry-run",
+            is_flag=True,
+            help="print the decision and per-column plan; read no data rows, write nothing",
+        ),
     ]
     for o in reversed(opts):
         fn = o(fn)
     return fn
 
 
-def build_request(purposes: tuple[str, ...], requester: str | None, agency: str | None,
-                  evidence: tuple[str, ...]) -> Request:
-    return Request(purposes=purposes, requester=requester, agency=agency,
-                   evidence=tuple(Evidence.parse(e) for e in evidence))
+def build_request(
+    purposes: tuple[str, ...], requester: str | None, agency: str | None, evidence: tuple[str, ...]
+) -> Request:
+    return Request(
+        purposes=purposes,
+        requester=requester,
+        agency=agency,
+        evidence=tuple(Evidence.parse(e) for e in evidence),
+    )
 
 
 def load_packs(policies: tuple[str, ...]) -> list[LoadedPack]:

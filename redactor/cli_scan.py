@@ -15,19 +15,44 @@ FORMATS = ["csv", "tsv", "parquet", "jsonl"]
 
 @click.command(context_settings=CONTEXT_SETTINGS)
 @click.argument("input_path", metavar="INPUT")
-@click.option("--table", "table", metavar="NAME",
-              help="Table name to write in the map (default: the file name).")
-@click.option("--sample", type=int, default=DEFAULT_SAMPLE, show_default=True, metavar="N",
-              help="Rows to sample (uniform reservoir over the whole input).")
-@click.option("-o", "--output", "output", metavar="FIELD_MAP",
-              help="Write the suggested map here (atomically); default: standard output.")
-@click.option("--format", "fmt", type=click.Choice(FORMATS, case_sensitive=False),
-              help="Input format (default: from the extension; required for stdin).")
-@click.option("--seed", type=int, default=0, show_default=True,
-              help="Sampling seed (same input and seed give the same map).")
+@click.option(
+    "--table",
+    "table",
+    metavar="NAME",
+    help="Table name to write in the map (default: the file name).",
+)
+@click.option(
+    "--sample",
+    type=int,
+    default=DEFAULT_SAMPLE,
+    show_default=True,
+    metavar="N",
+    help="Rows to sample (uniform reservoir over the whole input).",
+)
+@click.option(
+    "-o",
+    "--output",
+    "output",
+    metavar="FIELD_MAP",
+    help="Write the suggested map here (atomically); default: standard output.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS, case_sensitive=False),
+    help="Input format (default: from the extension; required for stdin).",
+)
+@click.option(
+    "--seed",
+    type=int,
+    default=0,
+    show_default=True,
+    help="Sampling seed (same input and seed give the same map).",
+)
 @typed_errors
-def scan_command(input_path: str, table: str | None, sample: int, output: str | None,
-                 fmt: str | None, seed: int) -> None:
+def scan_command(
+    input_path: str, table: str | None, sample: int, output: str | None, fmt: str | None, seed: int
+) -> None:
     """Suggest a field map for INPUT (`-` = stdin) from column names and sampled content.
 
     \b
@@ -35,14 +60,16 @@ def scan_command(input_path: str, table: str | None, sample: int, output: str | 
     every line before use: detection suggests, a person decides.
     """
     if sample < 1:
-        raise UsageError(f"--sample must be at least 1 (got {sample})",
-                         hint="e.g. --sample 5000")
+        raise UsageError(f"--sample must be at least 1 (got {sample})", hint="e.g. --sample 5000")
     result = scan_path(input_path, fmt, table=table, sample=sample, seed=seed)
     if output in (None, "-"):
         sys.stdout.write(result.yaml_text)
     else:
         write_atomic(output, result.yaml_text)
     flagged = sum(1 for s in result.suggestions.values() if s.flagged)
-    click.echo(f"redactor: scanned {result.rows_sampled} of {result.rows_seen} rows: "
-               f"{flagged} of {len(result.suggestions)} columns flagged as protected"
-               + (f"; map written to {output}" if output not in (None, "-") else ""), err=True)
+    click.echo(
+        f"redactor: scanned {result.rows_sampled} of {result.rows_seen} rows: "
+        f"{flagged} of {len(result.suggestions)} columns flagged as protected"
+        + (f"; map written to {output}" if output not in (None, "-") else ""),
+        err=True,
+    )

@@ -81,7 +81,8 @@ class FieldMap:
                 return next(iter(self.tables.values()))
             names = ", ".join(t.name for t in self.tables.values())
             raise ConfigError(
-                f"Field map {self.source} has {len(self.tables)} tables; say which one with --table",
+                f"Field map {self.source} has {len(self.tables)} tables; "
+                "say which one with --table",
                 hint=f"tables: {names}",
             )
         found = self.tables.get(normalize_name(name))
@@ -121,7 +122,9 @@ def _parse_column(source: str, path: str, col: str, spec: Any) -> ColumnRule:
     except ValueError:
         msg = unknown_category_message(raw_cat)
         head, _, tail = msg.partition(" — ")
-        if tail:  # "Unknown category 'birthdate' at tables.t.columns.DOB in field map m — did you..."
+        if (
+            tail
+        ):  # "Unknown category 'birthdate' at tables.t.columns.DOB in field map m — did you..."
             raise ConfigError(f"{head} at {path} in field map {source} — {tail}") from None
         raise _fail(source, path, head.split(" (")[0], _suggest(raw_cat)) from None
     action = None
@@ -131,11 +134,16 @@ def _parse_column(source: str, path: str, col: str, spec: Any) -> ColumnRule:
         except ValueError as e:
             raise _fail(source, f"{path}.action", str(e)) from None
         if action is Action.REFUSE:
-            raise _fail(source, f"{path}.action", "'refuse' applies to whole requests, not columns",
-                        "mark the table sensitive_table: true instead")
+            raise _fail(
+                source,
+                f"{path}.action",
+                "'refuse' applies to whole requests, not columns",
+                "mark the table sensitive_table: true instead",
+            )
         if action is Action.RELEASE and category in PROTECTED:
             raise _fail(
-                source, f"{path}.action",
+                source,
+                f"{path}.action",
                 f"A {category} column cannot be overridden to release",
                 "if the column is not personal data, give it category none",
             )
@@ -147,11 +155,21 @@ def _parse_column(source: str, path: str, col: str, spec: Any) -> ColumnRule:
     gen = spec.get("generalize_to")
     allowed_gen = ("year", "city", "zip3", "zip5", "state")
     if gen is not None and gen not in allowed_gen:
-        raise _fail(source, f"{path}.generalize_to", f"Unknown generalize_to {gen!r}",
-                    f"one of {', '.join(allowed_gen)}")
+        raise _fail(
+            source,
+            f"{path}.generalize_to",
+            f"Unknown generalize_to {gen!r}",
+            f"one of {', '.join(allowed_gen)}",
+        )
     note = spec.get("note")
-    return ColumnRule(name=str(col), category=category, action=action, keep_last=keep_last,
-                      generalize_to=gen, note=None if note is None else str(note))
+    return ColumnRule(
+        name=str(col),
+        category=category,
+        action=action,
+        keep_last=keep_last,
+        generalize_to=gen,
+        note=None if note is None else str(note),
+    )
 
 
 def _suggest(raw: str) -> str | None:
@@ -165,8 +183,12 @@ def parse_field_map(data: Any, source: str = "<memory>", sha256: str = "") -> Fi
         raise _fail(source, "", "A field map must be a YAML mapping with 'name' and 'tables'")
     unknown = set(data) - {"name", "description", "tables"}
     if unknown:
-        raise _fail(source, sorted(map(str, unknown))[0], "Unknown key",
-                    "top-level keys are name, description, tables")
+        raise _fail(
+            source,
+            sorted(map(str, unknown))[0],
+            "Unknown key",
+            "top-level keys are name, description, tables",
+        )
     name = data.get("name")
     if not isinstance(name, str) or not name.strip():
         raise _fail(source, "name", "Missing or empty name")
@@ -181,8 +203,12 @@ def parse_field_map(data: Any, source: str = "<memory>", sha256: str = "") -> Fi
         extra = set(tspec) - {"columns", "sensitive_table", "description"}
         if extra:
             key = sorted(map(str, extra))[0]
-            raise _fail(source, f"{tpath}.{key}", f"Unknown key {key!r}",
-                        "table keys are columns, sensitive_table, description")
+            raise _fail(
+                source,
+                f"{tpath}.{key}",
+                f"Unknown key {key!r}",
+                "table keys are columns, sensitive_table, description",
+            )
         sensitive = tspec.get("sensitive_table", False)
         if not isinstance(sensitive, bool):
             raise _fail(source, f"{tpath}.sensitive_table", "sensitive_table must be true or false")
@@ -195,17 +221,28 @@ def parse_field_map(data: Any, source: str = "<memory>", sha256: str = "") -> Fi
             if not key:
                 raise _fail(source, f"{tpath}.columns", "A column name is empty")
             if key in cols:
-                raise _fail(source, f"{tpath}.columns.{cname}",
-                            f"Column {cname!r} is listed twice (names match case-insensitively)")
+                raise _fail(
+                    source,
+                    f"{tpath}.columns.{cname}",
+                    f"Column {cname!r} is listed twice (names match case-insensitively)",
+                )
             cols[key] = _parse_column(source, f"{tpath}.columns.{cname}", str(cname), cspec)
         tkey = normalize_name(str(tname))
         if tkey in tables:
             raise _fail(source, tpath, f"Table {tname!r} is listed twice")
-        tables[tkey] = TableMap(name=str(tname), columns=MappingProxyType(cols),
-                                sensitive_table=sensitive,
-                                description=tspec.get("description"))
-    return FieldMap(name=name.strip(), tables=MappingProxyType(tables),
-                    description=data.get("description"), source=source, sha256=sha256)
+        tables[tkey] = TableMap(
+            name=str(tname),
+            columns=MappingProxyType(cols),
+            sensitive_table=sensitive,
+            description=tspec.get("description"),
+        )
+    return FieldMap(
+        name=name.strip(),
+        tables=MappingProxyType(tables),
+        description=data.get("description"),
+        source=source,
+        sha256=sha256,
+    )
 
 
 def load_field_map(path: str | Path) -> FieldMap:

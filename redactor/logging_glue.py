@@ -38,8 +38,9 @@ def request_record(
         purposes=req.purposes,
         evidence=tuple((e.kind, e.reference) for e in req.evidence),
         packs=tuple(lp.ref for lp in decision.packs),
-        field_map=None if field_map is None else {"name": field_map.name,
-                                                  "sha256": field_map.sha256 or None},
+        field_map=None
+        if field_map is None
+        else {"name": field_map.name, "sha256": field_map.sha256 or None},
         source=job.source,
         query=job.query,
         dialect=dialect,
@@ -56,7 +57,18 @@ def request_record(
 
 def completion(outcome: Outcome, job: Job, error: str | None) -> Completion:
     if error is not None:
-        return Completion(status="failed", rows_in=outcome.rows_in, rows_out=None,
-                          output_sha256=None, output=job.output, error=error)
-    return Completion(status="completed", rows_in=outcome.rows_in, rows_out=outcome.rows_out,
-                      output_sha256=outcome.output_sha256, output=job.output)
+        return Completion(
+            status="failed",
+            rows_in=outcome.rows_in,
+            rows_out=None,
+            output_sha256=None,
+            output=job.output,
+            error=error,
+        )
+    return Completion(
+        status="completed",
+        rows_in=outcome.rows_in,
+        rows_out=outcome.rows_out,
+        output_sha256=outcome.output_sha256,
+        output=job.output,
+    )

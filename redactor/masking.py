@@ -118,8 +118,11 @@ def mask(arr: ArrayLike, keep_last: int = 4, fill: str = "*") -> pa.Array:
     n = pc.utf8_length(text)
     long_enough = pc.greater(n, keep_last)
     hidden = pc.if_else(long_enough, pc.subtract(n, keep_last), n)
-    tail = (pc.utf8_slice_codeunits(text, -keep_last) if keep_last > 0
-            else pc.utf8_slice_codeunits(text, 0, 0))
+    tail = (
+        pc.utf8_slice_codeunits(text, -keep_last)
+        if keep_last > 0
+        else pc.utf8_slice_codeunits(text, 0, 0)
+    )
     tail = pc.if_else(long_enough, tail, "")
     stars = pc.binary_repeat(pa.scalar(fill), hidden)
     return pc.binary_join_element_wise(stars, tail, "").cast(pa.string())
@@ -130,7 +133,7 @@ def hmac_hex(arr: ArrayLike, key: HashKey | None) -> pa.Array:
         raise KeyFileError(
             "The hash action needs a secret key and none is configured",
             hint="set REDACTOR_KEY_FILE to a file holding the agency's key (an unkeyed hash of an "
-                 "SSN is reversible by enumeration); or use drop, null or redact instead",
+            "SSN is reversible by enumeration); or use drop, null or redact instead",
         )
     a = _combine(arr)
     if pa.types.is_nested(a.type):
@@ -180,8 +183,9 @@ def generalize_address(arr: ArrayLike, to: str) -> pa.Array:
     text = pc.utf8_trim_whitespace(as_text(a))
     if to in ("zip3", "zip5"):
         # a bare ZIP (possibly an integer that lost its leading zero) or one ending a line
-        padded = pc.if_else(pc.match_substring_regex(text, r"^\d{3,4}$"),
-                            pc.utf8_lpad(text, 5, "0"), text)
+        padded = pc.if_else(
+            pc.match_substring_regex(text, r"^\d{3,4}$"), pc.utf8_lpad(text, 5, "0"), text
+        )
         z = pc.struct_field(pc.extract_regex(padded, r"(?:^|\D)" + _ZIP), [0])
         return pc.utf8_slice_codeunits(z, 0, 3) if to == "zip3" else z
     if to == "state":
@@ -222,8 +226,11 @@ def apply_action(
         return null_like(arr)
     if action is Action.SCRUB:
         a = _combine(arr)
-        if scrubber is None or not (pa.types.is_string(a.type) or pa.types.is_large_string(a.type)
-                                    or pa.types.is_dictionary(a.type)):
+        if scrubber is None or not (
+            pa.types.is_string(a.type)
+            or pa.types.is_large_string(a.type)
+            or pa.types.is_dictionary(a.type)
+        ):
             return null_like(a)
         return scrubber(a)
     raise ValueError(f"action {action} cannot be applied to a column")

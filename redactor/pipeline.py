@@ -64,8 +64,8 @@ class Outcome:
 
 
 class RequestLogLike:  # the part of redactor.requestlog the pipeline uses
-    def begin(self, record): ...  # noqa: D401, ANN001, ANN201
-    def complete(self, request_id, completion): ...  # noqa: ANN001, ANN201
+    def begin(self, record): ...
+    def complete(self, request_id, completion): ...
 
 
 def detect_unmapped(
@@ -83,8 +83,12 @@ def detect_unmapped(
         sample = sample.select(unmapped)
     out: dict[str, Detected] = {}
     for col, s in classify_columns(sample).items():
-        out[col] = Detected(category=s.category, confidence=s.confidence, flagged=s.flagged,
-                            evidence=tuple(s.evidence))
+        out[col] = Detected(
+            category=s.category,
+            confidence=s.confidence,
+            flagged=s.flagged,
+            evidence=tuple(s.evidence),
+        )
     return out
 
 
@@ -107,11 +111,15 @@ def plan_columns(
     refusing = [p for p in plan if p.action is Action.REFUSE]
     if refusing:
         cols = ", ".join(f"{p.name} ({p.category})" for p in refusing)
-        raise RefusedError(f"The policy refuses any request that would include {cols}",
-                           reasons=tuple(p.reason for p in refusing))
+        raise RefusedError(
+            f"The policy refuses any request that would include {cols}",
+            reasons=tuple(p.reason for p in refusing),
+        )
     if plan and all(p.drops for p in plan):
-        raise RefusedError("Every column is withheld under this decision: nothing to release",
-                           reasons=tuple(p.reason for p in plan))
+        raise RefusedError(
+            "Every column is withheld under this decision: nothing to release",
+            reasons=tuple(p.reason for p in plan),
+        )
     return plan
 
 
@@ -123,16 +131,27 @@ def stale_columns(schema: pa.Schema, field_map: FieldMap | None, job: Job) -> li
     return [r.name for k, r in table.columns.items() if k not in present]
 
 
-def transform_batch(batch: pa.RecordBatch, plan: Sequence[ColumnPlan], key: HashKey | None,
-                    scrubber: Callable | None) -> pa.RecordBatch:
+def transform_batch(
+    batch: pa.RecordBatch,
+    plan: Sequence[ColumnPlan],
+    key: HashKey | None,
+    scrubber: Callable | None,
+) -> pa.RecordBatch:
     arrays, names = [], []
     for i, p in enumerate(plan):
         if p.drops:
             continue
         col = batch.column(i)
         if p.withheld:
-            col = apply_action(col, p.action, category=p.category, keep_last=p.keep_last,
-                               generalize_to=p.generalize_to, key=key, scrubber=scrubber)
+            col = apply_action(
+                col,
+                p.action,
+                category=p.category,
+                keep_last=p.keep_last,
+                generalize_to=p.generalize_to,
+                key=key,
+                scrubber=scrubber,
+            )
         arrays.append(col)
         names.append(p.name)
     return pa.RecordBatch.from_arrays(arrays, names=names)
@@ -150,9 +169,14 @@ def needs_key(plan: Sequence[ColumnPlan]) -> bool:
     return any(p.action is Action.HASH for p in plan)
 
 
-def manifest_doc(decision: Decision, plan: Sequence[ColumnPlan], job: Job,
-                 field_map: FieldMap | None, outcome: Outcome,
-                 key: HashKey | None) -> dict:
+def manifest_doc(
+    decision: Decision,
+    plan: Sequence[ColumnPlan],
+    job: Job,
+    field_map: FieldMap | None,
+    outcome: Outcome,
+    key: HashKey | None,
+) -> dict:
     req = decision.request
     return {
         "redactor_version": __version__,
@@ -165,8 +189,11 @@ def manifest_doc(decision: Decision, plan: Sequence[ColumnPlan], job: Job,
             "evidence": [{"kind": e.kind, "reference": e.reference} for e in req.evidence],
         },
         "policy_packs": [lp.ref for lp in decision.packs],
-        "field_map": None if field_map is None else {
-            "name": field_map.name, "sha256": field_map.sha256,
+        "field_map": None
+        if field_map is None
+        else {
+            "name": field_map.name,
+            "sha256": field_map.sha256,
             "table": field_map.table(job.table).name,
         },
         "decision": {
@@ -179,22 +206,38 @@ def manifest_doc(decision: Decision, plan: Sequence[ColumnPlan], job: Job,
             "category_actions": decision.category_actions(),
         },
         "columns": [
-            {"name": p.name, "category": p.category.value if p.category else None,
-             "action": p.action.value, "origin": p.origin, "reason": p.reason,
-             **({"confidence": round(p.confidence, 3)} if p.confidence is not None else {})}
+            {
+                "name": p.name,
+                "category": p.category.value if p.category else None,
+                "action": p.action.value,
+                "origin": p.origin,
+                "reason": p.reason,
+                **({"confidence": round(p.confidence, 3)} if p.confidence is not None else {}),
+            }
             for p in plan
         ],
         "hash_key_fingerprint": key.fingerprint if key else None,
         "input": {"source": job.source, "sha256": outcome.input_sha256, "rows": outcome.rows_in},
-        "output": {"path": job.output, "format": job.output_format.value,
-                   "sha256": outcome.output_sha256, "rows": outcome.rows_out},
+        "output": {
+            "path": job.output,
+            "format": job.output_format.value,
+            "sha256": outcome.output_sha256,
+            "rows": outcome.rows_out,
+        },
         "warnings": outcome.warnings,
     }
 
 
-def _prepare(decision: Decision, schema: pa.Schema, batches: Iterator[pa.RecordBatch],
-             job: Job, field_map: FieldMap | None, log: RequestLogLike | None,
-             key: HashKey | None, dry_run: bool) -> tuple[pa.RecordBatch | None, Outcome]:
+def _prepare(
+    decision: Decision,
+    schema: pa.Schema,
+    batches: Iterator[pa.RecordBatch],
+    job: Job,
+    field_map: FieldMap | None,
+    log: RequestLogLike | None,
+    key: HashKey | None,
+    dry_run: bool,
+) -> tuple[pa.RecordBatch | None, Outcome]:
     """Everything before the request is logged: sample, plan, key. Raises on refusal."""
     # Peek the first batch: a content sample for detection of unmapped columns.
     first: pa.RecordBatch | None = None
@@ -212,18 +255,21 @@ def _prepare(decision: Decision, schema: pa.Schema, batches: Iterator[pa.RecordB
         _log_refusal(log, decision, job, field_map, None, str(e))
         raise
     outcome = Outcome(decision=decision, plan=plan, status=status_of(plan))
-    outcome.warnings += [f"the field map lists {c!r}, which the input lacks (stale map?)"
-                         for c in stale_columns(schema, field_map, job)]
+    outcome.warnings += [
+        f"the field map lists {c!r}, which the input lacks (stale map?)"
+        for c in stale_columns(schema, field_map, job)
+    ]
     outcome.warnings += list(decision.warnings)
     if needs_key(plan) and key is None:
         key = HashKey.from_env()
         if key is None:
             hashed = [p.name for p in plan if p.action is Action.HASH]
             from redactor.errors import KeyFileError
+
             err = KeyFileError(
                 f"Column(s) {', '.join(hashed)} are to be hashed, but no key is configured",
                 hint="set REDACTOR_KEY_FILE to the agency's secret key file (an unkeyed hash "
-                     "of an SSN is reversible), or map the column to drop, null or redact",
+                "of an SSN is reversible), or map the column to drop, null or redact",
             )
             _log_refusal(log, decision, job, field_map, plan, str(err).splitlines()[0])
             raise err
@@ -253,9 +299,10 @@ def run(
 
     if decision.refused:
         _log_refusal(log, decision, job, field_map, None, "; ".join(decision.reasons))
-        raise RefusedError("Request refused: " + decision.reasons[0]
-                           if decision.reasons else "Request refused",
-                           reasons=decision.reasons)
+        raise RefusedError(
+            "Request refused: " + decision.reasons[0] if decision.reasons else "Request refused",
+            reasons=decision.reasons,
+        )
     try:
         first, outcome = _prepare(decision, schema, batches, job, field_map, log, key, dry_run)
     except RefusedError:
@@ -272,8 +319,9 @@ def run(
         return outcome
 
     if log is not None:
-        outcome.request_id = log.begin(request_record(decision, job, field_map, plan,
-                                                      outcome.status))
+        outcome.request_id = log.begin(
+            request_record(decision, job, field_map, plan, outcome.status)
+        )
     out = AtomicOutput(job.output)
     try:
         scrubber = _scrubber_for(plan)
@@ -301,25 +349,31 @@ def run(
         if log is not None:
             log.complete(outcome.request_id, completion(outcome, job, None))
         if manifest_path:
-            write_text_atomic(manifest_path, dumps_json(
-                manifest_doc(decision, plan, job, field_map, outcome, key)) + "\n")
+            write_text_atomic(
+                manifest_path,
+                dumps_json(manifest_doc(decision, plan, job, field_map, outcome, key)) + "\n",
+            )
             outcome.manifest_path = manifest_path
         out.commit()
         return outcome
     except BaseException as e:
         out.abort()
         if log is not None and outcome.request_id is not None:
-            msg = str(e).splitlines()[0] if isinstance(e, RedactorError) else \
-                f"{type(e).__name__}" + (" (interrupted)" if isinstance(e, KeyboardInterrupt)
-                                          else "")
+            msg = (
+                str(e).splitlines()[0]
+                if isinstance(e, RedactorError)
+                else f"{type(e).__name__}"
+                + (" (interrupted)" if isinstance(e, KeyboardInterrupt) else "")
+            )
             try:
                 log.complete(outcome.request_id, completion(outcome, job, msg))
-            except Exception:  # noqa: BLE001 - the original error matters more
+            except Exception:
                 print("redactor: could not log the failure", file=sys.stderr)
         if isinstance(e, (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError)):
-            raise DataError(f"{job.source}: cannot convert the data ({type(e).__name__})",
-                            hint="the column types could not be written in the output format")\
-                from None
+            raise DataError(
+                f"{job.source}: cannot convert the data ({type(e).__name__})",
+                hint="the column types could not be written in the output format",
+            ) from None
         raise
 
 
@@ -333,7 +387,7 @@ def _manifest_path(job: Job) -> str | None:
     return f"{job.output}.manifest.json"
 
 
-def _log_refusal(log, decision, job, field_map, plan, why: str) -> None:  # noqa: ANN001
+def _log_refusal(log, decision, job, field_map, plan, why: str) -> None:
     if log is None:
         return
     from redactor.logging_glue import request_record
@@ -345,20 +399,29 @@ def packs_ref(packs: Sequence[LoadedPack]) -> list[dict[str, str]]:
     return [lp.ref for lp in packs]
 
 
-__all__ = ["Job", "Outcome", "plan_columns", "run", "transform_batch", "Category"]
+__all__ = ["Category", "Job", "Outcome", "plan_columns", "run", "transform_batch"]
 
 
-def log_failure(log: RequestLogLike | None, decision: Decision, job: Job,
-                field_map: FieldMap | None, message: str) -> None:
+def log_failure(
+    log: RequestLogLike | None,
+    decision: Decision,
+    job: Job,
+    field_map: FieldMap | None,
+    message: str,
+) -> None:
     """Record a request that failed before its output began (unreadable input, bad map...)."""
     if log is None or decision.refused:
         return
     from redactor.logging_glue import completion, request_record
 
-    rid = log.begin(request_record(decision, job, field_map, None,
-                                   "redacted" if decision.restricted else "released"))
-    log.complete(rid, completion(Outcome(decision=decision, plan=[], status="failed"), job,
-                                 message))
+    rid = log.begin(
+        request_record(
+            decision, job, field_map, None, "redacted" if decision.restricted else "released"
+        )
+    )
+    log.complete(
+        rid, completion(Outcome(decision=decision, plan=[], status="failed"), job, message)
+    )
 
 
 def redact_file(
@@ -381,11 +444,24 @@ def redact_file(
     try:
         if field_map is not None:
             field_map.table(job.table)  # a bad --table fails before any data is read
-        src = open_source(input_path, input_format, batch_rows=batch_rows or DEFAULT_BATCH_ROWS,
-                          schema_only=dry_run)
+        src = open_source(
+            input_path,
+            input_format,
+            batch_rows=batch_rows or DEFAULT_BATCH_ROWS,
+            schema_only=dry_run,
+        )
     except RedactorError as e:
         log_failure(log, decision, job, field_map, str(e).splitlines()[0])
         raise
     with src:
-        return run(decision, src.schema, src.batches, job, field_map=field_map, log=log,
-                   input_sha256=src.sha256, dry_run=dry_run, on_plan=on_plan)
+        return run(
+            decision,
+            src.schema,
+            src.batches,
+            job,
+            field_map=field_map,
+            log=log,
+            input_sha256=src.sha256,
+            dry_run=dry_run,
+            on_plan=on_plan,
+        )

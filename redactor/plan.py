@@ -94,31 +94,68 @@ def build_plan(
         rule = table.rule(c) if table is not None else None
         if rule is not None:
             action, why = action_for_rule(rule, decision)
-            plans.append(ColumnPlan(c, rule.category, action, "map", why,
-                                    keep_last=rule.keep_last if rule.keep_last is not None else 4,
-                                    generalize_to=rule.generalize_to))
+            plans.append(
+                ColumnPlan(
+                    c,
+                    rule.category,
+                    action,
+                    "map",
+                    why,
+                    keep_last=rule.keep_last if rule.keep_last is not None else 4,
+                    generalize_to=rule.generalize_to,
+                )
+            )
             continue
         det = detected.get(c)
         restricted = decision.restricted
         if det is not None and det.flagged:
             act = decision.action_for(det.category)
             if act is Action.RELEASE:
-                plans.append(ColumnPlan(c, det.category, Action.RELEASE, "detected",
-                                        f"not in the field map; detected as {det.category}, "
-                                        "which is released", confidence=det.confidence))
+                plans.append(
+                    ColumnPlan(
+                        c,
+                        det.category,
+                        Action.RELEASE,
+                        "detected",
+                        f"not in the field map; detected as {det.category}, which is released",
+                        confidence=det.confidence,
+                    )
+                )
             else:
                 if act is Action.SCRUB and det.category is not Category.FREE_TEXT:
                     act = Action.DROP
-                plans.append(ColumnPlan(c, det.category, act, "detected",
-                                        f"not in the field map; detected as {det.category} "
-                                        f"({det.confidence:.2f}), which is withheld",
-                                        confidence=det.confidence))
+                plans.append(
+                    ColumnPlan(
+                        c,
+                        det.category,
+                        act,
+                        "detected",
+                        f"not in the field map; detected as {det.category} "
+                        f"({det.confidence:.2f}), which is withheld",
+                        confidence=det.confidence,
+                    )
+                )
             continue
         if strict and restricted:
-            plans.append(ColumnPlan(c, None, Action.DROP, "strict",
-                                    "not in the field map; --strict withholds unmapped columns"))
+            plans.append(
+                ColumnPlan(
+                    c,
+                    None,
+                    Action.DROP,
+                    "strict",
+                    "not in the field map; --strict withholds unmapped columns",
+                )
+            )
             continue
-        plans.append(ColumnPlan(c, None, Action.RELEASE, "unmapped",
-                                "not in the field map; detection found nothing protected"
-                                if det is not None else "not in the field map"))
+        plans.append(
+            ColumnPlan(
+                c,
+                None,
+                Action.RELEASE,
+                "unmapped",
+                "not in the field map; detection found nothing protected"
+                if det is not None
+                else "not in the field map",
+            )
+        )
     return plans

@@ -29,7 +29,8 @@ class Evidence:
         if not sep or not _KIND.match(kind) or not ref:
             raise UsageError(
                 f"Evidence {text!r} is not of the form KIND:REFERENCE",
-                hint="e.g. --evidence court_order:2026CR1234 (see `redactor policy show` for kinds)",
+                hint="e.g. --evidence court_order:2026CR1234 "
+                "(see `redactor policy show` for kinds)",
             )
         return cls(kind=kind, reference=ref)
 

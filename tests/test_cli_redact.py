@@ -40,11 +40,14 @@ def one_line_error(result) -> str:
 @pytest.fixture
 def small(tmp_path: Path) -> tuple[Path, Path]:
     src = tmp_path / "in.csv"
-    src.write_text("FRST_NM,SOC_SEC_NO,county_cd,extra col\n"
-                   "Zed,078-05-1121,001,x\nQuinn,001-01-0001,002,y\n")
+    src.write_text(
+        "FRST_NM,SOC_SEC_NO,county_cd,extra col\nZed,078-05-1121,001,x\nQuinn,001-01-0001,002,y\n"
+    )
     m = tmp_path / "map.yaml"
-    m.write_text("name: small\ntables:\n  t:\n    columns:\n      FRST_NM: name\n"
-                 "      soc_sec_no: ssn\n      COUNTY_CD: none\n")
+    m.write_text(
+        "name: small\ntables:\n  t:\n    columns:\n      FRST_NM: name\n"
+        "      soc_sec_no: ssn\n      COUNTY_CD: none\n"
+    )
     return src, m
 
 
@@ -64,8 +67,7 @@ def protected_values(csv_path: Path, map_path: Path, table: str) -> set[str]:
 def test_civil_request_over_sample_leaks_no_protected_value(tmp_path: Path, fmt: str):
     src = SAMPLES / f"dmv_drivers.{fmt}"
     out = tmp_path / "out.csv"
-    r = run("redact", str(src), "-o", str(out), "--map", str(DMV_MAP), "--table", "drivers",
-            *CIVIL)
+    r = run("redact", str(src), "-o", str(out), "--map", str(DMV_MAP), "--table", "drivers", *CIVIL)
     assert r.exit_code == 0, r.stderr
     values = protected_values(SAMPLES / "dmv_drivers.csv", DMV_MAP, "drivers")
     assert len(values) > 1000
@@ -82,19 +84,36 @@ def test_civil_request_over_sample_leaks_no_protected_value(tmp_path: Path, fmt:
 
 def test_benefits_sample_civil_request(tmp_path: Path):
     out = tmp_path / "b.jsonl"
-    r = run("redact", str(SAMPLES / "benefits_caseload.csv"), "-o", str(out), "--map",
-            str(ROOT / "field_maps" / "benefits.yaml"), *CIVIL)
+    r = run(
+        "redact",
+        str(SAMPLES / "benefits_caseload.csv"),
+        "-o",
+        str(out),
+        "--map",
+        str(ROOT / "field_maps" / "benefits.yaml"),
+        *CIVIL,
+    )
     assert r.exit_code == 0, r.stderr
-    values = protected_values(SAMPLES / "benefits_caseload.csv",
-                              ROOT / "field_maps" / "benefits.yaml", "caseload")
+    values = protected_values(
+        SAMPLES / "benefits_caseload.csv", ROOT / "field_maps" / "benefits.yaml", "caseload"
+    )
     text = out.read_text()
     assert not [v for v in values if len(v) > 5 and v in text]
 
 
 def test_court_order_releases_whole(tmp_path: Path):
     out = tmp_path / "out.csv"
-    r = run("redact", str(SAMPLES / "dmv_drivers.csv"), "-o", str(out), "--map", str(DMV_MAP),
-            "--table", "drivers", *COURT)
+    r = run(
+        "redact",
+        str(SAMPLES / "dmv_drivers.csv"),
+        "-o",
+        str(out),
+        "--map",
+        str(DMV_MAP),
+        "--table",
+        "drivers",
+        *COURT,
+    )
     assert r.exit_code == 0, r.stderr
     with open(SAMPLES / "dmv_drivers.csv", newline="") as a, open(out, newline="") as b:
         assert list(csv.reader(a)) == list(csv.reader(b))
@@ -105,8 +124,17 @@ def test_court_order_releases_whole(tmp_path: Path):
 
 def test_sensitive_table_is_refused_whole(tmp_path: Path):
     out = tmp_path / "o.csv"
-    r = run("redact", str(SAMPLES / "crcsa_applicants.csv"), "-o", str(out), "--map",
-            str(DMV_MAP), "--table", "crcsa_applicants", *CIVIL)
+    r = run(
+        "redact",
+        str(SAMPLES / "crcsa_applicants.csv"),
+        "-o",
+        str(out),
+        "--map",
+        str(DMV_MAP),
+        "--table",
+        "crcsa_applicants",
+        *CIVIL,
+    )
     assert r.exit_code == 3
     assert "sensitive_table" in one_line_error(r)
     assert not out.exists()
@@ -115,8 +143,19 @@ def test_sensitive_table_is_refused_whole(tmp_path: Path):
 def test_stdin_to_stdout_pipe_and_manifest_contents(small, tmp_path: Path):
     src, m = small
     manifest = tmp_path / "m.json"
-    r = run("redact", "-", "--format", "csv", "--map", str(m), "--manifest", str(manifest),
-            "-q", *CIVIL, input=src.read_bytes())
+    r = run(
+        "redact",
+        "-",
+        "--format",
+        "csv",
+        "--map",
+        str(m),
+        "--manifest",
+        str(manifest),
+        "-q",
+        *CIVIL,
+        input=src.read_bytes(),
+    )
     assert r.exit_code == 0, r.stderr
     assert r.stdout.splitlines()[0] == '"county_cd","extra col"'
     assert "078-05-1121" not in r.stdout and "Zed" not in r.stdout
@@ -145,11 +184,14 @@ def test_dry_run_reads_no_rows_and_writes_nothing(small, tmp_path: Path, log_pat
     assert not out.exists() and not log_path.exists()
 
 
-@pytest.mark.parametrize(("args", "code", "needle"), [
-    (["--purpose", "curiosity"], 3, "unknown stated purpose curiosity"),
-    (["--purpose", "research", "--evidence", "nonsense"], 2, "KIND:REFERENCE"),
-    (["--purpose", "research", "--policy", "colorado-2021"], 4, "did you mean"),
-])
+@pytest.mark.parametrize(
+    ("args", "code", "needle"),
+    [
+        (["--purpose", "curiosity"], 3, "unknown stated purpose curiosity"),
+        (["--purpose", "research", "--evidence", "nonsense"], 2, "KIND:REFERENCE"),
+        (["--purpose", "research", "--policy", "colorado-2021"], 4, "did you mean"),
+    ],
+)
 def test_request_errors(small, tmp_path: Path, args, code, needle):
     src, m = small
     out = tmp_path / "o.csv"
@@ -185,8 +227,9 @@ def test_bad_inputs_exit_4_with_one_line_and_are_logged(small, tmp_path: Path, l
 
 def test_hash_without_key_is_refused_and_with_key_works(small, tmp_path: Path, monkeypatch):
     src, m = small
-    m.write_text(m.read_text().replace("soc_sec_no: ssn", "soc_sec_no: {category: ssn, "
-                                                          "action: hash}"))
+    m.write_text(
+        m.read_text().replace("soc_sec_no: ssn", "soc_sec_no: {category: ssn, action: hash}")
+    )
     out = tmp_path / "o.csv"
     r = run("redact", str(src), "-o", str(out), "--map", str(m), *CIVIL)
     assert r.exit_code == 3 and "REDACTOR_KEY_FILE" in r.stderr

@@ -21,47 +21,61 @@ def col(gen) -> list:
 
 @pytest.fixture(scope="module")
 def suggestions() -> dict[str, ColumnSuggestion]:
-    table = pa.table({
-        # the issue's unfamiliar names, with plausible content
-        "OPER_LIC_NO": col(dl_number),
-        "dt_of_birth": col(lambda r: birth_date(r).strftime("%m/%d/%Y")),
-        "SOC_SEC_NO": col(lambda r: ssn(r, "")),
-        "TIN": col(itin),
-        "RES_ADDR_LN1": col(lambda r: f"{r.randint(1, 9999)} Elm St"),
-        "ZIP5": col(lambda r: f"{r.randint(80001, 81658)}"),
-        "CITIZENSHIP_CD": col(lambda r: r.choice("CNPU")),
-        "A_NUM": col(a_number),
-        "VISA_TYP": col(lambda r: r.choice(["H-1B", "F-1", "B-2"])),
-        "FRST_NM": col(lambda r: r.choice(["Ana", "Wei", "Omar"])),
-        "lname": col(lambda r: r.choice(["Reyes", "Kim", "Novak"])),
-        "CNTRY_BIRTH": col(lambda r: r.choice(["MX", "GT", "IN"])),
-        "LAWFUL_PRES_IND": col(lambda r: r.choice("YN")),
-        "HAS_SSN_FLG": col(lambda r: r.choice("YN")),
-        "LIC_CLASS": col(lambda r: r.choice(["C", "C", "CRCSA"])),
-        # content alone (meaningless names)
-        "c1": col(lambda r: ssn(r)),
-        "c2": col(a_number),
-        "c3": col(lambda r: r.choice(["LPR", "UNDOCUMENTED", "US CITIZEN", "DACA"])),
-        "c4": col(lambda r: f"{r.randint(1, 9999)} Oak Avenue Apt {r.randint(1, 9)}"),
-        # lookalikes that must NOT be flagged
-        "office_address": ["1881 Pierce St, Lakewood, CO 80214"] * N,
-        "plate_no": col(lambda r: f"A{r.randint(1000000, 9999999)}"),  # DL-shaped on purpose
-        "case_number": col(lambda r: ssn(r, "")),  # 9 digits that are valid SSNs
-        "APPL_DT": col(lambda r: recent_date(r).isoformat()),
-        "ISSUE_DT": col(lambda r: birth_date(r).isoformat()),  # even birth-like years
-        "status": col(lambda r: r.choice(["OPEN", "CLOSED", "PENDING", "DENIED"])),
-    })
+    table = pa.table(
+        {
+            # the issue's unfamiliar names, with plausible content
+            "OPER_LIC_NO": col(dl_number),
+            "dt_of_birth": col(lambda r: birth_date(r).strftime("%m/%d/%Y")),
+            "SOC_SEC_NO": col(lambda r: ssn(r, "")),
+            "TIN": col(itin),
+            "RES_ADDR_LN1": col(lambda r: f"{r.randint(1, 9999)} Elm St"),
+            "ZIP5": col(lambda r: f"{r.randint(80001, 81658)}"),
+            "CITIZENSHIP_CD": col(lambda r: r.choice("CNPU")),
+            "A_NUM": col(a_number),
+            "VISA_TYP": col(lambda r: r.choice(["H-1B", "F-1", "B-2"])),
+            "FRST_NM": col(lambda r: r.choice(["Ana", "Wei", "Omar"])),
+            "lname": col(lambda r: r.choice(["Reyes", "Kim", "Novak"])),
+            "CNTRY_BIRTH": col(lambda r: r.choice(["MX", "GT", "IN"])),
+            "LAWFUL_PRES_IND": col(lambda r: r.choice("YN")),
+            "HAS_SSN_FLG": col(lambda r: r.choice("YN")),
+            "LIC_CLASS": col(lambda r: r.choice(["C", "C", "CRCSA"])),
+            # content alone (meaningless names)
+            "c1": col(lambda r: ssn(r)),
+            "c2": col(a_number),
+            "c3": col(lambda r: r.choice(["LPR", "UNDOCUMENTED", "US CITIZEN", "DACA"])),
+            "c4": col(lambda r: f"{r.randint(1, 9999)} Oak Avenue Apt {r.randint(1, 9)}"),
+            # lookalikes that must NOT be flagged
+            "office_address": ["1881 Pierce St, Lakewood, CO 80214"] * N,
+            "plate_no": col(lambda r: f"A{r.randint(1000000, 9999999)}"),  # DL-shaped on purpose
+            "case_number": col(lambda r: ssn(r, "")),  # 9 digits that are valid SSNs
+            "APPL_DT": col(lambda r: recent_date(r).isoformat()),
+            "ISSUE_DT": col(lambda r: birth_date(r).isoformat()),  # even birth-like years
+            "status": col(lambda r: r.choice(["OPEN", "CLOSED", "PENDING", "DENIED"])),
+        }
+    )
     return classify_columns(table)
 
 
 EXPECTED = {
-    "OPER_LIC_NO": C.DRIVERS_LICENSE, "dt_of_birth": C.BIRTH_DATE, "SOC_SEC_NO": C.SSN,
-    "TIN": C.ITIN, "RES_ADDR_LN1": C.ADDRESS, "ZIP5": C.ADDRESS,
-    "CITIZENSHIP_CD": C.IMMIGRATION_STATUS, "A_NUM": C.IMMIGRATION_STATUS,
-    "VISA_TYP": C.IMMIGRATION_STATUS, "FRST_NM": C.NAME, "lname": C.NAME,
-    "CNTRY_BIRTH": C.PLACE_OF_BIRTH, "LAWFUL_PRES_IND": C.IMMIGRATION_STATUS,
-    "HAS_SSN_FLG": C.STATUS_PROXY, "LIC_CLASS": C.STATUS_PROXY,
-    "c1": C.SSN, "c2": C.IMMIGRATION_STATUS, "c3": C.IMMIGRATION_STATUS, "c4": C.ADDRESS,
+    "OPER_LIC_NO": C.DRIVERS_LICENSE,
+    "dt_of_birth": C.BIRTH_DATE,
+    "SOC_SEC_NO": C.SSN,
+    "TIN": C.ITIN,
+    "RES_ADDR_LN1": C.ADDRESS,
+    "ZIP5": C.ADDRESS,
+    "CITIZENSHIP_CD": C.IMMIGRATION_STATUS,
+    "A_NUM": C.IMMIGRATION_STATUS,
+    "VISA_TYP": C.IMMIGRATION_STATUS,
+    "FRST_NM": C.NAME,
+    "lname": C.NAME,
+    "CNTRY_BIRTH": C.PLACE_OF_BIRTH,
+    "LAWFUL_PRES_IND": C.IMMIGRATION_STATUS,
+    "HAS_SSN_FLG": C.STATUS_PROXY,
+    "LIC_CLASS": C.STATUS_PROXY,
+    "c1": C.SSN,
+    "c2": C.IMMIGRATION_STATUS,
+    "c3": C.IMMIGRATION_STATUS,
+    "c4": C.ADDRESS,
 }
 LOOKALIKES = ["office_address", "plate_no", "case_number", "APPL_DT", "ISSUE_DT", "status"]
 
@@ -102,14 +116,16 @@ def test_evidence_never_quotes_values() -> None:
 
 
 def test_odd_names_types_and_empty_columns() -> None:
-    t = pa.table({
-        "Fecha de Nacimiento": pa.array([birth_date(R) for _ in range(30)], pa.date32()),
-        " Home  Phone ": pa.array([None] * 30, pa.string()),
-        "Photo": pa.array([b"\x89PNG\r\n\x1a\n" + bytes(20)] * 30),
-        "tags": pa.array([["a"]] * 30),
-        "n": pa.array(range(30)),
-        "ssn_int": pa.array([int(ssn(R, "")) for _ in range(30)]),
-    })
+    t = pa.table(
+        {
+            "Fecha de Nacimiento": pa.array([birth_date(R) for _ in range(30)], pa.date32()),
+            " Home  Phone ": pa.array([None] * 30, pa.string()),
+            "Photo": pa.array([b"\x89PNG\r\n\x1a\n" + bytes(20)] * 30),
+            "tags": pa.array([["a"]] * 30),
+            "n": pa.array(range(30)),
+            "ssn_int": pa.array([int(ssn(R, "")) for _ in range(30)]),
+        }
+    )
     s = classify_columns(t)
     assert s["Fecha de Nacimiento"].category is C.BIRTH_DATE
     assert s[" Home  Phone "].category is C.PHONE  # name alone, no values sampled

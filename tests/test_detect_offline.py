@@ -44,8 +44,9 @@ CHILD = textwrap.dedent("""
 
 
 def test_analyzer_builds_and_analyzes_with_network_blocked() -> None:
-    proc = subprocess.run([sys.executable, "-c", CHILD], capture_output=True, text=True,
-                          timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-c", CHILD], capture_output=True, text=True, timeout=120
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "ATTEMPTS 0" in proc.stdout, proc.stdout + proc.stderr[-2000:]
     assert "Traceback" not in proc.stderr  # tldextract would log a failed fetch

@@ -18,34 +18,46 @@ def _map(columns: dict, **table) -> dict:
 def test_unknown_category_names_path_and_suggests():
     with pytest.raises(ConfigError) as e:
         parse_field_map(_map({"DOB": "birthdate"}), "maps/x.yaml")
-    assert str(e.value) == ("Unknown category 'birthdate' at tables.drivers.columns.DOB in "
-                            "field map maps/x.yaml — did you mean birth_date?")
+    assert str(e.value) == (
+        "Unknown category 'birthdate' at tables.drivers.columns.DOB in "
+        "field map maps/x.yaml — did you mean birth_date?"
+    )
 
 
 def test_columns_match_case_insensitively_and_overrides_parse():
-    fm = parse_field_map(_map({"DL_NBR": {"category": "drivers_license", "action": "mask",
-                                          "keep_last": 2}, "county_cd": "none"}))
+    fm = parse_field_map(
+        _map(
+            {
+                "DL_NBR": {"category": "drivers_license", "action": "mask", "keep_last": 2},
+                "county_cd": "none",
+            }
+        )
+    )
     rule = fm.table(None).rule("  dl_nbr ")
     assert rule.category is Category.DRIVERS_LICENSE and rule.action is Action.MASK
     assert rule.keep_last == 2
     assert fm.table("DRIVERS").rule("COUNTY_CD").category is Category.NONE
 
 
-@pytest.mark.parametrize(("columns", "message"), [
-    ({"SSN": {"category": "ssn", "action": "keep"}}, "cannot be overridden to release"),
-    ({"SSN": {"category": "ssn", "action": "refuse"}}, "applies to whole requests"),
-    ({"SSN": {"category": "ssn", "acton": "drop"}}, "did you mean action"),
-    ({"ssn": "ssn", "SSN": "ssn"}, "listed twice"),
-    ({"SSN": {"category": "ssn", "keep_last": 40}}, "keep_last"),
-])
+@pytest.mark.parametrize(
+    ("columns", "message"),
+    [
+        ({"SSN": {"category": "ssn", "action": "keep"}}, "cannot be overridden to release"),
+        ({"SSN": {"category": "ssn", "action": "refuse"}}, "applies to whole requests"),
+        ({"SSN": {"category": "ssn", "acton": "drop"}}, "did you mean action"),
+        ({"ssn": "ssn", "SSN": "ssn"}, "listed twice"),
+        ({"SSN": {"category": "ssn", "keep_last": 40}}, "keep_last"),
+    ],
+)
 def test_invalid_columns(columns, message):
     with pytest.raises(ConfigError, match=message):
         parse_field_map(_map(columns), "m.yaml")
 
 
 def test_table_selection_errors(tmp_path: Path):
-    fm = parse_field_map({"name": "x", "tables": {"drivers": {"columns": {}},
-                                                  "caseload": {"columns": {}}}}, "x.yaml")
+    fm = parse_field_map(
+        {"name": "x", "tables": {"drivers": {"columns": {}}, "caseload": {"columns": {}}}}, "x.yaml"
+    )
     with pytest.raises(ConfigError, match="say which one with --table"):
         fm.table(None)
     with pytest.raises(ConfigError) as e:

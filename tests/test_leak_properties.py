@@ -43,14 +43,25 @@ def _canary(kind: str, col: int, row: int):
 
 
 def _plain(kind: str, rng_val: int):
-    return {"text": f"v{rng_val}", "dict": f"d{rng_val % 3}", "int": rng_val,
-            "float": rng_val / 4, "date": dt.date(2020, 1, 1) + dt.timedelta(days=rng_val),
-            "timestamp": dt.datetime(2020, 1, 1) + dt.timedelta(seconds=rng_val)}[kind]
+    return {
+        "text": f"v{rng_val}",
+        "dict": f"d{rng_val % 3}",
+        "int": rng_val,
+        "float": rng_val / 4,
+        "date": dt.date(2020, 1, 1) + dt.timedelta(days=rng_val),
+        "timestamp": dt.datetime(2020, 1, 1) + dt.timedelta(seconds=rng_val),
+    }[kind]
 
 
 def _arrow(kind: str, values: list) -> pa.Array:
-    t = {"text": pa.string(), "dict": pa.string(), "int": pa.int64(), "float": pa.float64(),
-         "date": pa.date32(), "timestamp": pa.timestamp("us")}[kind]
+    t = {
+        "text": pa.string(),
+        "dict": pa.string(),
+        "int": pa.int64(),
+        "float": pa.float64(),
+        "date": pa.date32(),
+        "timestamp": pa.timestamp("us"),
+    }[kind]
     arr = pa.array(values, t)
     return arr.dictionary_encode() if kind == "dict" else arr
 
@@ -69,9 +80,14 @@ def _canary_texts(v) -> list[str]:
 def cases(draw):
     ncols = draw(st.integers(1, 6))
     nrows = draw(st.integers(0, 25))
-    names = draw(st.lists(
-        st.text(NAME_ALPHABET, min_size=1, max_size=10).map(str.strip).filter(bool),
-        min_size=ncols, max_size=ncols, unique_by=lambda s: s.casefold()))
+    names = draw(
+        st.lists(
+            st.text(NAME_ALPHABET, min_size=1, max_size=10).map(str.strip).filter(bool),
+            min_size=ncols,
+            max_size=ncols,
+            unique_by=lambda s: s.casefold(),
+        )
+    )
     columns, mapping = [], {}
     for i, name in enumerate(names):
         cat = draw(st.sampled_from([*PROTECTED, Category.NONE, Category.NONE]))
@@ -136,17 +152,19 @@ def test_no_canary_reaches_any_output(case, tmp_path_factory, key_file):
     out = tmp / f"out.{fmt_out}"
     log_path = tmp / "log.sqlite3"
     fm = parse_field_map({"name": "prop", "tables": {"t": {"columns": mapping}}}, "prop.yaml")
-    decision = decide(Request(("civil_immigration_enforcement",), agency="ICE"),
-                      [load_pack("colorado-sb21-131")])
+    decision = decide(
+        Request(("civil_immigration_enforcement",), agency="ICE"), [load_pack("colorado-sb21-131")]
+    )
     job = Job(source=str(src), output=str(out), output_format=Format(fmt_out), table="t")
     every_withheld = all(c is not Category.NONE for _, _, c, _ in columns)
-    all_dropped = all(c is not Category.NONE and mapping[n].get("action") in (None, "drop")
-                      for n, _, c, _ in columns)
+    all_dropped = all(
+        c is not Category.NONE and mapping[n].get("action") in (None, "drop")
+        for n, _, c, _ in columns
+    )
     log = open_log(log_path)
     try:
         try:
-            outcome = redact_file(decision, str(src), Format(fmt_in), job, field_map=fm,
-                                  log=log)
+            outcome = redact_file(decision, str(src), Format(fmt_in), job, field_map=fm, log=log)
         except Exception as e:  # only refusal when nothing at all could be released
             assert all_dropped and every_withheld, e
             assert not out.exists()

@@ -58,8 +58,9 @@ def test_short_key_is_refused(tmp_path):
 
 
 def test_generalize_birth_dates_of_every_type_to_year():
-    texts = pa.array(["1985-03-14", "03/14/1985", "19850314", "14.03.1985", "Mar 3, 1985",
-                      "3/14/85", "", None])
+    texts = pa.array(
+        ["1985-03-14", "03/14/1985", "19850314", "14.03.1985", "Mar 3, 1985", "3/14/85", "", None]
+    )
     assert generalize_year(texts).to_pylist() == [1985] * 5 + [None, None, None]
     assert generalize_year(pa.array([dt.date(1990, 1, 2)])).to_pylist() == [1990]
     ts = pa.array([dt.datetime(1990, 1, 2, 3, 4)], pa.timestamp("us", tz="UTC"))

@@ -64,7 +64,7 @@ def canaries() -> list[str]:
     return [c for c in out if c != "Q1"] + ["CnryCrcsa"]
 
 
-def seed(execute, executemany, placeholder: str) -> None:  # noqa: ANN001
+def seed(execute, executemany, placeholder: str) -> None:
     for stmt in DDL:
         execute(stmt)
     ph = ", ".join([placeholder] * 13)

@@ -125,7 +125,7 @@ def duck_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 @pytest.fixture(scope="module")
-def pg_canary_url(pg_cluster) -> str:  # noqa: ANN001, F811
+def pg_canary_url(pg_cluster) -> str:  # noqa: F811
     return postgres_db(pg_cluster.new_database())
 
 
@@ -211,6 +211,6 @@ def test_unknown_lineage_still_masked(tmp_path: Path, duck_url: str) -> None:
                                catalog=catalog_schema(duck_url))
     except RefusedError:
         return
-    schema, batches = iter_query_batches(duck_url, result.sql)
+    _schema, batches = iter_query_batches(duck_url, result.sql)
     values = [v for b in batches for c in b.columns for v in c.to_pylist()]
     assert not leaked(values, canaries())

@@ -20,13 +20,23 @@ from pathlib import Path
 
 os.environ["TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS"] = ""  # invariant 6: never fetch
 
-from redactor.errors import UsageError  # noqa: E402
+from redactor.errors import UsageError
 
 # Presidio entities the pattern-only engine may report, restricted to what helps us.
 PATTERN_ENTITIES = (
-    "US_SSN", "US_ITIN", "PHONE_NUMBER", "EMAIL_ADDRESS", "DATE_TIME", "US_DRIVER_LICENSE",
-    "US_A_NUMBER", "US_SSN_VALIDATED", "US_ITIN_VALIDATED", "US_STATE_DL", "US_STREET_ADDRESS",
-    "IMMIGRATION_STATUS", "STATUS_PROXY",
+    "US_SSN",
+    "US_ITIN",
+    "PHONE_NUMBER",
+    "EMAIL_ADDRESS",
+    "DATE_TIME",
+    "US_DRIVER_LICENSE",
+    "US_A_NUMBER",
+    "US_SSN_VALIDATED",
+    "US_ITIN_VALIDATED",
+    "US_STATE_DL",
+    "US_STREET_ADDRESS",
+    "IMMIGRATION_STATUS",
+    "STATUS_PROXY",
 )
 
 
@@ -63,17 +73,30 @@ def _model_engine(model: str):
         raise UsageError(
             f"spaCy model {model!r} is not installed (REDACTOR_SPACY_MODEL)",
             hint="install the model package yourself (see docs/detection.md) or unset "
-                 "REDACTOR_SPACY_MODEL; redactor never downloads models",
+            "REDACTOR_SPACY_MODEL; redactor never downloads models",
         )
-    return NlpEngineProvider(nlp_configuration={
-        "nlp_engine_name": "spacy",
-        "models": [{"lang_code": "en", "model_name": model}],
-        "ner_model_configuration": {
-            "labels_to_ignore": ["ORG", "ORGANIZATION", "CARDINAL", "ORDINAL", "QUANTITY",
-                                 "MONEY", "PERCENT", "WORK_OF_ART", "PRODUCT", "LAW",
-                                 "LANGUAGE", "EVENT"],
-        },
-    }).create_engine()
+    return NlpEngineProvider(
+        nlp_configuration={
+            "nlp_engine_name": "spacy",
+            "models": [{"lang_code": "en", "model_name": model}],
+            "ner_model_configuration": {
+                "labels_to_ignore": [
+                    "ORG",
+                    "ORGANIZATION",
+                    "CARDINAL",
+                    "ORDINAL",
+                    "QUANTITY",
+                    "MONEY",
+                    "PERCENT",
+                    "WORK_OF_ART",
+                    "PRODUCT",
+                    "LAW",
+                    "LANGUAGE",
+                    "EVENT",
+                ],
+            },
+        }
+    ).create_engine()
 
 
 @lru_cache(maxsize=2)

@@ -51,8 +51,7 @@ def _pct(prof: ContentProfile, signal: str, what: str) -> str:
     return f"content: {prof.share(signal):.0%} of {prof.n} sampled values {what}"
 
 
-def content_candidates(prof: ContentProfile,  # noqa: C901 - a flat list of readable rules
-                       name: NameEvidence | None) -> list[_Candidate]:
+def content_candidates(prof: ContentProfile, name: NameEvidence | None) -> list[_Candidate]:
     """Protected readings the sampled values support (lookalike overrides applied)."""
     out: list[_Candidate] = []
     over = name.overrides if name else frozenset()
@@ -78,8 +77,11 @@ def content_candidates(prof: ContentProfile,  # noqa: C901 - a flat list of read
     if prof.kind == "date":
         if prof.birthlike and "date_birthlike" not in over:
             lo, hi = prof.year_span or (0, 0)
-            add(C.BIRTH_DATE, 0.6, f"content: {prof.n} dates, years {lo}-{hi} (10th-90th pct) "
-                "spread like birth years")
+            add(
+                C.BIRTH_DATE,
+                0.6,
+                f"content: {prof.n} dates, years {lo}-{hi} (10th-90th pct) spread like birth years",
+            )
         return out
 
     # flags: a has-SSN / has-ITIN column holds yes/no, not numbers
@@ -90,19 +92,43 @@ def content_candidates(prof: ContentProfile,  # noqa: C901 - a flat list of read
     # free text first: prose that embeds identifiers is free_text, not the identifier
     prose = sh("prose") >= 0.5 and prof.mean_len >= 25
     if prose and prof.distinct_ratio >= 0.3:
-        add(C.FREE_TEXT, 0.85, _pct(prof, "prose", "are prose (5+ words)")
-            + f", mean length {prof.mean_len:.0f}")
-    elif sh("embedded") >= 0.05 and prof.mean_len >= 20 and sh("words3") >= 0.3 \
-            and sh("street") < 0.5:
+        add(
+            C.FREE_TEXT,
+            0.85,
+            _pct(prof, "prose", "are prose (5+ words)") + f", mean length {prof.mean_len:.0f}",
+        )
+    elif (
+        sh("embedded") >= 0.05
+        and prof.mean_len >= 20
+        and sh("words3") >= 0.3
+        and sh("street") < 0.5
+    ):
         add(C.FREE_TEXT, 0.75, _pct(prof, "embedded", "embed an identifier in longer text"))
-    if (named is C.FREE_TEXT and name is not None and name.score < 0.7 and not prose
-            and prof.n >= 50 and prof.distinct <= 100 and prof.distinct_ratio <= 0.1):
-        add(C.NONE, 0.9, f"content: a short list of values ({prof.distinct} distinct in "
-            f"{prof.n}), not prose")
+    if (
+        named is C.FREE_TEXT
+        and name is not None
+        and name.score < 0.7
+        and not prose
+        and prof.n >= 50
+        and prof.distinct <= 100
+        and prof.distinct_ratio <= 0.1
+    ):
+        add(
+            C.NONE,
+            0.9,
+            f"content: a short list of values ({prof.distinct} distinct in {prof.n}), not prose",
+        )
     if sh("status_proxy") > 0 and prof.counts.get("status_proxy", 0) >= 1 and not prose:
-        add(C.STATUS_PROXY, 0.85, _pct(prof, "status_proxy",
-            "carry a status-revealing licence marking (AB60, SB251/CRCSA, TVDL, "
-            "'federal limits apply', ...)"))
+        add(
+            C.STATUS_PROXY,
+            0.85,
+            _pct(
+                prof,
+                "status_proxy",
+                "carry a status-revealing licence marking (AB60, SB251/CRCSA, TVDL, "
+                "'federal limits apply', ...)",
+            ),
+        )
 
     ssn_f, itin, ssn_b = sh("ssn_formatted"), sh("itin"), sh("ssn_bare")
     if itin >= 0.3 and itin >= ssn_f + ssn_b:
@@ -110,8 +136,11 @@ def content_candidates(prof: ContentProfile,  # noqa: C901 - a flat list of read
     if ssn_f >= 0.5:
         add(C.SSN, 0.95, _pct(prof, "ssn_formatted", "are valid formatted SSNs"))
     elif ssn_f + ssn_b >= 0.5 and "ssn_bare" not in over:
-        add(C.SSN, 0.7, _pct(prof, "ssn_bare", "are 9-digit numbers valid as SSNs")
-            + " (lean protected)")
+        add(
+            C.SSN,
+            0.7,
+            _pct(prof, "ssn_bare", "are 9-digit numbers valid as SSNs") + " (lean protected)",
+        )
     if sh("a_number") >= 0.5:
         add(C.IMMIGRATION_STATUS, 0.95, _pct(prof, "a_number", "are alien registration numbers"))
     if sh("email") >= 0.5:
@@ -124,26 +153,47 @@ def content_candidates(prof: ContentProfile,  # noqa: C901 - a flat list of read
         add(C.ADDRESS, 0.55, _pct(prof, "zip", "are ZIP codes"))
     imm = sh("immigration")
     if imm >= 0.3:
-        add(C.IMMIGRATION_STATUS, 0.85, _pct(prof, "immigration",
-            "are citizenship/immigration-status values or visa classes"))
-    elif sh("visa") + imm >= 0.5 and (imm > 0 or prof.counts.get("visa_letters", 0) >= 3
-                                       or named is C.IMMIGRATION_STATUS):
+        add(
+            C.IMMIGRATION_STATUS,
+            0.85,
+            _pct(prof, "immigration", "are citizenship/immigration-status values or visa classes"),
+        )
+    elif sh("visa") + imm >= 0.5 and (
+        imm > 0 or prof.counts.get("visa_letters", 0) >= 3 or named is C.IMMIGRATION_STATUS
+    ):
         add(C.IMMIGRATION_STATUS, 0.8, _pct(prof, "visa", "are visa classes (H-1B, F-1, ...)"))
     elif imm >= 0.1 and prof.distinct <= 50:
-        add(C.IMMIGRATION_STATUS, 0.6, _pct(prof, "immigration",
-            "are citizenship/immigration-status values"))
+        add(
+            C.IMMIGRATION_STATUS,
+            0.6,
+            _pct(prof, "immigration", "are citizenship/immigration-status values"),
+        )
     if sh("dl") >= 0.7 and "dl" not in over and not prose:
         add(C.DRIVERS_LICENSE, 0.65, _pct(prof, "dl", "match state DL/ID number formats"))
     if sh("date") >= 0.8 and prof.birthlike and "date_birthlike" not in over:
         lo, hi = prof.year_span or (0, 0)
-        add(C.BIRTH_DATE, 0.6, _pct(prof, "date", "are dates") +
-            f", years {lo}-{hi} (10th-90th pct) spread like birth years")
+        add(
+            C.BIRTH_DATE,
+            0.6,
+            _pct(prof, "date", "are dates")
+            + f", years {lo}-{hi} (10th-90th pct) spread like birth years",
+        )
     if sh("last_first") >= 0.5 and "name_like" not in over:
         add(C.NAME, 0.8, _pct(prof, "last_first", "look like 'Last, First' names"))
-    elif (sh("name_like") >= 0.8 and prof.distinct_ratio >= 0.3 and prof.n >= 20
-          and "name_like" not in over and sh("country") < 0.5 and sh("immigration") < 0.1):
-        add(C.NAME, 0.55, _pct(prof, "name_like", "are capitalised words")
-            + f", {prof.distinct_ratio:.0%} distinct (could be names)")
+    elif (
+        sh("name_like") >= 0.8
+        and prof.distinct_ratio >= 0.3
+        and prof.n >= 20
+        and "name_like" not in over
+        and sh("country") < 0.5
+        and sh("immigration") < 0.1
+    ):
+        add(
+            C.NAME,
+            0.55,
+            _pct(prof, "name_like", "are capitalised words")
+            + f", {prof.distinct_ratio:.0%} distinct (could be names)",
+        )
     if sh("country") >= 0.6:
         add(C.PLACE_OF_BIRTH, 0.5, _pct(prof, "country", "are country names"))
     return out
@@ -154,9 +204,13 @@ def _presidio_candidates(column: str, arr: pa.Array) -> list[_Candidate]:
     from redactor.detect.analyzer import PATTERN_ENTITIES, build_analyzer
 
     entity_category = {
-        "US_SSN_VALIDATED": C.SSN, "US_ITIN_VALIDATED": C.ITIN, "PHONE_NUMBER": C.PHONE,
-        "EMAIL_ADDRESS": C.EMAIL, "US_A_NUMBER": C.IMMIGRATION_STATUS,
-        "US_STREET_ADDRESS": C.ADDRESS, "IMMIGRATION_STATUS": C.IMMIGRATION_STATUS,
+        "US_SSN_VALIDATED": C.SSN,
+        "US_ITIN_VALIDATED": C.ITIN,
+        "PHONE_NUMBER": C.PHONE,
+        "EMAIL_ADDRESS": C.EMAIL,
+        "US_A_NUMBER": C.IMMIGRATION_STATUS,
+        "US_STREET_ADDRESS": C.ADDRESS,
+        "IMMIGRATION_STATUS": C.IMMIGRATION_STATUS,
         "STATUS_PROXY": C.STATUS_PROXY,
     }
     values = [v for v in arr.drop_null().to_pylist()[:PRESIDIO_SAMPLE] if str(v).strip()]
@@ -166,21 +220,32 @@ def _presidio_candidates(column: str, arr: pa.Array) -> list[_Candidate]:
     context = list(canonical_words(column))
     hits: dict[str, int] = {}
     for v in values:
-        found = analyzer.analyze(text=str(v), language="en", entities=list(PATTERN_ENTITIES),
-                                 context=context, score_threshold=0.5)
+        found = analyzer.analyze(
+            text=str(v),
+            language="en",
+            entities=list(PATTERN_ENTITIES),
+            context=context,
+            score_threshold=0.5,
+        )
         for ent in {r.entity_type for r in found if r.entity_type in entity_category}:
             hits[ent] = hits.get(ent, 0) + 1
     out = []
     for ent, k in hits.items():
         share = k / len(values)
         if share >= 0.5:
-            out.append(_Candidate(entity_category[ent], 0.6,
-                                  f"presidio: {share:.0%} of {len(values)} values → {ent}"))
+            out.append(
+                _Candidate(
+                    entity_category[ent],
+                    0.6,
+                    f"presidio: {share:.0%} of {len(values)} values → {ent}",
+                )
+            )
     return out
 
 
-def classify_column(column: str, values: pa.Array | pa.ChunkedArray, *,
-                    presidio: bool = True) -> ColumnSuggestion:
+def classify_column(
+    column: str, values: pa.Array | pa.ChunkedArray, *, presidio: bool = True
+) -> ColumnSuggestion:
     """Suggest a category for one column from its name and a sample of its values."""
     name = name_evidence(column)
     prof = profile(values)
@@ -189,16 +254,25 @@ def classify_column(column: str, values: pa.Array | pa.ChunkedArray, *,
         cands.append(_Candidate(name.category, name.score, name.reason))
     cands.extend(content_candidates(prof, name))
     protected = [c for c in cands if c.category in PROTECTED]
-    if (presidio and not protected and name is None and prof.kind == "string"
-            and prof.n and prof.mean_len < 200):
+    if (
+        presidio
+        and not protected
+        and name is None
+        and prof.kind == "string"
+        and prof.n
+        and prof.mean_len < 200
+    ):
         if isinstance(values, pa.ChunkedArray):
             values = values.combine_chunks()
         protected = _presidio_candidates(column, values)
         cands.extend(protected)
 
     if not cands:
-        why = (f"no protected reading of the name or of {prof.n} sampled values" if prof.n
-               else "no rule for the name and no values sampled")
+        why = (
+            f"no protected reading of the name or of {prof.n} sampled values"
+            if prof.n
+            else "no rule for the name and no values sampled"
+        )
         return ColumnSuggestion(column, C.NONE, 0.6 if prof.n else 0.5, (why,))
 
     # Several readings of one category reinforce each other.
@@ -210,8 +284,11 @@ def classify_column(column: str, values: pa.Array | pa.ChunkedArray, *,
             best[cat] = min(0.99, best[cat] + 0.05)
     top_protected = max((c for c in best if c in PROTECTED), key=lambda c: best[c], default=None)
     none_score = best.get(C.NONE, 0.0)
-    if top_protected is not None and best[top_protected] >= FLAG_THRESHOLD and \
-            best[top_protected] >= none_score - 0.25:
+    if (
+        top_protected is not None
+        and best[top_protected] >= FLAG_THRESHOLD
+        and best[top_protected] >= none_score - 0.25
+    ):
         cat = top_protected
     elif top_protected is not None and none_score == 0.0:
         cat = top_protected  # weak protected evidence only: reported, not flagged
@@ -222,15 +299,19 @@ def classify_column(column: str, values: pa.Array | pa.ChunkedArray, *,
     if cat is C.NONE and prof.n and top_protected is None:
         evidence.append(f"content: no protected pattern in {prof.n} sampled values")
     if cat is C.NONE and top_protected is not None:
-        evidence.append(f"not flagged: {top_protected} evidence ({best[top_protected]:.2f}) "
-                        "outranked by the name rule")
+        evidence.append(
+            f"not flagged: {top_protected} evidence ({best[top_protected]:.2f}) "
+            "outranked by the name rule"
+        )
     return ColumnSuggestion(column, cat, round(conf, 2), tuple(evidence))
 
 
 def classify_columns(table: pa.Table, *, presidio: bool = True) -> dict[str, ColumnSuggestion]:
     """Suggest a category for every column of ``table`` (a sample of rows)."""
-    return {name: classify_column(name, table.column(i), presidio=presidio)
-            for i, name in enumerate(table.column_names)}
+    return {
+        name: classify_column(name, table.column(i), presidio=presidio)
+        for i, name in enumerate(table.column_names)
+    }
 
 
 def flagged_columns(suggestions: Mapping[str, ColumnSuggestion]) -> list[str]:

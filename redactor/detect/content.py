@@ -32,14 +32,50 @@ _COUNTRIES = (
 )
 # multi-word names first so "costa rica" is one alternative
 _COUNTRY_WORDS = sorted(
-    {"costa rica", "dominican republic", "el salvador", "hong kong", "south korea",
-     "north korea", "saudi arabia", "sierra leone", "south africa", "sri lanka",
-     "trinidad and tobago", "united kingdom", "united states"}
-    | {w for w in _COUNTRIES.split() if w not in {"costa", "rica", "dominican", "republic", "el",
-                                                   "salvador", "hong", "kong", "south", "north",
-                                                   "saudi", "arabia", "sierra", "leone", "sri",
-                                                   "lanka", "trinidad", "and", "tobago",
-                                                   "united", "kingdom", "states"}},
+    {
+        "costa rica",
+        "dominican republic",
+        "el salvador",
+        "hong kong",
+        "south korea",
+        "north korea",
+        "saudi arabia",
+        "sierra leone",
+        "south africa",
+        "sri lanka",
+        "trinidad and tobago",
+        "united kingdom",
+        "united states",
+    }
+    | {
+        w
+        for w in _COUNTRIES.split()
+        if w
+        not in {
+            "costa",
+            "rica",
+            "dominican",
+            "republic",
+            "el",
+            "salvador",
+            "hong",
+            "kong",
+            "south",
+            "north",
+            "saudi",
+            "arabia",
+            "sierra",
+            "leone",
+            "sri",
+            "lanka",
+            "trinidad",
+            "and",
+            "tobago",
+            "united",
+            "kingdom",
+            "states",
+        }
+    },
     key=lambda s: (-len(s), s),
 )
 COUNTRY = "(?i:" + "|".join(_COUNTRY_WORDS) + ")"
@@ -126,14 +162,20 @@ def profile(arr: pa.Array | pa.ChunkedArray) -> ContentProfile:
     if pa.types.is_nested(t):
         return ContentProfile(kind="nested", n=len(arr))
     if pa.types.is_boolean(t):
-        return ContentProfile(kind="bool", n=len(arr), distinct=2,
-                              shares=MappingProxyType({"yes_no": 1.0}))
+        return ContentProfile(
+            kind="bool", n=len(arr), distinct=2, shares=MappingProxyType({"yes_no": 1.0})
+        )
     if pa.types.is_temporal(t) and not pa.types.is_time(t) and not pa.types.is_duration(t):
         years = pc.year(arr)
         birthlike, span = _years_birthlike(years)
-        return ContentProfile(kind="date", n=len(arr), distinct=pc.count_distinct(arr).as_py(),
-                              shares=MappingProxyType({"date": 1.0}), birthlike=birthlike,
-                              year_span=span)
+        return ContentProfile(
+            kind="date",
+            n=len(arr),
+            distinct=pc.count_distinct(arr).as_py(),
+            shares=MappingProxyType({"date": 1.0}),
+            birthlike=birthlike,
+            year_span=span,
+        )
     kind = "integer" if pa.types.is_integer(t) else "float" if pa.types.is_floating(t) else "string"
     try:
         s = arr.cast(pa.string()) if kind != "string" or not pa.types.is_string(t) else arr
@@ -151,16 +193,21 @@ def profile(arr: pa.Array | pa.ChunkedArray) -> ContentProfile:
         # integer SSNs lose their leading zeros: pad back to nine digits before validating
         long_enough = s.filter(pc.greater_equal(pc.utf8_length(s), 7))
         padded = pc.utf8_lpad(long_enough, width=9, padding="0")
-        counts["ssn_bare"] = pc.sum(pc.match_substring_regex(
-            padded, p.anchored(p.SSN_VALID_BARE))).as_py() or 0
-        counts["itin"] = pc.sum(pc.match_substring_regex(
-            padded, p.anchored(p.ITIN_ANY))).as_py() or 0
+        counts["ssn_bare"] = (
+            pc.sum(pc.match_substring_regex(padded, p.anchored(p.SSN_VALID_BARE))).as_py() or 0
+        )
+        counts["itin"] = (
+            pc.sum(pc.match_substring_regex(padded, p.anchored(p.ITIN_ANY))).as_py() or 0
+        )
     counts["embedded"] = pc.sum(pc.match_substring_regex(s, EMBEDDED)).as_py() or 0
     counts["image"] = pc.sum(pc.match_substring_regex(s, _IMAGE_B64)).as_py() or 0
     # distinct visa-class letters among the values (H-1B, F-1, J-1... vs a grid of "A-1")
     visas = s.filter(pc.match_substring_regex(s, CELL_SIGNALS["visa"]))
-    counts["visa_letters"] = len(set(pc.utf8_upper(pc.utf8_slice_codeunits(visas, 0, 1))
-                                     .unique().to_pylist())) if len(visas) else 0
+    counts["visa_letters"] = (
+        len(set(pc.utf8_upper(pc.utf8_slice_codeunits(visas, 0, 1)).unique().to_pylist()))
+        if len(visas)
+        else 0
+    )
     birthlike = span = None
     if counts["date"] >= 0.5 * n:
         years = pc.struct_field(pc.extract_regex(s, r"(?P<y>(?:18|19|20)\d\d)"), [0])

@@ -26,24 +26,55 @@ from redactor.categories import PROTECTED, Category
 from redactor.detect.classify import classify_columns
 from redactor.detect.scrub import Scrubber
 
+
+def _words(text: str) -> list[str]:
+    """Whitespace-separated words (keeps long word lists readable)."""
+    return text.split()
+
+
 C = Category
 Gen = Callable[[random.Random], object]
 
-FIRST = ("Maria Jose Wei Priya Jamal Olga Ahmed Lucia Thanh Fatima Diego Aaliyah Kwame Sofia "
-         "Mateo Hana Ivan Grace Omar Mei Carlos Ana Tomasz Nadia Luis Keiko Samuel Rosa Yusuf "
-         "Elena").split()
-LAST = ("Garcia Nguyen Okafor Hernandez Kowalski Smith Haddad Patel Tran Johnson Morales Kim "
-        "Ivanova Mensah Rossi Cohen Lopez Chen Washington Silva Novak Reyes Das Moreau Flores "
-        "Yamamoto Abara Castillo Bauer Ortiz").split()
-STREETS = ("Main Oak Pine Maple Cedar Elm Washington Lake Hill Park Sunset Ridge Colfax Alameda "
-           "Federal Peoria Juniper Aspen Willow Mission").split()
-SUFFIX = ("St Street Ave Avenue Rd Road Blvd Dr Drive Ln Lane Ct Court Way Pl Place Ter Cir "
-          "Pkwy Hwy Trl").split()
-CITIES = ("Denver Aurora Pueblo Greeley Boulder Springfield Fresno Salem Yakima Tucson Joliet "
-          "Elgin Lakewood Durango").split()
-STATES = "CO CA IL WA OR NY TX AZ NM UT NV".split()
-COUNTRIES = ("Mexico Guatemala Honduras El Salvador India China Philippines Vietnam Haiti "
-             "Nigeria Ukraine Venezuela Colombia Cuba Canada").split(" ")
+FIRST = _words(
+    """
+    Maria Jose Wei Priya Jamal Olga Ahmed Lucia Thanh Fatima Diego Aaliyah Kwame Sofia Mateo
+    Hana Ivan Grace Omar Mei Carlos Ana Tomasz Nadia Luis Keiko Samuel Rosa Yusuf Elena
+    """
+)
+
+
+LAST = _words(
+    """
+    Garcia Nguyen Okafor Hernandez Kowalski Smith Haddad Patel Tran Johnson Morales Kim Ivanova
+    Mensah Rossi Cohen Lopez Chen Washington Silva Novak Reyes Das Moreau Flores Yamamoto Abara
+    Castillo Bauer Ortiz
+    """
+)
+STREETS = _words(
+    """
+    Main Oak Pine Maple Cedar Elm Washington Lake Hill Park Sunset Ridge Colfax Alameda Federal
+    Peoria Juniper Aspen Willow Mission
+    """
+)
+SUFFIX = _words(
+    """
+    St Street Ave Avenue Rd Road Blvd Dr Drive Ln Lane Ct Court Way Pl Place Ter Cir Pkwy Hwy
+    Trl
+    """
+)
+CITIES = _words(
+    """
+    Denver Aurora Pueblo Greeley Boulder Springfield Fresno Salem Yakima Tucson Joliet Elgin
+    Lakewood Durango
+    """
+)
+STATES = ["CO", "CA", "IL", "WA", "OR", "NY", "TX", "AZ", "NM", "UT", "NV"]
+COUNTRIES = _words(
+    """
+    Mexico Guatemala Honduras El Salvador India China Philippines Vietnam Haiti Nigeria Ukraine
+    Venezuela Colombia Cuba Canada
+    """
+)
 
 
 def _pick(seq: Sequence[str]) -> Gen:
@@ -71,8 +102,11 @@ def itin(r: random.Random, sep: str = "-") -> str:
 
 
 def a_number(r: random.Random, style: int | None = None) -> str:
-    d = f"{r.randint(10_000_000, 999_999_999):09d}" if r.random() < 0.8 else \
-        f"{r.randint(10_000_000, 99_999_999):08d}"
+    d = (
+        f"{r.randint(10_000_000, 999_999_999):09d}"
+        if r.random() < 0.8
+        else f"{r.randint(10_000_000, 99_999_999):08d}"
+    )
     style = r.randint(0, 3) if style is None else style
     if style == 0:
         return "A" + d
@@ -90,8 +124,10 @@ def dl_number(r: random.Random) -> str:
     if k == 1:
         return f"{r.randint(10, 99)}-{r.randint(0, 999):03d}-{r.randint(0, 9999):04d}"  # CO
     if k == 2:
-        return (f"{r.choice('ABCDS')}{r.randint(0, 999):03d}-{r.randint(0, 9999):04d}-"
-                f"{r.randint(0, 9999):04d}")  # IL
+        return (
+            f"{r.choice('ABCDS')}{r.randint(0, 999):03d}-{r.randint(0, 9999):04d}-"
+            f"{r.randint(0, 9999):04d}"
+        )  # IL
     if k == 3:
         return f"{r.choice('ABFGHLMPSW')}{r.randint(0, 10**12 - 1):012d}"  # FL/MI
     if k == 4:
@@ -101,14 +137,27 @@ def dl_number(r: random.Random) -> str:
 
 def phone(r: random.Random) -> str:
     a, b, c = r.randint(201, 989), r.randint(200, 999), r.randint(0, 9999)
-    return r.choice([f"({a}) {b}-{c:04d}", f"{a}-{b}-{c:04d}", f"{a}.{b}.{c:04d}",
-                     f"+1 {a} {b} {c:04d}", f"{a}{b}{c:04d}", f"({a}){b}-{c:04d} x{r.randint(1, 999)}"])
+    return r.choice(
+        [
+            f"({a}) {b}-{c:04d}",
+            f"{a}-{b}-{c:04d}",
+            f"{a}.{b}.{c:04d}",
+            f"+1 {a} {b} {c:04d}",
+            f"{a}{b}{c:04d}",
+            f"({a}){b}-{c:04d} x{r.randint(1, 999)}",
+        ]
+    )
 
 
 def email(r: random.Random) -> str:
     f, last = r.choice(FIRST).lower(), r.choice(LAST).lower()
-    return r.choice([f"{f}.{last}@example.com", f"{f[0]}{last}{r.randint(1, 99)}@mail.example.org",
-                     f"{last}_{f}@test.example.net"])
+    return r.choice(
+        [
+            f"{f}.{last}@example.com",
+            f"{f[0]}{last}{r.randint(1, 99)}@mail.example.org",
+            f"{last}_{f}@test.example.net",
+        ]
+    )
 
 
 def birth_date(r: random.Random) -> dt.date:
@@ -121,21 +170,33 @@ def recent_date(r: random.Random) -> dt.date:
 
 def fmt_date(d: dt.date, r: random.Random, styles: Sequence[int] = (0, 1, 2)) -> str:
     s = r.choice(styles)
-    return [d.isoformat(), f"{d.month:02d}/{d.day:02d}/{d.year}", d.strftime("%B %d, %Y"),
-            f"{d.month}/{d.day}/{d.year % 100:02d}", d.strftime("%Y%m%d"),
-            d.strftime("%d %b %Y"), f"{d.month}-{d.day}-{d.year}"][s]
+    return [
+        d.isoformat(),
+        f"{d.month:02d}/{d.day:02d}/{d.year}",
+        d.strftime("%B %d, %Y"),
+        f"{d.month}/{d.day}/{d.year % 100:02d}",
+        d.strftime("%Y%m%d"),
+        d.strftime("%d %b %Y"),
+        f"{d.month}-{d.day}-{d.year}",
+    ][s]
 
 
 def street(r: random.Random) -> str:
-    unit = r.choice(["", "", f" Apt {r.randint(1, 40)}", f" Unit {r.randint(1, 9)}B",
-                     f" Suite {r.randint(100, 900)}"])
+    unit = r.choice(
+        [
+            "",
+            "",
+            f" Apt {r.randint(1, 40)}",
+            f" Unit {r.randint(1, 9)}B",
+            f" Suite {r.randint(100, 900)}",
+        ]
+    )
     pre = r.choice(["", "", "N ", "W ", "East "])
     return f"{r.randint(1, 19999)} {pre}{r.choice(STREETS)} {r.choice(SUFFIX)}{unit}"
 
 
 def full_address(r: random.Random) -> str:
-    return (f"{street(r)}, {r.choice(CITIES)}, {r.choice(STATES)} "
-            f"{r.randint(80001, 99950):05d}")
+    return f"{street(r)}, {r.choice(CITIES)}, {r.choice(STATES)} {r.randint(80001, 99950):05d}"
 
 
 def photo_bytes(r: random.Random) -> bytes:
@@ -150,8 +211,9 @@ class LabelledTable:
     labels: dict[str, Category]
 
 
-def _table(name: str, cols: list[tuple[str, Category, Gen]], rows: int,
-           r: random.Random) -> LabelledTable:
+def _table(
+    name: str, cols: list[tuple[str, Category, Gen]], rows: int, r: random.Random
+) -> LabelledTable:
     data = {}
     for col, _, gen in cols:
         g = _maybe_null(gen)
@@ -159,10 +221,13 @@ def _table(name: str, cols: list[tuple[str, Category, Gen]], rows: int,
     return LabelledTable(name, pa.table(data), {c: cat for c, cat, _ in cols})
 
 
-NOTE_WORDS = ("client reports stable housing; caseworker reviewed documents and scheduled a "
-              "follow-up visit. income verified with employer. referred to food assistance. "
-              "no changes to household since last review. hearing continued at request of "
-              "counsel.").split()
+NOTE_WORDS = _words(
+    """
+    client reports stable housing; caseworker reviewed documents and scheduled a follow-up
+    visit. income verified with employer. referred to food assistance. no changes to household
+    since last review. hearing continued at request of counsel.
+    """
+)
 
 
 def _prose(r: random.Random, k: int = 14) -> str:
@@ -179,7 +244,11 @@ def tune_tables(seed: int = 7, rows: int = 400) -> list[LabelledTable]:
         ("def_dob", C.BIRTH_DATE, lambda r: fmt_date(birth_date(r), r, (1,))),
         ("filing_date", C.NONE, lambda r: fmt_date(recent_date(r), r, (1,))),
         ("hearing_dt", C.NONE, lambda r: recent_date(r).isoformat()),
-        ("charge_code", C.NONE, lambda r: f"{r.randint(18, 42)}-{r.randint(1, 9)}-{r.randint(100, 999)}"),
+        (
+            "charge_code",
+            C.NONE,
+            lambda r: f"{r.randint(18, 42)}-{r.randint(1, 9)}-{r.randint(100, 999)}",
+        ),
         ("charge_desc", C.NONE, _pick(["THEFT", "DUI", "ASSAULT 3", "TRESPASS", "FRAUD"])),
         ("judge_name", C.NAME, lambda r: f"{r.choice(FIRST)} {r.choice(LAST)}"),
         ("courtroom", C.NONE, lambda r: f"{r.randint(1, 5)}{r.choice('ABC')}"),
@@ -190,12 +259,25 @@ def tune_tables(seed: int = 7, rows: int = 400) -> list[LabelledTable]:
         ("case_status", C.NONE, _pick(["OPEN", "CLOSED", "PENDING", "DISMISSED"])),
         ("status", C.NONE, _pick(["ACTIVE", "INACTIVE", "WARRANT", "CLOSED"])),
         ("court_address", C.NONE, _pick(["1437 Bannock St, Denver, CO 80202"])),
-        ("citizenship", C.IMMIGRATION_STATUS, _pick(["US CITIZEN", "LPR", "NON-CITIZEN",
-                                                      "UNKNOWN", "NATURALIZED"])),
+        (
+            "citizenship",
+            C.IMMIGRATION_STATUS,
+            _pick(["US CITIZEN", "LPR", "NON-CITIZEN", "UNKNOWN", "NATURALIZED"]),
+        ),
         ("email", C.EMAIL, email),
-        ("vehicle_plate", C.NONE, lambda r: f"{r.choice('ABC')}{r.choice('XYZ')}{r.choice('KLM')}-{r.randint(0, 9999):04d}"),
+        (
+            "vehicle_plate",
+            C.NONE,
+            lambda r: (
+                f"{r.choice('ABC')}{r.choice('XYZ')}{r.choice('KLM')}-{r.randint(0, 9999):04d}"
+            ),
+        ),
         ("bail_amount", C.NONE, lambda r: r.randint(0, 50) * 500),
-        ("notes", C.FREE_TEXT, lambda r: _prose(r) + (f" ssn {ssn(r)}" if r.random() < 0.2 else "")),
+        (
+            "notes",
+            C.FREE_TEXT,
+            lambda r: _prose(r) + (f" ssn {ssn(r)}" if r.random() < 0.2 else ""),
+        ),
     ]
     benefits = [
         ("ApplicantFirstName", C.NAME, _pick(FIRST)),
@@ -211,19 +293,28 @@ def tune_tables(seed: int = 7, rows: int = 400) -> list[LabelledTable]:
         ("ZipCode", C.ADDRESS, lambda r: f"{r.randint(80001, 81658):05d}"),
         ("PhoneNumber", C.PHONE, phone),
         ("EmailAddress", C.EMAIL, email),
-        ("CitizenshipStatus", C.IMMIGRATION_STATUS, _pick(["Citizen", "Qualified Alien", "LPR",
-                                                            "Refugee", "Asylee"])),
+        (
+            "CitizenshipStatus",
+            C.IMMIGRATION_STATUS,
+            _pick(["Citizen", "Qualified Alien", "LPR", "Refugee", "Asylee"]),
+        ),
         ("AlienNumber", C.IMMIGRATION_STATUS, a_number),
         ("HasSSN", C.STATUS_PROXY, _pick(["Y", "N"])),
         ("CaseWorkerNotes", C.FREE_TEXT, _prose),
         ("ProgramCode", C.NONE, _pick(["SNAP", "TANF", "MEDICAID", "LEAP"])),
         ("EligibilityStatus", C.NONE, _pick(["APPROVED", "DENIED", "PENDING"])),
-        ("OfficeAddress", C.NONE, _pick(["1575 Sherman St, Denver, CO 80203",
-                                         "200 E Colfax Ave, Denver, CO 80203"])),
+        (
+            "OfficeAddress",
+            C.NONE,
+            _pick(["1575 Sherman St, Denver, CO 80203", "200 E Colfax Ave, Denver, CO 80203"]),
+        ),
         ("PrimaryLanguage", C.NONE, _pick(["English", "Spanish", "Vietnamese"])),
         ("CountryOfBirth", C.PLACE_OF_BIRTH, _pick(COUNTRIES)),
-        ("IdDocumentType", C.STATUS_PROXY, _pick(["US PASSPORT", "BIRTH CERT", "MATRICULA CONSULAR",
-                                                  "FOREIGN PASSPORT"])),
+        (
+            "IdDocumentType",
+            C.STATUS_PROXY,
+            _pick(["US PASSPORT", "BIRTH CERT", "MATRICULA CONSULAR", "FOREIGN PASSPORT"]),
+        ),
     ]
     return [_table("court", court, rows, r), _table("benefits", benefits, rows, r)]
 
@@ -243,7 +334,11 @@ def holdout_tables(seed: int = 2029, rows: int = 400) -> list[LabelledTable]:
         ("MAIL_ADDR_LN1", C.ADDRESS, street),
         ("MAIL_CITY", C.ADDRESS, _pick(CITIES)),
         ("MAIL_ST", C.ADDRESS, _pick(STATES)),
-        ("MAIL_ZIP", C.ADDRESS, lambda r: f"{r.randint(10001, 99950):05d}-{r.randint(0, 9999):04d}"),
+        (
+            "MAIL_ZIP",
+            C.ADDRESS,
+            lambda r: f"{r.randint(10001, 99950):05d}-{r.randint(0, 9999):04d}",
+        ),
         ("DAYTIME_PH", C.PHONE, phone),
         ("REFUND_AMT", C.NONE, lambda r: round(r.uniform(0, 9000), 2)),
         ("EMPLR_EIN", C.NONE, lambda r: f"{r.randint(10, 99)}-{r.randint(0, 9999999):07d}"),
@@ -259,7 +354,11 @@ def holdout_tables(seed: int = 2029, rows: int = 400) -> list[LabelledTable]:
         ("First Name", C.NAME, _pick(FIRST)),
         ("Alias", C.NAME, lambda r: f"{r.choice(LAST)}, {r.choice(FIRST)}"),
         ("Date of Birth", C.BIRTH_DATE, lambda r: dt.datetime.combine(birth_date(r), dt.time())),
-        ("Place of Birth", C.PLACE_OF_BIRTH, lambda r: f"{r.choice(CITIES)}, {r.choice(COUNTRIES)}"),
+        (
+            "Place of Birth",
+            C.PLACE_OF_BIRTH,
+            lambda r: f"{r.choice(CITIES)}, {r.choice(COUNTRIES)}",
+        ),
         ("Country of Citizenship", C.IMMIGRATION_STATUS, _pick(COUNTRIES)),
         ("ICE Detainer", C.IMMIGRATION_STATUS, _pick(["Y", "N", "N", "N"])),
         ("Admission Date", C.NONE, recent_date),
@@ -281,8 +380,11 @@ def holdout_tables(seed: int = 2029, rows: int = 400) -> list[LabelledTable]:
         ("studentId", C.NONE, lambda r: f"S{r.randint(100000, 999999)}"),
         ("givenName", C.NAME, _pick(FIRST)),
         ("familyName", C.NAME, _pick(LAST)),
-        ("birthDate", C.BIRTH_DATE, lambda r: (dt.date(2007, 1, 1) + dt.timedelta(
-            days=r.randint(0, 365 * 12))).isoformat()),
+        (
+            "birthDate",
+            C.BIRTH_DATE,
+            lambda r: (dt.date(2007, 1, 1) + dt.timedelta(days=r.randint(0, 365 * 12))).isoformat(),
+        ),
         ("guardianPhone", C.PHONE, phone),
         ("guardianEmail", C.EMAIL, email),
         ("streetAddress", C.ADDRESS, street),
@@ -294,14 +396,21 @@ def holdout_tables(seed: int = 2029, rows: int = 400) -> list[LabelledTable]:
         ("lunchEligibility", C.NONE, _pick(["FREE", "REDUCED", "PAID"])),
         ("schoolAddress", C.NONE, _pick(["4100 Lowell Blvd, Denver, CO 80211"])),
         ("nurseNotes", C.FREE_TEXT, lambda r: _prose(r, 8) + " dob " + fmt_date(birth_date(r), r)),
-        ("status", C.IMMIGRATION_STATUS, _pick(["refugee", "asylee", "citizen", "LPR", "undocumented"])),
+        (
+            "status",
+            C.IMMIGRATION_STATUS,
+            _pick(["refugee", "asylee", "citizen", "LPR", "undocumented"]),
+        ),
     ]
     legacy = [  # names that say nothing: content alone must decide
         ("F1", C.NAME, lambda r: f"{r.choice(LAST)}, {r.choice(FIRST)}"),
         ("F2", C.SSN, ssn),
         ("F3", C.BIRTH_DATE, lambda r: fmt_date(birth_date(r), r, (1,))),
-        ("F4", C.IMMIGRATION_STATUS, _pick(["LAWFUL PERMANENT RESIDENT", "US CITIZEN",
-                                             "UNDOCUMENTED", "DACA", "TPS"])),
+        (
+            "F4",
+            C.IMMIGRATION_STATUS,
+            _pick(["LAWFUL PERMANENT RESIDENT", "US CITIZEN", "UNDOCUMENTED", "DACA", "TPS"]),
+        ),
         ("F5", C.EMAIL, email),
         ("F6", C.NONE, lambda r: r.randint(0, 500)),
         ("F7", C.ADDRESS, full_address),
@@ -309,8 +418,12 @@ def holdout_tables(seed: int = 2029, rows: int = 400) -> list[LabelledTable]:
         ("F9", C.IMMIGRATION_STATUS, a_number),
         ("F10", C.NONE, lambda r: recent_date(r).isoformat()),
     ]
-    return [_table("tax", tax, rows, r), _table("corrections", corrections, rows, r),
-            _table("school", school, rows, r), _table("legacy", legacy, rows, r)]
+    return [
+        _table("tax", tax, rows, r),
+        _table("corrections", corrections, rows, r),
+        _table("school", school, rows, r),
+        _table("legacy", legacy, rows, r),
+    ]
 
 
 def fresh_tables(seed: int = 4242, rows: int = 400) -> list[LabelledTable]:
@@ -366,8 +479,13 @@ def evaluate_columns(tables: Sequence[LabelledTable]) -> ColumnReport:
         for col, label in lt.labels.items():
             s = sugg[col]
             pred = s.category if s.flagged else C.NONE
-            pairs.append((label, pred, f"{lt.name}.{col}: label {label}, got {s.category} "
-                                       f"{s.confidence:.2f}"))
+            pairs.append(
+                (
+                    label,
+                    pred,
+                    f"{lt.name}.{col}: label {label}, got {s.category} {s.confidence:.2f}",
+                )
+            )
     n = len(pairs)
     correct = sum(1 for a, b, _ in pairs if a is b)
     prot = [(a, b) for a, b, _ in pairs if a in PROTECTED]
@@ -378,8 +496,11 @@ def evaluate_columns(tables: Sequence[LabelledTable]) -> ColumnReport:
         support = sum(1 for a, _, _ in pairs if a is cat)
         predicted = sum(1 for _, b, _ in pairs if b is cat)
         if support or predicted:
-            per[cat.value] = (tp / predicted if predicted else 1.0,
-                              tp / support if support else 1.0, support)
+            per[cat.value] = (
+                tp / predicted if predicted else 1.0,
+                tp / support if support else 1.0,
+                support,
+            )
     return ColumnReport(
         columns=n,
         accuracy=correct / n,
@@ -425,17 +546,31 @@ def _note_values(r: random.Random, holdout: bool) -> dict[str, str]:
     if holdout:
         sep = r.choice(["-", " ", ".", ""])
         date_styles = (2, 3, 4, 5, 6)
-        addr = r.choice([full_address(r), street(r), f"PO Box {r.randint(1, 9999)}",
-                         f"{r.randint(1, 999)} {r.choice(STREETS).lower()} avenue"])
+        addr = r.choice(
+            [
+                full_address(r),
+                street(r),
+                f"PO Box {r.randint(1, 9999)}",
+                f"{r.randint(1, 999)} {r.choice(STREETS).lower()} avenue",
+            ]
+        )
         name = f"{r.choice(['Ms.', 'Mr.', 'Dr.', 'Mrs.'])} {r.choice(LAST)}"
     else:
         sep = r.choice(["-", ""])
         date_styles = (0, 1, 2)
         addr = r.choice([full_address(r), street(r)])
         name = f"{r.choice(['Mr.', 'Ms.'])} {r.choice(FIRST)} {r.choice(LAST)}"
-    return {"ssn": ssn(r, sep), "itin": itin(r, sep), "a_number": a_number(r),
-            "dl": dl_number(r), "phone": phone(r), "email": email(r),
-            "date": fmt_date(d, r, date_styles), "address": addr, "name": name}
+    return {
+        "ssn": ssn(r, sep),
+        "itin": itin(r, sep),
+        "a_number": a_number(r),
+        "dl": dl_number(r),
+        "phone": phone(r),
+        "email": email(r),
+        "date": fmt_date(d, r, date_styles),
+        "address": addr,
+        "name": name,
+    }
 
 
 @dataclass(frozen=True)
@@ -451,9 +586,25 @@ class ScrubReport:
 
 
 _FRAG = re.compile(r"[A-Za-z]{3,}|\d{2,}")
-_NOT_SENSITIVE = {"apt", "unit", "suite", "box", "street", "avenue", "ave", "road", "drive",
-                  "lane", "court", "way", "place", "east", "west", "north", "south"} | {
-    s.lower() for s in SUFFIX}
+_NOT_SENSITIVE = {
+    "apt",
+    "unit",
+    "suite",
+    "box",
+    "street",
+    "avenue",
+    "ave",
+    "road",
+    "drive",
+    "lane",
+    "court",
+    "way",
+    "place",
+    "east",
+    "west",
+    "north",
+    "south",
+} | {s.lower() for s in SUFFIX}
 
 
 def _fragments(kind: str, value: str) -> list[str]:
@@ -467,8 +618,13 @@ def _fragments(kind: str, value: str) -> list[str]:
     return frags
 
 
-def evaluate_scrub(seed: int = 11, notes: int = 2000, holdout: bool = False,
-                   scrubber: Scrubber | None = None, fresh: bool = False) -> ScrubReport:
+def evaluate_scrub(
+    seed: int = 11,
+    notes: int = 2000,
+    holdout: bool = False,
+    scrubber: Scrubber | None = None,
+    fresh: bool = False,
+) -> ScrubReport:
     r = random.Random(seed)
     templates = FRESH_TEMPLATES if fresh else HOLDOUT_TEMPLATES if holdout else TUNE_TEMPLATES
     holdout = holdout or fresh
@@ -498,16 +654,26 @@ def evaluate_scrub(seed: int = 11, notes: int = 2000, holdout: bool = False,
     tokens_ok = removed_n = kept = filler_total = 0
     false_tokens = clean = 0
     leaks: list[str] = []
-    token_of = {"ssn": "[SSN]", "itin": "[ITIN]", "a_number": "[A_NUMBER]", "dl": "[DL]",
-                "phone": "[PHONE]", "email": "[EMAIL]", "date": "[DATE]",
-                "address": "[ADDRESS]", "name": "[NAME]"}
-    for text, o, used, fill, ti in zip(texts, out, inserted, fillers, tpl_ids, strict=True):
+    token_of = {
+        "ssn": "[SSN]",
+        "itin": "[ITIN]",
+        "a_number": "[A_NUMBER]",
+        "dl": "[DL]",
+        "phone": "[PHONE]",
+        "email": "[EMAIL]",
+        "date": "[DATE]",
+        "address": "[ADDRESS]",
+        "name": "[NAME]",
+    }
+    for o, used, fill, ti in zip(out, inserted, fillers, tpl_ids, strict=True):
         if not used:
             clean += 1
             false_tokens += len(re.findall(r"\[[A-Z_]+\]", o))
         for kind, value in used:
-            gone = all(not re.search(rf"(?<![A-Za-z0-9]){re.escape(f)}(?![A-Za-z0-9])", o)
-                       for f in _fragments(kind, value))
+            gone = all(
+                not re.search(rf"(?<![A-Za-z0-9]){re.escape(f)}(?![A-Za-z0-9])", o)
+                for f in _fragments(kind, value)
+            )
             per.setdefault(kind, [0, 0])
             per[kind][1] += 1
             if gone:
@@ -533,8 +699,10 @@ def evaluate_scrub(seed: int = 11, notes: int = 2000, holdout: bool = False,
 
 
 def _print_columns(title: str, rep: ColumnReport) -> None:
-    print(f"\n{title}: {rep.columns} columns, accuracy {rep.accuracy:.3f}, protected recall "
-          f"{rep.protected_recall:.3f}, protected precision {rep.protected_precision:.3f}")
+    print(
+        f"\n{title}: {rep.columns} columns, accuracy {rep.accuracy:.3f}, protected recall "
+        f"{rep.protected_recall:.3f}, protected precision {rep.protected_precision:.3f}"
+    )
     print("| category | precision | recall | columns |\n|---|---|---|---|")
     for cat, (pr, rc, sup) in rep.per_category.items():
         print(f"| {cat} | {pr:.2f} | {rc:.2f} | {sup} |")
@@ -543,10 +711,12 @@ def _print_columns(title: str, rep: ColumnReport) -> None:
 
 
 def _print_scrub(title: str, rep: ScrubReport) -> None:
-    print(f"\n{title}: {rep.notes} notes, {rep.identifiers} identifiers, recall "
-          f"{rep.overall_recall:.4f}, right token {rep.token_accuracy:.3f}, prose kept "
-          f"{rep.prose_kept:.3f}, false tokens per 1000 clean notes "
-          f"{rep.false_tokens_per_1000_clean:.1f}")
+    print(
+        f"\n{title}: {rep.notes} notes, {rep.identifiers} identifiers, recall "
+        f"{rep.overall_recall:.4f}, right token {rep.token_accuracy:.3f}, prose kept "
+        f"{rep.prose_kept:.3f}, false tokens per 1000 clean notes "
+        f"{rep.false_tokens_per_1000_clean:.1f}"
+    )
     print("| identifier | recall | count |\n|---|---|---|")
     for k, (rc, n) in rep.recall.items():
         print(f"| {k} | {rc:.4f} | {n} |")
@@ -567,5 +737,13 @@ if __name__ == "__main__":  # pragma: no cover
     main()
 
 
-__all__ = ["ColumnReport", "LabelledTable", "ScrubReport", "evaluate_columns",
-           "evaluate_scrub", "fresh_tables", "holdout_tables", "tune_tables"]
+__all__ = [
+    "ColumnReport",
+    "LabelledTable",
+    "ScrubReport",
+    "evaluate_columns",
+    "evaluate_scrub",
+    "fresh_tables",
+    "holdout_tables",
+    "tune_tables",
+]

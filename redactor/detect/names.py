@@ -17,117 +17,350 @@ from functools import lru_cache
 
 from redactor.categories import Category
 
+
+def _words(text: str) -> list[str]:
+    """Whitespace-separated words (keeps long word lists readable)."""
+    return text.split()
+
+
 C = Category
 
 # Abbreviation -> canonical word(s). Keys are lower-case tokens as they appear in names.
 ABBREVIATIONS: dict[str, tuple[str, ...]] = {
     # names
-    "nm": ("name",), "nme": ("name",), "nam": ("name",), "names": ("name",),
-    "frst": ("first",), "fst": ("first",), "fname": ("first", "name"),
-    "firstname": ("first", "name"), "givenname": ("given", "name"), "gvn": ("given",),
-    "lst": ("last",), "lname": ("last", "name"), "lastname": ("last", "name"),
-    "surname": ("last", "name"), "sur": ("last",), "surnm": ("last", "name"),
-    "mname": ("middle", "name"), "mid": ("middle",), "mdl": ("middle",), "midl": ("middle",),
-    "mi": ("middle", "initial"), "middlename": ("middle", "name"),
-    "fullname": ("full", "name"), "full": ("full",), "fullnm": ("full", "name"),
-    "maiden": ("maiden",), "aka": ("alias",), "nick": ("nickname",),
+    "nm": ("name",),
+    "nme": ("name",),
+    "nam": ("name",),
+    "names": ("name",),
+    "frst": ("first",),
+    "fst": ("first",),
+    "fname": ("first", "name"),
+    "firstname": ("first", "name"),
+    "givenname": ("given", "name"),
+    "gvn": ("given",),
+    "lst": ("last",),
+    "lname": ("last", "name"),
+    "lastname": ("last", "name"),
+    "surname": ("last", "name"),
+    "sur": ("last",),
+    "surnm": ("last", "name"),
+    "mname": ("middle", "name"),
+    "mid": ("middle",),
+    "mdl": ("middle",),
+    "midl": ("middle",),
+    "mi": ("middle", "initial"),
+    "middlename": ("middle", "name"),
+    "fullname": ("full", "name"),
+    "full": ("full",),
+    "fullnm": ("full", "name"),
+    "maiden": ("maiden",),
+    "aka": ("alias",),
+    "nick": ("nickname",),
     # birth
-    "dob": ("birth", "date"), "dt": ("date",), "dte": ("date",), "dat": ("date",),
-    "brth": ("birth",), "bth": ("birth",), "brt": ("birth",), "birthdate": ("birth", "date"),
-    "bdate": ("birth", "date"), "bday": ("birth", "date"), "birthday": ("birth", "date"),
-    "born": ("birth",), "yob": ("birth", "year"), "yr": ("year",), "dobdt": ("birth", "date"),
-    "birthplace": ("birth", "place"), "pob": ("birth", "place"), "plc": ("place",),
+    "dob": ("birth", "date"),
+    "dt": ("date",),
+    "dte": ("date",),
+    "dat": ("date",),
+    "brth": ("birth",),
+    "bth": ("birth",),
+    "brt": ("birth",),
+    "birthdate": ("birth", "date"),
+    "bdate": ("birth", "date"),
+    "bday": ("birth", "date"),
+    "birthday": ("birth", "date"),
+    "born": ("birth",),
+    "yob": ("birth", "year"),
+    "yr": ("year",),
+    "dobdt": ("birth", "date"),
+    "birthplace": ("birth", "place"),
+    "pob": ("birth", "place"),
+    "plc": ("place",),
     # ssn / tin
-    "ssn": ("ssn",), "ssno": ("ssn",), "ssnum": ("ssn",), "ssan": ("ssn",), "socsec": ("ssn",),
-    "soc": ("social",), "sec": ("security",), "ss": ("ss",), "ssn4": ("ssn",),
-    "itin": ("itin",), "tin": ("tin",), "taxid": ("tin",), "tpid": ("tin",),
-    "taxpayer": ("taxpayer",), "fein": ("ein",), "ein": ("ein",),
+    "ssn": ("ssn",),
+    "ssno": ("ssn",),
+    "ssnum": ("ssn",),
+    "ssan": ("ssn",),
+    "socsec": ("ssn",),
+    "soc": ("social",),
+    "sec": ("security",),
+    "ss": ("ss",),
+    "ssn4": ("ssn",),
+    "itin": ("itin",),
+    "tin": ("tin",),
+    "taxid": ("tin",),
+    "tpid": ("tin",),
+    "taxpayer": ("taxpayer",),
+    "fein": ("ein",),
+    "ein": ("ein",),
     # licence
-    "dl": ("dl",), "dln": ("dl", "number"), "lic": ("license",), "licn": ("license",),
-    "lisc": ("license",), "licence": ("license",), "lcns": ("license",), "lcn": ("license",),
-    "licno": ("license", "number"), "oper": ("operator",), "opr": ("operator",),
-    "drv": ("driver",), "drvr": ("driver",), "drivers": ("driver",), "driver's": ("driver",),
-    "cdl": ("dl",), "idcard": ("id", "card"), "stateid": ("state", "id"),
-    "cred": ("credential",), "crdntl": ("credential",), "clss": ("class",), "cls": ("class",),
-    "cl": ("class",), "typ": ("type",), "tp": ("type",), "ty": ("type",),
+    "dl": ("dl",),
+    "dln": ("dl", "number"),
+    "lic": ("license",),
+    "licn": ("license",),
+    "lisc": ("license",),
+    "licence": ("license",),
+    "lcns": ("license",),
+    "lcn": ("license",),
+    "licno": ("license", "number"),
+    "oper": ("operator",),
+    "opr": ("operator",),
+    "drv": ("driver",),
+    "drvr": ("driver",),
+    "drivers": ("driver",),
+    "driver's": ("driver",),
+    "cdl": ("dl",),
+    "idcard": ("id", "card"),
+    "stateid": ("state", "id"),
+    "cred": ("credential",),
+    "crdntl": ("credential",),
+    "clss": ("class",),
+    "cls": ("class",),
+    "cl": ("class",),
+    "typ": ("type",),
+    "tp": ("type",),
+    "ty": ("type",),
     # address
-    "addr": ("address",), "adr": ("address",), "addrs": ("address",), "add": ("address",),
-    "adrs": ("address",), "address1": ("address",), "street": ("street",), "strt": ("street",),
-    "stree": ("street",), "ln": ("line",), "ln1": ("line",), "line1": ("line",),
-    "cty": ("city",), "zip": ("zip",), "zipcode": ("zip",), "zip5": ("zip",), "zip4": ("zip",),
-    "postcode": ("zip",), "postal": ("zip",), "apt": ("apartment",), "res": ("residence",),
-    "resid": ("residence",), "rsdnc": ("residence",), "resi": ("residence",),
-    "mlg": ("mailing",), "mail": ("mailing",), "mailing": ("mailing",), "phys": ("physical",),
-    "hse": ("house",), "hsno": ("house", "number"), "bldg": ("building",),
+    "addr": ("address",),
+    "adr": ("address",),
+    "addrs": ("address",),
+    "add": ("address",),
+    "adrs": ("address",),
+    "address1": ("address",),
+    "street": ("street",),
+    "strt": ("street",),
+    "stree": ("street",),
+    "ln": ("line",),
+    "ln1": ("line",),
+    "line1": ("line",),
+    "cty": ("city",),
+    "zip": ("zip",),
+    "zipcode": ("zip",),
+    "zip5": ("zip",),
+    "zip4": ("zip",),
+    "postcode": ("zip",),
+    "postal": ("zip",),
+    "apt": ("apartment",),
+    "res": ("residence",),
+    "resid": ("residence",),
+    "rsdnc": ("residence",),
+    "resi": ("residence",),
+    "mlg": ("mailing",),
+    "mail": ("mailing",),
+    "mailing": ("mailing",),
+    "phys": ("physical",),
+    "hse": ("house",),
+    "hsno": ("house", "number"),
+    "bldg": ("building",),
     # contact
-    "ph": ("phone",), "phn": ("phone",), "phon": ("phone",), "tel": ("phone",),
-    "telephone": ("phone",), "cell": ("phone",), "mobile": ("phone",), "mob": ("phone",),
-    "fax": ("phone",), "telno": ("phone", "number"), "phoneno": ("phone", "number"),
-    "email": ("email",), "eml": ("email",), "emailaddr": ("email", "address"),
-    "emailaddress": ("email", "address"), "e": ("e",),
+    "ph": ("phone",),
+    "phn": ("phone",),
+    "phon": ("phone",),
+    "tel": ("phone",),
+    "telephone": ("phone",),
+    "cell": ("phone",),
+    "mobile": ("phone",),
+    "mob": ("phone",),
+    "fax": ("phone",),
+    "telno": ("phone", "number"),
+    "phoneno": ("phone", "number"),
+    "email": ("email",),
+    "eml": ("email",),
+    "emailaddr": ("email", "address"),
+    "emailaddress": ("email", "address"),
+    "e": ("e",),
     # place of birth / immigration
-    "cntry": ("country",), "ctry": ("country",), "cntr": ("country",), "cnty": ("county",),
-    "nation": ("country",), "natl": ("nationality",), "nationality": ("nationality",),
-    "citizen": ("citizenship",), "citizenship": ("citizenship",), "ctzn": ("citizenship",),
-    "ctznshp": ("citizenship",), "citz": ("citizenship",), "cit": ("citizenship",),
-    "citzn": ("citizenship",), "immig": ("immigration",), "imm": ("immigration",),
-    "immgr": ("immigration",), "immigration": ("immigration",), "visa": ("visa",),
-    "alien": ("alien",), "anum": ("a_number",), "anbr": ("a_number",), "ano": ("a_number",),
-    "anumber": ("a_number",), "alienno": ("a_number",), "uscis": ("uscis",),
-    "lawful": ("lawful",), "lwfl": ("lawful",), "pres": ("presence",), "prsnc": ("presence",),
-    "presence": ("presence",), "lpr": ("lpr",), "greencard": ("green", "card"),
-    "natz": ("naturalization",), "naturalized": ("naturalization",),
-    "naturalization": ("naturalization",), "i94": ("i94",), "sevis": ("sevis",),
-    "ead": ("ead",), "daca": ("daca",), "asylum": ("asylum",), "refugee": ("refugee",),
-    "tps": ("tps",), "legal": ("legal",), "lgl": ("legal",), "imstat": ("immigration", "status"),
-    "realid": ("real", "id"), "ab60": ("ab60",), "sb251": ("sb251",), "tvdl": ("tvdl",),
-    "crcsa": ("crcsa",), "dpc": ("dpc",),
+    "cntry": ("country",),
+    "ctry": ("country",),
+    "cntr": ("country",),
+    "cnty": ("county",),
+    "nation": ("country",),
+    "natl": ("nationality",),
+    "nationality": ("nationality",),
+    "citizen": ("citizenship",),
+    "citizenship": ("citizenship",),
+    "ctzn": ("citizenship",),
+    "ctznshp": ("citizenship",),
+    "citz": ("citizenship",),
+    "cit": ("citizenship",),
+    "citzn": ("citizenship",),
+    "immig": ("immigration",),
+    "imm": ("immigration",),
+    "immgr": ("immigration",),
+    "immigration": ("immigration",),
+    "visa": ("visa",),
+    "alien": ("alien",),
+    "anum": ("a_number",),
+    "anbr": ("a_number",),
+    "ano": ("a_number",),
+    "anumber": ("a_number",),
+    "alienno": ("a_number",),
+    "uscis": ("uscis",),
+    "lawful": ("lawful",),
+    "lwfl": ("lawful",),
+    "pres": ("presence",),
+    "prsnc": ("presence",),
+    "presence": ("presence",),
+    "lpr": ("lpr",),
+    "greencard": ("green", "card"),
+    "natz": ("naturalization",),
+    "naturalized": ("naturalization",),
+    "naturalization": ("naturalization",),
+    "i94": ("i94",),
+    "sevis": ("sevis",),
+    "ead": ("ead",),
+    "daca": ("daca",),
+    "asylum": ("asylum",),
+    "refugee": ("refugee",),
+    "tps": ("tps",),
+    "legal": ("legal",),
+    "lgl": ("legal",),
+    "imstat": ("immigration", "status"),
+    "realid": ("real", "id"),
+    "ab60": ("ab60",),
+    "sb251": ("sb251",),
+    "tvdl": ("tvdl",),
+    "crcsa": ("crcsa",),
+    "dpc": ("dpc",),
     # photo / text
-    "photo": ("photo",), "img": ("photo",), "image": ("photo",), "pic": ("photo",),
-    "picture": ("photo",), "portrait": ("photo",), "headshot": ("photo",), "mugshot": ("photo",),
-    "thumbnail": ("photo",), "thumb": ("photo",), "selfie": ("photo",), "foto": ("photo",),
-    "note": ("notes",), "notes": ("notes",), "nts": ("notes",), "comment": ("notes",),
-    "comments": ("notes",), "cmnt": ("notes",), "cmnts": ("notes",), "cmt": ("notes",),
-    "remark": ("notes",), "remarks": ("notes",), "rmk": ("notes",), "rmks": ("notes",),
-    "narrative": ("notes",), "narr": ("notes",), "memo": ("notes",), "txt": ("text",),
-    "obs": ("notes",), "observation": ("notes",), "observations": ("notes",),
-    "desc": ("description",), "descr": ("description",), "dscr": ("description",),
-    "summary": ("summary",), "smry": ("summary",), "details": ("details",),
-    "dtl": ("details",), "dtls": ("details",),
+    "photo": ("photo",),
+    "img": ("photo",),
+    "image": ("photo",),
+    "pic": ("photo",),
+    "picture": ("photo",),
+    "portrait": ("photo",),
+    "headshot": ("photo",),
+    "mugshot": ("photo",),
+    "thumbnail": ("photo",),
+    "thumb": ("photo",),
+    "selfie": ("photo",),
+    "foto": ("photo",),
+    "note": ("notes",),
+    "notes": ("notes",),
+    "nts": ("notes",),
+    "comment": ("notes",),
+    "comments": ("notes",),
+    "cmnt": ("notes",),
+    "cmnts": ("notes",),
+    "cmt": ("notes",),
+    "remark": ("notes",),
+    "remarks": ("notes",),
+    "rmk": ("notes",),
+    "rmks": ("notes",),
+    "narrative": ("notes",),
+    "narr": ("notes",),
+    "memo": ("notes",),
+    "txt": ("text",),
+    "obs": ("notes",),
+    "observation": ("notes",),
+    "observations": ("notes",),
+    "desc": ("description",),
+    "descr": ("description",),
+    "dscr": ("description",),
+    "summary": ("summary",),
+    "smry": ("summary",),
+    "details": ("details",),
+    "dtl": ("details",),
+    "dtls": ("details",),
     # generic
-    "no": ("number",), "nbr": ("number",), "num": ("number",), "nmbr": ("number",),
-    "nr": ("number",), "nu": ("number",), "numb": ("number",), "#": ("number",),
-    "auth": ("authorization",), "authorization": ("authorization",),
-    "authorisation": ("authorization",), "cd": ("code",), "cde": ("code",), "ind": ("flag",), "indicator": ("flag",),
-    "flg": ("flag",), "yn": ("flag",), "is": ("is",), "has": ("has",), "stat": ("status",),
-    "sts": ("status",), "stts": ("status",), "appl": ("application",), "app": ("application",),
-    "iss": ("issue",), "issued": ("issue",), "exp": ("expiration",), "expir": ("expiration",),
-    "expires": ("expiration",), "eff": ("effective",), "crt": ("created",), "upd": ("updated",),
-    "acct": ("account",), "doc": ("document",), "docs": ("document",), "src": ("source",),
-    "veh": ("vehicle",), "vin": ("vin",), "plt": ("plate",), "tag": ("tag",),
-    "ofc": ("office",), "off": ("office",), "agcy": ("agency",), "agy": ("agency",),
-    "dept": ("department",), "fac": ("facility",), "facil": ("facility",), "crt_": ("court",),
-    "ctrm": ("courtroom",), "dkt": ("docket",), "bkg": ("booking",), "cse": ("case",),
-    "clm": ("claim",), "amt": ("amount",), "cnt": ("count",), "qty": ("count",),
-    "emp": ("employee",), "empl": ("employee",), "employer": ("employer",),
-    "emplr": ("employer",), "empr": ("employer",), "sfx": ("suffix",), "nombre": ("name",), "apellido": ("last", "name"),
-    "apellidos": ("last", "name"), "fecha": ("date",), "nac": ("birth",),
-    "nacimiento": ("birth",), "direccion": ("address",), "domicilio": ("address",),
-    "telefono": ("phone",), "correo": ("email",), "licencia": ("license",), "pais": ("country",),
-    "wrkr": ("worker",), "cw": ("worker",), "ctzshp": ("citizenship",), "st": ("st",),
-    "id": ("id",), "ident": ("id",), "identification": ("id",), "pob_": ("birth", "place"),
+    "no": ("number",),
+    "nbr": ("number",),
+    "num": ("number",),
+    "nmbr": ("number",),
+    "nr": ("number",),
+    "nu": ("number",),
+    "numb": ("number",),
+    "#": ("number",),
+    "auth": ("authorization",),
+    "authorization": ("authorization",),
+    "authorisation": ("authorization",),
+    "cd": ("code",),
+    "cde": ("code",),
+    "ind": ("flag",),
+    "indicator": ("flag",),
+    "flg": ("flag",),
+    "yn": ("flag",),
+    "is": ("is",),
+    "has": ("has",),
+    "stat": ("status",),
+    "sts": ("status",),
+    "stts": ("status",),
+    "appl": ("application",),
+    "app": ("application",),
+    "iss": ("issue",),
+    "issued": ("issue",),
+    "exp": ("expiration",),
+    "expir": ("expiration",),
+    "expires": ("expiration",),
+    "eff": ("effective",),
+    "crt": ("created",),
+    "upd": ("updated",),
+    "acct": ("account",),
+    "doc": ("document",),
+    "docs": ("document",),
+    "src": ("source",),
+    "veh": ("vehicle",),
+    "vin": ("vin",),
+    "plt": ("plate",),
+    "tag": ("tag",),
+    "ofc": ("office",),
+    "off": ("office",),
+    "agcy": ("agency",),
+    "agy": ("agency",),
+    "dept": ("department",),
+    "fac": ("facility",),
+    "facil": ("facility",),
+    "crt_": ("court",),
+    "ctrm": ("courtroom",),
+    "dkt": ("docket",),
+    "bkg": ("booking",),
+    "cse": ("case",),
+    "clm": ("claim",),
+    "amt": ("amount",),
+    "cnt": ("count",),
+    "qty": ("count",),
+    "emp": ("employee",),
+    "empl": ("employee",),
+    "employer": ("employer",),
+    "emplr": ("employer",),
+    "empr": ("employer",),
+    "sfx": ("suffix",),
+    "nombre": ("name",),
+    "apellido": ("last", "name"),
+    "apellidos": ("last", "name"),
+    "fecha": ("date",),
+    "nac": ("birth",),
+    "nacimiento": ("birth",),
+    "direccion": ("address",),
+    "domicilio": ("address",),
+    "telefono": ("phone",),
+    "correo": ("email",),
+    "licencia": ("license",),
+    "pais": ("country",),
+    "wrkr": ("worker",),
+    "cw": ("worker",),
+    "ctzshp": ("citizenship",),
+    "st": ("st",),
+    "id": ("id",),
+    "ident": ("id",),
+    "identification": ("id",),
+    "pob_": ("birth", "place"),
 }
 
 # Words used to split glued names ("dateofbirth", "oplicno") by dynamic programming.
 _SEGMENT_WORDS = frozenset(
-    """first last middle given family full name birth date place country city state of day
-    year social security number no num nbr ssn driver drivers license licence operator dl id
-    card address street line zip code phone mobile cell home work email mail mailing residence
-    residential physical citizenship citizen immigration status visa alien lawful presence type
-    class photo image notes comment comments narrative case claim docket booking account plate
-    vehicle office agency issue application expiration effective created flag has is tax payer
-    taxpayer tin itin maiden alias nick nickname country origin nationality real entry port
-    document source apt unit suffix prefix gender sex race eye hair height weight county""".split()
+    _words(
+        """
+        first last middle given family full name birth date place country city state of day year
+        social security number no num nbr ssn driver drivers license licence operator dl id card
+        address street line zip code phone mobile cell home work email mail mailing residence
+        residential physical citizenship citizen immigration status visa alien lawful presence
+        type class photo image notes comment comments narrative case claim docket booking
+        account plate vehicle office agency issue application expiration effective created flag
+        has is tax payer taxpayer tin itin maiden alias nick nickname country origin nationality
+        real entry port document source apt unit suffix prefix gender sex race eye hair height
+        weight county
+        """
+    )
 )
 
 
@@ -147,8 +380,11 @@ def _segment(word: str) -> tuple[str, ...] | None:
         for j in range(max(0, i - 14), i):
             prev = best[j]
             piece = word[j:i]
-            if prev is not None and (piece in _SEGMENT_WORDS or piece in ABBREVIATIONS) \
-                    and (best[i] is None or len(prev) + 1 < len(best[i])):
+            if (
+                prev is not None
+                and (piece in _SEGMENT_WORDS or piece in ABBREVIATIONS)
+                and (best[i] is None or len(prev) + 1 < len(best[i]))
+            ):
                 best[i] = (*prev, piece)
     return best[n] if best[n] and len(best[n]) > 1 else None
 
@@ -206,31 +442,60 @@ class NameEvidence:
 
 
 # Qualifiers that make a "name"/"address"/"date" column about something other than a person.
-_ORG = frozenset("""office agency department facility court courthouse courtroom branch
-    station clinic hospital school vendor provider business company employer program project
-    county district region site institution jail prison precinct organization org firm
-    bank plan table column field file form report product event user login account""".split())
-_VEHICLE = frozenset("plate tag vin vehicle make model".split())
-_CASE_IDS = frozenset("""case claim docket booking inmate offender account invoice order ticket
-    citation record receipt confirmation transaction control reference ref batch sequence seq
-    row application permit_app incident report warrant charge hearing sentence request
-    tracking voucher check payment loan policy member participant household client
-    customer staff""".split())
-_NON_BIRTH_DATE = frozenset("""issue application filed filing hearing created updated modified
-    expiration effective start end release admit admission intake visit payment period
-    received submitted approved denied closed opened decision entry_data due review service
-    incident arrest booking sentence offense court appointment death last next print
-    scheduled termination renewal registration eligibility benefit""".split())
-_FLAG = frozenset("flag has is provided present avail available verified verify verification"
-                  .split())
-_ID_WORDS = frozenset("number id code key".split())
+_ORG = frozenset(
+    _words(
+        """
+        office agency department facility court courthouse courtroom branch station clinic
+        hospital school vendor provider business company employer program project county
+        district region site institution jail prison precinct organization org firm bank plan
+        table column field file form report product event user login account
+        """
+    )
+)
+_VEHICLE = frozenset(["plate", "tag", "vin", "vehicle", "make", "model"])
+_CASE_IDS = frozenset(
+    _words(
+        """
+        case claim docket booking inmate offender account invoice order ticket citation record
+        receipt confirmation transaction control reference ref batch sequence seq row
+        application permit_app incident report warrant charge hearing sentence request tracking
+        voucher check payment loan policy member participant household client customer staff
+        """
+    )
+)
+_NON_BIRTH_DATE = frozenset(
+    _words(
+        """
+        issue application filed filing hearing created updated modified expiration effective
+        start end release admit admission intake visit payment period received submitted
+        approved denied closed opened decision entry_data due review service incident arrest
+        booking sentence offense court appointment death last next print scheduled termination
+        renewal registration eligibility benefit
+        """
+    )
+)
+_FLAG = frozenset(
+    [
+        "flag",
+        "has",
+        "is",
+        "provided",
+        "present",
+        "avail",
+        "available",
+        "verified",
+        "verify",
+        "verification",
+    ]
+)
+_ID_WORDS = frozenset(["number", "id", "code", "key"])
 
 
 def _has(words: set[str], *need: str) -> bool:
     return all(n in words for n in need)
 
 
-def name_evidence(column: str) -> NameEvidence | None:  # noqa: C901 - one readable rule list
+def name_evidence(column: str) -> NameEvidence | None:
     """The strongest rule the column name triggers, or None if the name says nothing."""
     seq = canonical_words(column)
     w = set(seq)
@@ -244,32 +509,78 @@ def name_evidence(column: str) -> NameEvidence | None:  # noqa: C901 - one reada
     def ev(cat: Category, score: float, rule: str, overrides: tuple[str, ...] = ()) -> NameEvidence:
         return NameEvidence(cat, score, f"{why} — rule {rule}", frozenset(overrides))
 
-    person_ctx = bool(w & {"residence", "home", "mailing", "physical", "client", "applicant",
-                           "person", "owner", "resident", "defendant", "party", "taxpayer"})
+    person_ctx = bool(
+        w
+        & {
+            "residence",
+            "home",
+            "mailing",
+            "physical",
+            "client",
+            "applicant",
+            "person",
+            "owner",
+            "resident",
+            "defendant",
+            "party",
+            "taxpayer",
+        }
+    )
     org = (w & _ORG) and not person_ctx
     ids = w & _ID_WORDS
     flag = bool(w & _FLAG)
 
     # --- lookalikes first: vehicles ---------------------------------------------------------
     if w & _VEHICLE and not (w & {"photo"}):
-        return ev(C.NONE, 0.85, "vehicle identifier (plate/tag/VIN) is not a person identifier",
-                  ("dl", "ssn_bare", "name_like"))
+        return ev(
+            C.NONE,
+            0.85,
+            "vehicle identifier (plate/tag/VIN) is not a person identifier",
+            ("dl", "ssn_bare", "name_like"),
+        )
 
     # --- immigration status & proxies (before ssn/license, so SSN_IND is a proxy) ----------
-    if "a_number" in w or "a number" in f" {label} " and seq[0] == "a" or ("alien" in w and (ids or "registration" in w)) or "uscis" in w:
+    if (
+        "a_number" in w
+        or ("a number" in f" {label} " and seq[0] == "a")
+        or ("alien" in w and (ids or "registration" in w))
+        or "uscis" in w
+    ):
         return ev(C.IMMIGRATION_STATUS, 0.95, "alien registration number")
-    if w & {"ab60", "sb251", "tvdl", "crcsa", "dpc"} or _has(w, "real", "id") \
-            or _has(w, "federal", "limits") or _has(w, "limited", "term"):
+    if (
+        w & {"ab60", "sb251", "tvdl", "crcsa", "dpc"}
+        or _has(w, "real", "id")
+        or _has(w, "federal", "limits")
+        or _has(w, "limited", "term")
+    ):
         return ev(C.STATUS_PROXY, 0.9, "status-revealing licence marking")
     if w & {"ssn", "itin", "tin"} and flag and not ids - {"code"}:
         return ev(C.STATUS_PROXY, 0.85, "has-SSN/ITIN flag reveals status", ("ssn", "ssn_bare"))
-    if (w & {"lawful", "legal"} and w & {"presence", "status", "resident"}) \
-            or w & {"lpr", "i94", "sevis", "ead", "daca", "asylum", "refugee", "tps",
-                    "naturalization", "citizenship", "immigration", "visa", "nationality"} \
-            or _has(w, "green", "card") or ("alien" in w):
+    if (
+        (w & {"lawful", "legal"} and w & {"presence", "status", "resident"})
+        or w
+        & {
+            "lpr",
+            "i94",
+            "sevis",
+            "ead",
+            "daca",
+            "asylum",
+            "refugee",
+            "tps",
+            "naturalization",
+            "citizenship",
+            "immigration",
+            "visa",
+            "nationality",
+        }
+        or _has(w, "green", "card")
+        or ("alien" in w)
+    ):
         return ev(C.IMMIGRATION_STATUS, 0.9, "citizenship / immigration status / lawful presence")
-    if w & {"detainer", "deportation", "removal", "deportable", "ice"} \
-            or (w & {"ins", "dhs"} and w & {"hold", "detainer", "flag"}):
+    if w & {"detainer", "deportation", "removal", "deportable", "ice"} or (
+        w & {"ins", "dhs"} and w & {"hold", "detainer", "flag"}
+    ):
         return ev(C.IMMIGRATION_STATUS, 0.85, "immigration detainer / removal (reveals status)")
     if "work" in w and "authorization" in w:
         if w & {"document", "type", "kind"}:
@@ -277,13 +588,18 @@ def name_evidence(column: str) -> NameEvidence | None:  # noqa: C901 - one reada
         return ev(C.IMMIGRATION_STATUS, 0.85, "work authorization (EAD) and its dates")
     if "entry" in w and w & {"country", "us", "usa", "port", "arrival"}:
         return ev(C.IMMIGRATION_STATUS, 0.8, "date or port of entry to the country")
-    if ("document" in w and w & {"type", "source", "proof", "identity", "id", "kind"}) \
-            or _has(w, "proof", "presence"):
+    if ("document" in w and w & {"type", "source", "proof", "identity", "id", "kind"}) or _has(
+        w, "proof", "presence"
+    ):
         return ev(C.STATUS_PROXY, 0.8, "source/identity document type reveals status")
-    if (("license" in w or "dl" in w) and w & {"class", "type", "kind", "category"}) or \
-            (("credential" in w or ("card" in w and "id" not in w)) and w & {"type", "class"}):
-        return ev(C.STATUS_PROXY, 0.75,
-                  "licence class/type can reveal a status-only credential (e.g. AB60, SB251)")
+    if (("license" in w or "dl" in w) and w & {"class", "type", "kind", "category"}) or (
+        ("credential" in w or ("card" in w and "id" not in w)) and w & {"type", "class"}
+    ):
+        return ev(
+            C.STATUS_PROXY,
+            0.75,
+            "licence class/type can reveal a status-only credential (e.g. AB60, SB251)",
+        )
 
     # --- birth ------------------------------------------------------------------------------
     if "birth" in w or "nativity" in w:
@@ -292,8 +608,12 @@ def name_evidence(column: str) -> NameEvidence | None:  # noqa: C901 - one reada
         return ev(C.BIRTH_DATE, 0.9, "birth date / year", ("date_not_birth",))
     if "origin" in w and w & {"country", "place", "nation"}:
         return ev(C.PLACE_OF_BIRTH, 0.8, "country of origin")
-    if "age" in w and not (w & {"page", "usage", "average"}) and len(w) <= 3 \
-            and not w & {"vehicle", "account", "case"}:
+    if (
+        "age" in w
+        and not (w & {"page", "usage", "average"})
+        and len(w) <= 3
+        and not w & {"vehicle", "account", "case"}
+    ):
         return ev(C.BIRTH_DATE, 0.6, "age is derived from the birth date")
 
     # --- ssn / tin --------------------------------------------------------------------------
@@ -306,29 +626,54 @@ def name_evidence(column: str) -> NameEvidence | None:  # noqa: C901 - one reada
 
     # --- licence / ID -----------------------------------------------------------------------
     lic = "license" in w or "dl" in w
-    if lic and not org and not w & {"business", "professional", "medical", "liquor",
-                                    "contractor", "vendor", "marriage", "fishing", "hunting",
-                                    "status", "expiration", "issue", "effective"}:
+    if (
+        lic
+        and not org
+        and not w
+        & {
+            "business",
+            "professional",
+            "medical",
+            "liquor",
+            "contractor",
+            "vendor",
+            "marriage",
+            "fishing",
+            "hunting",
+            "status",
+            "expiration",
+            "issue",
+            "effective",
+        }
+    ):
         return ev(C.DRIVERS_LICENSE, 0.9, "driver licence / ID number")
-    if "credential" in w and ids or (_has(w, "state", "id") and "code" not in w) \
-            or (_has(w, "id", "card") and not org) or ("operator" in w and ids):
+    if (
+        ("credential" in w and ids)
+        or (_has(w, "state", "id") and "code" not in w)
+        or (_has(w, "id", "card") and not org)
+        or ("operator" in w and ids)
+    ):
         return ev(C.DRIVERS_LICENSE, 0.8, "state ID / credential number")
 
     # --- contact ----------------------------------------------------------------------------
     if "email" in w or ("e" in w and "mailing" in w) or _has(w, "e", "mail"):
         return ev(C.EMAIL, 0.95, "e-mail address")
-    if "phone" in w or "contact" in w and ids:
+    if "phone" in w or ("contact" in w and ids):
         if org:
             return ev(C.NONE, 0.7, "phone number of an office, not a person", ("phone",))
         return ev(C.PHONE, 0.9, "phone number")
 
     # --- address ----------------------------------------------------------------------------
     addr_words = {"address", "street", "city", "zip", "apartment", "house", "po", "box"}
-    if w & addr_words or ("line" in w and w & {"residence", "mailing", "physical"}) \
-            or (w & {"residence", "mailing"} and not w & {"status", "type", "flag", "code"}):
+    if (
+        w & addr_words
+        or ("line" in w and w & {"residence", "mailing", "physical"})
+        or (w & {"residence", "mailing"} and not w & {"status", "type", "flag", "code"})
+    ):
         if org:
-            return ev(C.NONE, 0.8, "address of an office/agency/facility, not of a person",
-                      ("address",))
+            return ev(
+                C.NONE, 0.8, "address of an office/agency/facility, not of a person", ("address",)
+            )
         return ev(C.ADDRESS, 0.9, "residence/mailing address component")
     if "state" in w and w & {"residence", "home", "mailing", "physical"}:
         return ev(C.ADDRESS, 0.8, "state of residence")
@@ -336,16 +681,39 @@ def name_evidence(column: str) -> NameEvidence | None:  # noqa: C901 - one reada
         return ev(C.ADDRESS, 0.6, "county of residence")
 
     # --- names ------------------------------------------------------------------------------
-    namey = w & {"first", "last", "middle", "given", "family", "maiden", "alias", "nickname",
-                 "suffix"}
-    name_only = namey and not (w - namey - {"initial", "person", "client", "applicant",
-                                             "defendant", "party", "owner", "legal", "preferred"})
+    namey = w & {
+        "first",
+        "last",
+        "middle",
+        "given",
+        "family",
+        "maiden",
+        "alias",
+        "nickname",
+        "suffix",
+    }
+    name_only = namey and not (
+        w
+        - namey
+        - {
+            "initial",
+            "person",
+            "client",
+            "applicant",
+            "defendant",
+            "party",
+            "owner",
+            "legal",
+            "preferred",
+        }
+    )
     if "name" in w or name_only:
         if w & {"street", "city"}:
             return ev(C.ADDRESS, 0.85, "street/city name")
         if org and not namey:
-            return ev(C.NONE, 0.75, "name of an organisation/place/file, not a person",
-                      ("name_like",))
+            return ev(
+                C.NONE, 0.75, "name of an organisation/place/file, not a person", ("name_like",)
+            )
         if w & {"country", "county", "state"} and not namey:
             return ev(C.NONE, 0.7, "name of a place", ("name_like",))
         if "initial" in w or "suffix" in w:
@@ -355,39 +723,65 @@ def name_evidence(column: str) -> NameEvidence | None:  # noqa: C901 - one reada
         return ev(C.NAME, 0.7, "middle initial")
 
     # --- photo / free text ------------------------------------------------------------------
-    if "photo" in w or "signature" in w and w & {"image", "scan"}:
+    if "photo" in w or ("signature" in w and w & {"image", "scan"}):
         return ev(C.PHOTO, 0.9, "photo / image")
     if w & {"notes", "narrative", "text"}:
         return ev(C.FREE_TEXT, 0.85, "free text (notes/comments/narrative)")
     if w & {"summary", "details", "description"}:
         if w & {"code", "type", "class", "category"} or org:
             return ev(C.NONE, 0.6, "description of a code/type (categorical)")
-        return ev(C.FREE_TEXT, 0.6, "description/summary: free text unless the values are "
-                  "a short list of codes")
+        return ev(
+            C.FREE_TEXT,
+            0.6,
+            "description/summary: free text unless the values are a short list of codes",
+        )
 
     # --- other lookalikes -------------------------------------------------------------------
     if "date" in w or "year" in w or w & {"created", "updated", "timestamp", "time"}:
-        return ev(C.NONE, 0.8, "a date that is not a birth date (application/issue/...)",
-                  ("date_birthlike",))
+        return ev(
+            C.NONE,
+            0.8,
+            "a date that is not a birth date (application/issue/...)",
+            ("date_birthlike",),
+        )
     if "status" in w:
         if w & {"immigration", "citizenship", "legal", "lawful", "residency", "resident"}:
             return ev(C.IMMIGRATION_STATUS, 0.85, "immigration / residency status")
         if len(w - {"status", "code", "flag"}) == 0:
             # bare "status": the content decides (case status vs immigration status)
-            return ev(C.NONE, 0.55, "bare 'status' — protected only if the values are "
-                      "immigration-status vocabulary")
+            return ev(
+                C.NONE,
+                0.55,
+                "bare 'status' — protected only if the values are immigration-status vocabulary",
+            )
         return ev(C.NONE, 0.7, "status of a case/application/account, not of a person's presence")
     if w & _CASE_IDS and (ids or len(w) == 1):
-        return ev(C.NONE, 0.8, "case/record/account identifier, not a personal identifier",
-                  ("ssn_bare", "dl", "dl_weak", "phone"))
+        return ev(
+            C.NONE,
+            0.8,
+            "case/record/account identifier, not a personal identifier",
+            ("ssn_bare", "dl", "dl_weak", "phone"),
+        )
     if w & {"gender", "sex", "race", "ethnicity", "eye", "hair", "height", "weight"}:
         return ev(C.NONE, 0.6, "descriptive attribute outside the protected categories")
     if w & {"county", "country", "state", "region", "district"} and w <= {
-            "county", "country", "state", "region", "district", "code", "name", "id"}:
+        "county",
+        "country",
+        "state",
+        "region",
+        "district",
+        "code",
+        "name",
+        "id",
+    }:
         return ev(C.NONE, 0.6, "jurisdiction code, not a person's address")
     if w == {"id"} or w <= {"row", "id", "key", "uuid", "guid", "seq", "number"}:
         return ev(C.NONE, 0.8, "row identifier", ("ssn_bare", "dl", "dl_weak", "phone"))
     if seq[-1] in {"id", "number", "key"} and len(seq) >= 2:
-        return ev(C.NONE, 0.7, f"identifier of a {seq[-2]!r} record, not a personal identifier",
-                  ("ssn_bare", "dl", "dl_weak", "phone"))
+        return ev(
+            C.NONE,
+            0.7,
+            f"identifier of a {seq[-2]!r} record, not a personal identifier",
+            ("ssn_bare", "dl", "dl_weak", "phone"),
+        )
     return None

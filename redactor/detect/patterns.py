@@ -22,6 +22,13 @@ SSN_VALID_FORMATTED = (
     rf"{SSN_AREA}-{SSN_GROUP}-{SSN_SERIAL}|{SSN_AREA} {SSN_GROUP} {SSN_SERIAL}"
     rf"|{SSN_AREA}\.{SSN_GROUP}\.{SSN_SERIAL}"
 )
+
+
+def _words(text: str) -> list[str]:
+    """Whitespace-separated words (keeps long word lists readable)."""
+    return text.split()
+
+
 SSN_VALID_BARE = rf"{SSN_AREA}{SSN_GROUP}{SSN_SERIAL}"
 SSN_SHAPE_FORMATTED = r"\d{3}-\d{2}-\d{4}|\d{3} \d{2} \d{4}|\d{3}\.\d{2}\.\d{4}"
 ITIN_ANY = rf"9\d\d-{ITIN_GROUP}-\d{{4}}|9\d\d {ITIN_GROUP} \d{{4}}|9\d\d{ITIN_GROUP}\d{{4}}"
@@ -84,7 +91,34 @@ DATE_WORDS = (
 
 # --- Street addresses ---------------------------------------------------------------------
 # USPS Publication 28, appendix C1: common street suffixes and their standard abbreviations.
-STREET_SUFFIXES = ["alley", "aly", "allee", "avenue", "ave", "av", "bayou", "byu", "beach", "bch", "bend", "bnd", "bluff", "blf", "bluffs", "blfs", "bottom", "btm", "boulevard", "blvd", "branch", "br", "bridge", "brg", "brook", "brk", "brooks", "burg", "bg", "burgs", "bypass", "byp", "camp", "cp", "canyon", "cyn", "cape", "cpe", "causeway", "cswy", "center", "ctr", "centers", "ctrs", "circle", "cir", "circles", "cirs", "cliff", "clf", "cliffs", "clfs", "club", "clb", "common", "cmn", "commons", "cmns", "corner", "cor", "corners", "cors", "course", "crse", "court", "ct", "courts", "cts", "cove", "cv", "coves", "cvs", "creek", "crk", "crescent", "cres", "crest", "crst", "crossing", "xing", "crossroad", "xrd", "crossroads", "xrds", "curve", "curv", "dale", "dl", "dam", "dm", "divide", "dv", "drive", "dr", "drives", "drs", "estate", "est", "estates", "ests", "expressway", "expy", "extension", "ext", "extensions", "exts", "fall", "falls", "fls", "ferry", "fry", "field", "fld", "fields", "flds", "flat", "flt", "flats", "flts", "ford", "frd", "fords", "frds", "forest", "frst", "forge", "frg", "forges", "frgs", "fork", "frk", "forks", "frks", "fort", "ft", "freeway", "fwy", "garden", "gdn", "gardens", "gdns", "gateway", "gtwy", "glen", "gln", "glens", "glns", "green", "grn", "greens", "grns", "grove", "grv", "groves", "grvs", "harbor", "hbr", "harbors", "hbrs", "haven", "hvn", "heights", "hts", "highway", "hwy", "hill", "hl", "hills", "hls", "hollow", "holw", "inlet", "inlt", "island", "is", "islands", "iss", "isle", "junction", "jct", "junctions", "jcts", "key", "ky", "keys", "kys", "knoll", "knl", "knolls", "knls", "lake", "lk", "lakes", "lks", "land", "landing", "lndg", "lane", "ln", "light", "lgt", "lights", "lgts", "loaf", "lf", "lock", "lck", "locks", "lcks", "lodge", "ldg", "loop", "mall", "manor", "mnr", "manors", "mnrs", "meadow", "mdw", "meadows", "mdws", "mews", "mill", "ml", "mills", "mls", "mission", "msn", "motorway", "mtwy", "mount", "mt", "mountain", "mtn", "mountains", "mtns", "neck", "nck", "orchard", "orch", "oval", "overpass", "opas", "park", "prk", "parks", "parkway", "pkwy", "parkways", "pkwys", "pass", "passage", "psge", "path", "pike", "pine", "pne", "pines", "pnes", "place", "pl", "plain", "pln", "plains", "plns", "plaza", "plz", "point", "pt", "points", "pts", "port", "prt", "ports", "prts", "prairie", "pr", "radial", "radl", "ramp", "ranch", "rnch", "rapid", "rpd", "rapids", "rpds", "rest", "rst", "ridge", "rdg", "ridges", "rdgs", "river", "riv", "road", "rd", "roads", "rds", "route", "rte", "row", "rue", "run", "shoal", "shl", "shoals", "shls", "shore", "shr", "shores", "shrs", "skyway", "skwy", "spring", "spg", "springs", "spgs", "spur", "spurs", "square", "sq", "squares", "sqs", "station", "sta", "stravenue", "stra", "stream", "strm", "street", "st", "str", "streets", "sts", "summit", "smt", "terrace", "ter", "throughway", "trwy", "trace", "trce", "track", "trak", "trafficway", "trfy", "trail", "trl", "trailer", "trlr", "tunnel", "tunl", "turnpike", "tpke", "underpass", "upas", "union", "un", "unions", "uns", "valley", "vly", "valleys", "vlys", "via", "viaduct", "vdct", "view", "vw", "views", "vws", "village", "vlg", "villages", "vlgs", "ville", "vl", "vista", "vis", "walk", "walks", "wall", "way", "wy", "ways", "well", "wl", "wells", "wls"]
+STREET_SUFFIXES = _words(
+    """
+    alley aly allee avenue ave av bayou byu beach bch bend bnd bluff blf bluffs blfs bottom btm
+    boulevard blvd branch br bridge brg brook brk brooks burg bg burgs bypass byp camp cp canyon
+    cyn cape cpe causeway cswy center ctr centers ctrs circle cir circles cirs cliff clf cliffs
+    clfs club clb common cmn commons cmns corner cor corners cors course crse court ct courts
+    cts cove cv coves cvs creek crk crescent cres crest crst crossing xing crossroad xrd
+    crossroads xrds curve curv dale dl dam dm divide dv drive dr drives drs estate est estates
+    ests expressway expy extension ext extensions exts fall falls fls ferry fry field fld fields
+    flds flat flt flats flts ford frd fords frds forest frst forge frg forges frgs fork frk
+    forks frks fort ft freeway fwy garden gdn gardens gdns gateway gtwy glen gln glens glns
+    green grn greens grns grove grv groves grvs harbor hbr harbors hbrs haven hvn heights hts
+    highway hwy hill hl hills hls hollow holw inlet inlt island is islands iss isle junction jct
+    junctions jcts key ky keys kys knoll knl knolls knls lake lk lakes lks land landing lndg
+    lane ln light lgt lights lgts loaf lf lock lck locks lcks lodge ldg loop mall manor mnr
+    manors mnrs meadow mdw meadows mdws mews mill ml mills mls mission msn motorway mtwy mount
+    mt mountain mtn mountains mtns neck nck orchard orch oval overpass opas park prk parks
+    parkway pkwy parkways pkwys pass passage psge path pike pine pne pines pnes place pl plain
+    pln plains plns plaza plz point pt points pts port prt ports prts prairie pr radial radl
+    ramp ranch rnch rapid rpd rapids rpds rest rst ridge rdg ridges rdgs river riv road rd roads
+    rds route rte row rue run shoal shl shoals shls shore shr shores shrs skyway skwy spring spg
+    springs spgs spur spurs square sq squares sqs station sta stravenue stra stream strm street
+    st str streets sts summit smt terrace ter throughway trwy trace trce track trak trafficway
+    trfy trail trl trailer trlr tunnel tunl turnpike tpke underpass upas union un unions uns
+    valley vly valleys vlys via viaduct vdct view vw views vws village vlg villages vlgs ville
+    vl vista vis walk walks wall way wy ways well wl wells wls
+    """
+)
 _SUFFIX_ALT = "|".join(sorted(set(STREET_SUFFIXES), key=lambda s: (-len(s), s)))
 STREET_SUFFIX = rf"(?i:{_SUFFIX_ALT})"
 _DIRECTION = r"(?:[NSEW]|NE|NW|SE|SW|North|South|East|West)\.?"
@@ -93,7 +127,9 @@ _UNIT = (
     r"(?:,?\s*(?:(?i:apt|apartment|suite|ste|unit|bldg|building|fl|floor|rm|room|lot|trlr|spc"
     r"|space|dept)\.?\s*#?\s*|#\s*)[A-Za-z0-9-]{1,6})"
 )
-_CITY_STATE_ZIP = r"(?:[A-Z][A-Za-z.'’-]*\s){0,3}[A-Z][A-Za-z.'’-]*,?\s+[A-Z]{2}\.?\s+\d{5}(?:-\d{4})?"
+_CITY_STATE_ZIP = (
+    r"(?:[A-Z][A-Za-z.'’-]*\s){0,3}[A-Z][A-Za-z.'’-]*,?\s+[A-Z]{2}\.?\s+\d{5}(?:-\d{4})?"
+)
 STREET_ADDRESS = (
     rf"\d{{1,6}}[A-Za-z]?(?:-\d{{1,4}})?\s+(?:{_DIRECTION}\s+)?(?:{_STREET_WORD}\s+){{0,4}}"
     rf"{_STREET_WORD}\s+{STREET_SUFFIX}\.?(?:\s+{_DIRECTION})?\b{_UNIT}?"

@@ -22,8 +22,9 @@ IMMIGRATION = "IMMIGRATION_STATUS"
 STATUS_PROXY = "STATUS_PROXY"
 
 
-def _recognizer(entity: str, name: str, regex: str, score: float,
-                context: list[str] | None = None) -> PatternRecognizer:
+def _recognizer(
+    entity: str, name: str, regex: str, score: float, context: list[str] | None = None
+) -> PatternRecognizer:
     return PatternRecognizer(
         supported_entity=entity,
         name=f"Redactor{name}Recognizer",
@@ -36,20 +37,53 @@ def _recognizer(entity: str, name: str, regex: str, score: float,
 def project_recognizers() -> list[PatternRecognizer]:
     """Recognizers for the entities Presidio lacks or gets wrong."""
     return [
-        _recognizer(A_NUMBER, "ANumber", rf"\b(?:{p.A_NUMBER})\b", 0.6,
-                    ["alien", "registration", "uscis", "a-number", "anumber", "immigration"]),
-        _recognizer(VALID_SSN, "ValidSsn",
-                    rf"\b(?:{p.SSN_VALID_FORMATTED}|{p.SSN_VALID_BARE})\b", 0.5,
-                    ["ssn", "social", "security"]),
-        _recognizer(VALID_ITIN, "ValidItin", rf"\b(?:{p.ITIN_ANY})\b", 0.6,
-                    ["itin", "taxpayer", "tin", "tax"]),
-        _recognizer(STATE_DL, "StateDl", rf"\b(?:{p.DL_FORMATS})\b", 0.4,
-                    ["driver", "license", "licence", "dl", "permit", "id"]),
-        _recognizer(STREET, "StreetAddress",
-                    rf"\b(?:{p.STREET_ADDRESS}|{p.PO_BOX}|{p.MILITARY_ADDRESS})", 0.6,
-                    ["address", "street", "residence", "mailing"]),
-        _recognizer(IMMIGRATION, "ImmigrationStatus", rf"\b(?:{p.STATUS_TERMS})\b", 0.6,
-                    ["status", "citizenship", "immigration", "visa"]),
-        _recognizer(STATUS_PROXY, "StatusProxy", rf"\b(?:{p.STATUS_PROXY_VALUES})\b", 0.5,
-                    ["class", "license", "card", "type"]),
+        _recognizer(
+            A_NUMBER,
+            "ANumber",
+            rf"\b(?:{p.A_NUMBER})\b",
+            0.6,
+            ["alien", "registration", "uscis", "a-number", "anumber", "immigration"],
+        ),
+        _recognizer(
+            VALID_SSN,
+            "ValidSsn",
+            rf"\b(?:{p.SSN_VALID_FORMATTED}|{p.SSN_VALID_BARE})\b",
+            0.5,
+            ["ssn", "social", "security"],
+        ),
+        _recognizer(
+            VALID_ITIN,
+            "ValidItin",
+            rf"\b(?:{p.ITIN_ANY})\b",
+            0.6,
+            ["itin", "taxpayer", "tin", "tax"],
+        ),
+        _recognizer(
+            STATE_DL,
+            "StateDl",
+            rf"\b(?:{p.DL_FORMATS})\b",
+            0.4,
+            ["driver", "license", "licence", "dl", "permit", "id"],
+        ),
+        _recognizer(
+            STREET,
+            "StreetAddress",
+            rf"\b(?:{p.STREET_ADDRESS}|{p.PO_BOX}|{p.MILITARY_ADDRESS})",
+            0.6,
+            ["address", "street", "residence", "mailing"],
+        ),
+        _recognizer(
+            IMMIGRATION,
+            "ImmigrationStatus",
+            rf"\b(?:{p.STATUS_TERMS})\b",
+            0.6,
+            ["status", "citizenship", "immigration", "visa"],
+        ),
+        _recognizer(
+            STATUS_PROXY,
+            "StatusProxy",
+            rf"\b(?:{p.STATUS_PROXY_VALUES})\b",
+            0.5,
+            ["class", "license", "card", "type"],
+        ),
     ]

@@ -30,8 +30,9 @@ DEFAULT_SAMPLE = 5000
 _KEY = "__redactor_sample_key"
 
 
-def reservoir_sample(batches: Iterable[pa.RecordBatch], k: int = DEFAULT_SAMPLE,
-                     seed: int = 0) -> tuple[pa.Table | None, int]:
+def reservoir_sample(
+    batches: Iterable[pa.RecordBatch], k: int = DEFAULT_SAMPLE, seed: int = 0
+) -> tuple[pa.Table | None, int]:
     """A uniform random sample of at most ``k`` rows, in input order, and the rows seen."""
     import numpy as np
 
@@ -43,11 +44,11 @@ def reservoir_sample(batches: Iterable[pa.RecordBatch], k: int = DEFAULT_SAMPLE,
             continue
         tbl = pa.Table.from_batches([batch])
         tbl = tbl.append_column(_KEY, pa.array(rng.random(batch.num_rows)))
-        tbl = tbl.append_column(_KEY + "_row", pa.array(
-            np.arange(seen, seen + batch.num_rows, dtype=np.int64)))
+        tbl = tbl.append_column(
+            _KEY + "_row", pa.array(np.arange(seen, seen + batch.num_rows, dtype=np.int64))
+        )
         seen += batch.num_rows
-        kept = tbl if kept is None else pa.concat_tables([kept, tbl],
-                                                         promote_options="permissive")
+        kept = tbl if kept is None else pa.concat_tables([kept, tbl], promote_options="permissive")
         if kept.num_rows > k:
             idx = pc.select_k_unstable(kept, k, sort_keys=[(_KEY, "ascending")])
             kept = kept.take(idx)
@@ -71,16 +72,27 @@ def _comment(text: str) -> str:
 
 
 def _yaml_scalar(value: str) -> str:
-    return yaml.safe_dump(value, allow_unicode=True, default_style=None,
-                          width=10_000).strip().removesuffix("\n...").strip()
+    return (
+        yaml.safe_dump(value, allow_unicode=True, default_style=None, width=10_000)
+        .strip()
+        .removesuffix("\n...")
+        .strip()
+    )
 
 
 def _safe_name(stem: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", stem).strip("_") or "data"
 
 
-def render_field_map(suggestions: Mapping[str, ColumnSuggestion], *, map_name: str,
-                     table_name: str, source: str, rows_seen: int, rows_sampled: int) -> str:
+def render_field_map(
+    suggestions: Mapping[str, ColumnSuggestion],
+    *,
+    map_name: str,
+    table_name: str,
+    source: str,
+    rows_seen: int,
+    rows_sampled: int,
+) -> str:
     """The field map YAML text, with confidence and evidence as comments."""
     flagged = sum(1 for s in suggestions.values() if s.flagged)
     lines = [
@@ -103,17 +115,17 @@ def render_field_map(suggestions: Mapping[str, ColumnSuggestion], *, map_name: s
             lines.append(f"      # (a column with a blank name was skipped: {s.category})")
             continue
         if key in seen:
-            lines.append(f"      # column {_comment(col)!r} skipped: same name as "
-                         f"{_comment(seen[key])!r} (names match case-insensitively)")
+            lines.append(
+                f"      # column {_comment(col)!r} skipped: same name as "
+                f"{_comment(seen[key])!r} (names match case-insensitively)"
+            )
             continue
         seen[key] = col
         cat = s.category if s.flagged else Category.NONE
         review = ""
         if s.category in PROTECTED and not s.flagged:
             review = f"REVIEW: weak evidence for {s.category}; "
-        elif s.flagged and s.confidence < 0.7:
-            review = "REVIEW: "
-        elif not s.flagged and s.confidence < 0.6:
+        elif (s.flagged and s.confidence < 0.7) or (not s.flagged and s.confidence < 0.6):
             review = "REVIEW: "
         lines.append(f"      # {review}{cat} {s.confidence:.2f}")
         lines.extend(f"      #   {_comment(e)}" for e in s.evidence)
@@ -123,8 +135,15 @@ def render_field_map(suggestions: Mapping[str, ColumnSuggestion], *, map_name: s
     return text
 
 
-def scan_path(path: str, fmt: str | None = None, *, table: str | None = None,
-              sample: int = DEFAULT_SAMPLE, seed: int = 0, presidio: bool = True) -> ScanResult:
+def scan_path(
+    path: str,
+    fmt: str | None = None,
+    *,
+    table: str | None = None,
+    sample: int = DEFAULT_SAMPLE,
+    seed: int = 0,
+    presidio: bool = True,
+) -> ScanResult:
     """Read ``path`` (``-`` for stdin), sample it, classify its columns, render the map."""
     from redactor.io.readers import open_batches
 
@@ -134,9 +153,14 @@ def scan_path(path: str, fmt: str | None = None, *, table: str | None = None,
         sampled = schema.empty_table()
     suggestions = classify_columns(sampled, presidio=presidio)
     stem = "stdin" if path == "-" else _safe_name(Path(path).name.split(".")[0])
-    text = render_field_map(suggestions, map_name=table or stem, table_name=table or stem,
-                            source="standard input" if path == "-" else path,
-                            rows_seen=seen, rows_sampled=sampled.num_rows)
+    text = render_field_map(
+        suggestions,
+        map_name=table or stem,
+        table_name=table or stem,
+        source="standard input" if path == "-" else path,
+        rows_seen=seen,
+        rows_sampled=sampled.num_rows,
+    )
     return ScanResult(suggestions, text, seen, sampled.num_rows)
 
 
@@ -147,8 +171,10 @@ def write_atomic(path: str | os.PathLike[str], text: str) -> None:
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
     except OSError as e:
-        raise DataError(f"Cannot write {target}: {e.strerror}",
-                        hint="check that the folder exists and is writable") from None
+        raise DataError(
+            f"Cannot write {target}: {e.strerror}",
+            hint="check that the folder exists and is writable",
+        ) from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)

@@ -110,8 +110,9 @@ def default_rules(*, status_terms: bool = True) -> tuple[Rule, ...]:
         _keyword("name", p.NAME_KEYWORD, p.NAME_VALUE),
     ]
     if status_terms:
-        rules.append(Rule("immigration_status", rf"\b(?:{p.STATUS_TERMS})\b",
-                          TOKENS["immigration_status"]))
+        rules.append(
+            Rule("immigration_status", rf"\b(?:{p.STATUS_TERMS})\b", TOKENS["immigration_status"])
+        )
     return tuple(rules)
 
 
@@ -150,16 +151,15 @@ class Scrubber:
 
     def _scrub_array(self, arr: pa.Array) -> pa.Array:
         if isinstance(arr, pa.DictionaryArray):
-            return pa.DictionaryArray.from_arrays(
-                arr.indices, self._scrub_array(arr.dictionary)
-            )
+            return pa.DictionaryArray.from_arrays(arr.indices, self._scrub_array(arr.dictionary))
         if pa.types.is_null(arr.type):
             return arr
         if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
             arr = arr.cast(_string_type(arr.type))
         for rule in self.rules:
-            arr = pc.replace_substring_regex(arr, pattern=rule.pattern,
-                                             replacement=rule.replacement)
+            arr = pc.replace_substring_regex(
+                arr, pattern=rule.pattern, replacement=rule.replacement
+            )
         if self.spacy_model:
             arr = _scrub_person_names(arr, self.spacy_model)
         return arr
@@ -184,10 +184,9 @@ def _scrub_person_names(arr: pa.Array, model: str) -> pa.Array:
         if not text:
             out.append(text)
             continue
-        found = analyzer.analyze(text=text, language="en", entities=["PERSON"],
-                                 score_threshold=0.5)
+        found = analyzer.analyze(text=text, language="en", entities=["PERSON"], score_threshold=0.5)
         for r in sorted(found, key=lambda r: r.start, reverse=True):
-            text = text[: r.start] + TOKENS["name"] + text[r.end:]
+            text = text[: r.start] + TOKENS["name"] + text[r.end :]
         out.append(text)
     return pa.array(out, type=arr.type)
 
@@ -195,8 +194,9 @@ def _scrub_person_names(arr: pa.Array, model: str) -> pa.Array:
 _DEFAULT = Scrubber(spacy_model=None)
 
 
-def scrub_array(arr: pa.Array | pa.ChunkedArray,
-                scrubber: Scrubber | None = None) -> pa.Array | pa.ChunkedArray:
+def scrub_array(
+    arr: pa.Array | pa.ChunkedArray, scrubber: Scrubber | None = None
+) -> pa.Array | pa.ChunkedArray:
     """Replace every embedded identifier in ``arr`` by a ``[CATEGORY]`` token.
 
     ``arr``: string / large_string (dictionary-encoded too; other types are cast to string).

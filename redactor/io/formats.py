@@ -44,20 +44,20 @@ def resolve_format(path: str, given: str | None, *, role: str) -> Format:
         raise UsageError(
             f"Cannot tell the {role} format of standard {'input' if role == 'input' else 'output'}",
             hint=f"say it with --{'format' if role == 'input' else 'output-format'} "
-                 "csv|tsv|parquet|jsonl",
+            "csv|tsv|parquet|jsonl",
         )
     suffixes = [s.lower() for s in PurePath(path).suffixes]
     if suffixes and suffixes[-1] in _COMPRESSED:
         raise DataError(
             f"{path}: compressed files ({suffixes[-1]}) are not supported",
             hint="decompress first and pipe it in, e.g. "
-                 f"zcat {path} | redactor redact - --format csv ...",
+            f"zcat {path} | redactor redact - --format csv ...",
         )
     fmt = _EXT.get(suffixes[-1]) if suffixes else None
     if fmt is None:
         raise UsageError(
             f"Cannot tell the {role} format of {path} from its extension",
             hint=f"name it .csv/.tsv/.parquet/.jsonl or pass "
-                 f"--{'format' if role == 'input' else 'output-format'}",
+            f"--{'format' if role == 'input' else 'output-format'}",
         )
     return fmt

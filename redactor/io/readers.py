@@ -8,6 +8,7 @@ row and column, and never quotes a data value.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import os
@@ -60,10 +61,8 @@ class Source:
 
     def close(self) -> None:
         for c in reversed(self._closers):
-            try:
+            with contextlib.suppress(Exception):
                 c()
-            except Exception:
-                pass
         self._closers.clear()
 
     def __enter__(self) -> Source:
@@ -129,10 +128,12 @@ def _read_header(raw: io.RawIOBase, path: str, delimiter: str) -> tuple[list[str
         if end is None and len(buf) > _MAX_HEADER:
             raise DataError(f"{path}: the header row is longer than 16 MiB or has an open quote")
     if not buf.strip(b"\r\n\t " + _BOM):
-        raise DataError(f"{path}: the file is empty (no header row)",
-                        hint="an export needs at least a header row with the column names")
+        raise DataError(
+            f"{path}: the file is empty (no header row)",
+            hint="an export needs at least a header row with the column names",
+        )
     if buf.startswith(_BOM):
-        buf = buf[len(_BOM):]
+        buf = buf[len(_BOM) :]
         end = None if end is None else end - len(_BOM)
     line = buf if end is None else buf[:end]
     if b"\x00" in line:
@@ -140,8 +141,10 @@ def _read_header(raw: io.RawIOBase, path: str, delimiter: str) -> tuple[list[str
     try:
         text = line.decode("utf-8")
     except UnicodeDecodeError:
-        raise DataError(f"{path}: the header row is not UTF-8 text",
-                        hint="convert the file first, e.g. iconv -f latin1 -t utf-8") from None
+        raise DataError(
+            f"{path}: the header row is not UTF-8 text",
+            hint="convert the file first, e.g. iconv -f latin1 -t utf-8",
+        ) from None
     rows = list(csv.reader(io.StringIO(text), delimiter=delimiter, strict=True))
     if not rows:
         raise DataError(f"{path}: the file is empty (no header row)")
@@ -164,19 +167,23 @@ def _csv_error(e: Exception, path: str, names: list[str], bad_row: list) -> Data
         return DataError(
             f"{path}: {where} has {m.group(2)} fields, the header has {m.group(1)}",
             hint="fix the ragged row (an unquoted delimiter or a missing field?); "
-                 "rows count from the header as row 1",
+            "rows count from the header as row 1",
         )
     m = re.search(r"CSV column #(\d+): CSV conversion error to string: invalid UTF8", msg)
     if m:
         i = int(m.group(1))
         col = names[i] if i < len(names) else f"#{i + 1}"
-        return DataError(f"{path}: column {col!r} holds bytes that are not UTF-8",
-                         hint="convert the file to UTF-8 first, e.g. iconv -f latin1 -t utf-8")
+        return DataError(
+            f"{path}: column {col!r} holds bytes that are not UTF-8",
+            hint="convert the file to UTF-8 first, e.g. iconv -f latin1 -t utf-8",
+        )
     if "quote" in msg.lower() or "premature end" in msg.lower():
-        return DataError(f"{path}: unterminated quoted field",
-                         hint="a field opens a quote that never closes")
-    return DataError(f"{path}: not valid CSV ({type(e).__name__})",
-                     hint="check delimiter, quoting and encoding")
+        return DataError(
+            f"{path}: unterminated quoted field", hint="a field opens a quote that never closes"
+        )
+    return DataError(
+        f"{path}: not valid CSV ({type(e).__name__})", hint="check delimiter, quoting and encoding"
+    )
 
 
 def _open_csv(path: str, delimiter: str, batch_rows: int, schema_only: bool = False) -> Source:
@@ -187,8 +194,9 @@ def _open_csv(path: str, delimiter: str, batch_rows: int, schema_only: bool = Fa
     if schema_only:  # the header only: no data row is parsed
         if path != "-":
             raw.close()
-        return Source(path, fmt, pa.schema([pa.field(n, pa.string()) for n in names]),
-                      iter(()), _digest="")
+        return Source(
+            path, fmt, pa.schema([pa.field(n, pa.string()) for n in names]), iter(()), _digest=""
+        )
     bad_row: list = []
 
     def on_invalid(row: pacsv.InvalidRow) -> str:
@@ -201,9 +209,12 @@ def _open_csv(path: str, delimiter: str, batch_rows: int, schema_only: bool = Fa
             stream,
             read_options=pacsv.ReadOptions(use_threads=False, block_size=_CSV_BLOCK),
             parse_options=pacsv.ParseOptions(
-                delimiter=delimiter, newlines_in_values=True, invalid_row_handler=on_invalid,
+                delimiter=delimiter,
+                newlines_in_values=True,
+                invalid_row_handler=on_invalid,
                 # in a one-column file an empty line is an empty value, not nothing
-                ignore_empty_lines=len(names) > 1),
+                ignore_empty_lines=len(names) > 1,
+            ),
             convert_options=pacsv.ConvertOptions(
                 column_types={n: pa.string() for n in names},
                 strings_can_be_null=False,
@@ -230,8 +241,9 @@ def _open_csv(path: str, delimiter: str, batch_rows: int, schema_only: bool = Fa
             for off in range(0, b.num_rows, batch_rows):
                 yield b.slice(off, batch_rows)
 
-    src = Source(path, Format.CSV if delimiter == "," else Format.TSV, schema, batches(),
-                 _digest=hashing)
+    src = Source(
+        path, Format.CSV if delimiter == "," else Format.TSV, schema, batches(), _digest=hashing
+    )
     if path != "-":
         src._closers.append(raw.close)
     return src
@@ -258,11 +270,15 @@ def _open_parquet(path: str, batch_rows: int) -> Source:
     except (pa.ArrowInvalid, pa.ArrowException, OSError) as e:
         for c in closers:
             c()
-        why = "it is truncated or not Parquet" if "magic" in str(e).lower() or \
-            "size" in str(e).lower() else type(e).__name__
-        raise DataError(f"{path}: not a readable Parquet file ({why})",
-                        hint="check the file is complete, or pass --format for another format") \
-            from None
+        why = (
+            "it is truncated or not Parquet"
+            if "magic" in str(e).lower() or "size" in str(e).lower()
+            else type(e).__name__
+        )
+        raise DataError(
+            f"{path}: not a readable Parquet file ({why})",
+            hint="check the file is complete, or pass --format for another format",
+        ) from None
     schema = pf.schema_arrow.remove_metadata()
     check_column_names(schema.names, path)
     digest = sha256_file(real)
@@ -272,8 +288,10 @@ def _open_parquet(path: str, batch_rows: int) -> Source:
             for b in pf.iter_batches(batch_size=batch_rows):
                 yield pa.RecordBatch.from_arrays(b.columns, schema=schema)
         except (pa.ArrowInvalid, pa.ArrowException, OSError) as e:
-            raise DataError(f"{path}: corrupt Parquet data ({type(e).__name__})",
-                            hint="the file is damaged; export it again") from None
+            raise DataError(
+                f"{path}: corrupt Parquet data ({type(e).__name__})",
+                hint="the file is damaged; export it again",
+            ) from None
 
     src = Source(path, Format.PARQUET, schema, batches(), _digest=digest)
     src._closers.extend([pf.close, *closers])
@@ -287,10 +305,11 @@ def _json_error(e: Exception, path: str) -> DataError:
     if "changed from" in msg or "conversion" in msg.lower():
         col = re.search(r"Column\(([^)]*)\)", msg)
         c = f" in key {col.group(1).lstrip('/')!r}" if col else ""
-        return DataError(f"{path}: values of mixed types{c}{row}",
-                         hint="make each key hold one type (or export as CSV)")
-    return DataError(f"{path}: not valid JSON Lines{row}",
-                     hint="each line must be one JSON object")
+        return DataError(
+            f"{path}: values of mixed types{c}{row}",
+            hint="make each key hold one type (or export as CSV)",
+        )
+    return DataError(f"{path}: not valid JSON Lines{row}", hint="each line must be one JSON object")
 
 
 def _open_jsonl(path: str, batch_rows: int) -> Source:
@@ -300,7 +319,7 @@ def _open_jsonl(path: str, batch_rows: int) -> Source:
     if not head.strip():
         raise DataError(f"{path}: the file is empty")
     if head.startswith(_BOM):
-        head = head[len(_BOM):]
+        head = head[len(_BOM) :]
     stream = io.BufferedReader(PrefixedReader(head, hashing), buffer_size=1 << 20)
     try:
         reader = pajson.open_json(stream, read_options=pajson.ReadOptions(block_size=_CSV_BLOCK))
@@ -318,8 +337,10 @@ def _open_jsonl(path: str, batch_rows: int) -> Source:
             except (pa.ArrowInvalid, pa.ArrowException) as e:
                 raise _json_error(e, path) from None
             if b.schema != schema:
-                raise DataError(f"{path}: the keys or their types change part-way through the file",
-                                hint="make every line hold the same keys with one type each")
+                raise DataError(
+                    f"{path}: the keys or their types change part-way through the file",
+                    hint="make every line hold the same keys with one type each",
+                )
             for off in range(0, b.num_rows, batch_rows):
                 yield b.slice(off, batch_rows)
 
@@ -329,8 +350,9 @@ def _open_jsonl(path: str, batch_rows: int) -> Source:
     return src
 
 
-def open_source(path: str, fmt: Format, *, batch_rows: int = DEFAULT_BATCH_ROWS,
-                schema_only: bool = False) -> Source:
+def open_source(
+    path: str, fmt: Format, *, batch_rows: int = DEFAULT_BATCH_ROWS, schema_only: bool = False
+) -> Source:
     """Open ``path`` for streaming. With ``schema_only``, CSV/TSV read just the header and
     Parquet just its footer (JSON Lines must parse a first block to know its keys)."""
     if fmt is Format.CSV:
@@ -342,8 +364,9 @@ def open_source(path: str, fmt: Format, *, batch_rows: int = DEFAULT_BATCH_ROWS,
     return _open_jsonl(path, batch_rows)
 
 
-def open_batches(path: str, fmt: str | None = None,
-                 *, batch_rows: int = DEFAULT_BATCH_ROWS) -> tuple[pa.Schema, Iterator[pa.RecordBatch]]:
+def open_batches(
+    path: str, fmt: str | None = None, *, batch_rows: int = DEFAULT_BATCH_ROWS
+) -> tuple[pa.Schema, Iterator[pa.RecordBatch]]:
     """Schema and streaming batches of ``path`` (``-`` for stdin); format from ``fmt`` or the
     extension."""
     from redactor.io.formats import resolve_format

@@ -9,6 +9,7 @@ no key-value metadata (any of which could carry withheld values).
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime as dt
 import decimal
 import json
@@ -36,10 +37,15 @@ class _CsvWriter:
     def __init__(self, sink: BinaryIO, schema: pa.Schema, delimiter: str) -> None:
         for f in schema:
             if pa.types.is_nested(f.type):
-                raise DataError(f"column {f.name!r} holds nested values, which CSV cannot hold",
-                                hint="write Parquet or JSONL, or withhold the column")
-        self._w = pacsv.CSVWriter(sink, schema, write_options=pacsv.WriteOptions(
-            delimiter=delimiter, quoting_style="needed"))
+                raise DataError(
+                    f"column {f.name!r} holds nested values, which CSV cannot hold",
+                    hint="write Parquet or JSONL, or withhold the column",
+                )
+        self._w = pacsv.CSVWriter(
+            sink,
+            schema,
+            write_options=pacsv.WriteOptions(delimiter=delimiter, quoting_style="needed"),
+        )
 
     def write(self, batch: pa.RecordBatch) -> None:
         self._w.write_batch(batch)
@@ -51,7 +57,8 @@ class _CsvWriter:
 class _ParquetWriter:
     def __init__(self, sink: BinaryIO, schema: pa.Schema) -> None:
         self._w = pq.ParquetWriter(
-            sink, schema.remove_metadata(),
+            sink,
+            schema.remove_metadata(),
             compression="zstd",
             use_dictionary=False,
             write_statistics=False,
@@ -84,8 +91,9 @@ class _JsonlWriter:
         self._sink = sink
 
     def write(self, batch: pa.RecordBatch) -> None:
-        enc = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=_json_default,
-                               allow_nan=False)
+        enc = json.JSONEncoder(
+            ensure_ascii=False, separators=(",", ":"), default=_json_default, allow_nan=False
+        )
         lines = [enc.encode(row) for row in batch.to_pylist()]
         if lines:
             self._sink.write(("\n".join(lines) + "\n").encode("utf-8"))
@@ -135,8 +143,9 @@ class AtomicOutput:
         try:
             fd, self.tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=parent)
         except OSError as e:
-            raise DataError(f"{self.path}: cannot create a file in {parent} ({e.strerror})") \
-                from None
+            raise DataError(
+                f"{self.path}: cannot create a file in {parent} ({e.strerror})"
+            ) from None
         os.fchmod(fd, self.mode)
         self._fh = os.fdopen(fd, "wb", buffering=1 << 20)
         self.sink = HashingWriter(self._fh)
@@ -172,16 +181,12 @@ class AtomicOutput:
 
     def abort(self) -> None:
         if self._fh is not None:
-            try:
+            with contextlib.suppress(OSError):
                 self._fh.close()
-            except OSError:
-                pass
             self._fh = None
         if self.tmp is not None:
-            try:
+            with contextlib.suppress(FileNotFoundError):
                 os.unlink(self.tmp)
-            except FileNotFoundError:
-                pass
             self.tmp = None
 
 

@@ -98,12 +98,16 @@ def _not_triggered_note(t: Trigger, req: Request) -> str | None:
         hits = [p for p in req.purposes if p in t.purposes]
         others = [p for p in req.purposes if p not in t.purposes]
         if hits and others:
-            return (f"stated purposes include {', '.join(hits)} but not solely "
-                    f"(also {', '.join(others)}): the 'sole' test is not met")
+            return (
+                f"stated purposes include {', '.join(hits)} but not solely "
+                f"(also {', '.join(others)}): the 'sole' test is not met"
+            )
     return None
 
 
-def _evaluate_pack(lp: LoadedPack, req: Request) -> tuple[
+def _evaluate_pack(
+    lp: LoadedPack, req: Request
+) -> tuple[
     dict[Category, list[tuple[Action, str, str]]], list[str], list[str], list[str], list[str], bool
 ]:
     pack = lp.pack
@@ -138,18 +142,23 @@ def _evaluate_pack(lp: LoadedPack, req: Request) -> tuple[
         rejected = [e for e in req.evidence if e.kind in ex.evidence.reject]
         notes = ex_notes.setdefault(name, [])
         for e in rejected:
-            notes.append(f"evidence {e.kind}:{e.reference} is not accepted for {name} "
-                         f"({pack.evidence_kinds[e.kind]})")
+            notes.append(
+                f"evidence {e.kind}:{e.reference} is not accepted for {name} "
+                f"({pack.evidence_kinds[e.kind]})"
+            )
         if purpose_ok and accepted:
             granted[name] = ", ".join(f"{e.kind}:{e.reference}" for e in accepted)
         elif ex.purposes and purpose_ok:
-            notes.append(f"exception {name} is claimed by the stated purpose but not granted: it "
-                         f"needs evidence of kind {' or '.join(ex.evidence.accept)}")
+            notes.append(
+                f"exception {name} is claimed by the stated purpose but not granted: it "
+                f"needs evidence of kind {' or '.join(ex.evidence.accept)}"
+            )
         elif accepted and not purpose_ok:
             notes.append(f"exception {name} needs a stated purpose of {' or '.join(ex.purposes)}")
         elif rejected:
-            notes.append(f"exception {name} needs evidence of kind "
-                         f"{' or '.join(ex.evidence.accept)}")
+            notes.append(
+                f"exception {name} needs evidence of kind {' or '.join(ex.evidence.accept)}"
+            )
 
     for rule in pack.rules:
         why = next((w for t in rule.when if (w := _trigger_reason(pack, t, req))), None)
@@ -168,24 +177,37 @@ def _evaluate_pack(lp: LoadedPack, req: Request) -> tuple[
         if ob.notify_subject:
             n = ob.notify_subject
             unit = "business days" if n.business_days else "days"
-            obligations.append(f"{pid}: notify the subject within {n.days} {unit} of "
-                               f"{n.anchor.replace('_', ' ')}")
+            obligations.append(
+                f"{pid}: notify the subject within {n.days} {unit} of {n.anchor.replace('_', ' ')}"
+            )
         if ob.report:
-            obligations.append(f"{pid}: report every {ob.report.every}"
-                               + (" with attestation" if ob.report.attest else ""))
+            obligations.append(
+                f"{pid}: report every {ob.report.every}"
+                + (" with attestation" if ob.report.attest else "")
+            )
     return withheld, reasons, triggered, granted_names, obligations, False
 
 
-def _apply_rule(pack: Pack, rule: Rule, rid: str, why: str, granted: Mapping[str, str],
-                ex_notes: Mapping[str, list[str]],
-                withheld: dict[Category, list[tuple[Action, str, str]]],
-                reasons: list[str], granted_names: list[str]) -> None:
+def _apply_rule(
+    pack: Pack,
+    rule: Rule,
+    rid: str,
+    why: str,
+    granted: Mapping[str, str],
+    ex_notes: Mapping[str, list[str]],
+    withheld: dict[Category, list[tuple[Action, str, str]]],
+    reasons: list[str],
+    granted_names: list[str],
+) -> None:
     lifting = [n for n in rule.unless if n in granted]
     for cat in rule.protects:
         lifted_by = next(
-            (n for n in lifting
-             if not pack.exceptions[n].limit_categories
-             or cat in pack.exceptions[n].limit_categories),
+            (
+                n
+                for n in lifting
+                if not pack.exceptions[n].limit_categories
+                or cat in pack.exceptions[n].limit_categories
+            ),
             None,
         )
         if lifted_by is None:
@@ -197,9 +219,11 @@ def _apply_rule(pack: Pack, rule: Rule, rid: str, why: str, granted: Mapping[str
         if i:  # one reason per rule is enough; every exception granted is listed above
             continue
         ex = pack.exceptions[n]
-        scope = (f" for {', '.join(ex.limit_categories)}" if ex.limit_categories else "")
-        reasons.append(f"{rid} ({rule.cite}) is lifted{scope} by exception {n} "
-                       f"({ex.summary}; evidence {granted[n]})")
+        scope = f" for {', '.join(ex.limit_categories)}" if ex.limit_categories else ""
+        reasons.append(
+            f"{rid} ({rule.cite}) is lifted{scope} by exception {n} "
+            f"({ex.summary}; evidence {granted[n]})"
+        )
     kept = [c for c in rule.protects if any(r == rid for _, r, _ in withheld.get(c, []))]
     if kept:
         reasons.append(f"{rid} ({rule.cite}): {why}, so {', '.join(kept)} are withheld")
@@ -242,13 +266,17 @@ def decide(request: Request, packs: Sequence[LoadedPack]) -> Decision:
             continue
         action = strictest([a for a, _, _ in items])
         categories[cat] = CategoryDecision(
-            cat, action,
+            cat,
+            action,
             rules=tuple(dict.fromkeys(r for _, r, _ in items)),
             reasons=tuple(dict.fromkeys(f"{r}: {why}" for _, r, why in items)),
         )
     if not triggered and not refused:
-        reasons.append("no rule of " + ", ".join(lp.pack.id for lp in packs)
-                       + " applies to the stated purposes: released")
+        reasons.append(
+            "no rule of "
+            + ", ".join(lp.pack.id for lp in packs)
+            + " applies to the stated purposes: released"
+        )
     return Decision(
         request=request,
         packs=tuple(packs),

@@ -157,8 +157,8 @@ def clause_uses(tree: exp.Query, sources: Sources) -> list[ColumnUse]:
             pq = scope.parent.expression
             pstop = pq.unnest() if isinstance(pq, exp.Subquery) else pq
             clause = _clause_of(stop, pstop)
-            in_source = isinstance(stop.parent, exp.Lateral) or isinstance(
-                stop.parent, exp.Subquery) and isinstance(stop.parent.parent, exp.Lateral)
+            in_source = isinstance(stop.parent, exp.Lateral) or (isinstance(
+                stop.parent, exp.Subquery) and isinstance(stop.parent.parent, exp.Lateral))
             if not in_source and clause not in (_SELECT_LIST, "from", "with", "this"):
                 for i in range(len(stop.selects)):
                     for ref in r.proj(scope, i):

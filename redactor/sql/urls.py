@@ -45,6 +45,8 @@ def redact_url(url: str) -> str:
         parts = urlsplit(url)
     except ValueError:
         return f"{m.group(1)}://<unparseable>"
+    if m.group(1).lower().split("+", 1)[0] in ("sqlite", "duckdb"):
+        return url  # a file path: no credentials (and urlunsplit would mangle '////abs')
     netloc = parts.netloc
     if "@" in netloc:
         userinfo, _, hostport = netloc.rpartition("@")
