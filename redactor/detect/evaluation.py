@@ -698,6 +698,63 @@ def evaluate_scrub(
     )
 
 
+def evaluate_scrub_faker(seed: int = 2025, notes: int = 4000) -> ScrubReport:
+    """Scrub recall on identifiers from a generator we did not write (Faker, a test extra).
+
+    Faker's lorem sentences around Faker's SSNs, ITINs, phones (``001-...``, ``x1234``),
+    e-mails, multi-line and military addresses, dates and honorific names.
+    """
+    from faker import Faker  # test dependency: only this function needs it
+
+    f = Faker("en_US")
+    f.seed_instance(seed)
+    r = random.Random(seed)
+    date_formats = ("%m/%d/%Y", "%B %d, %Y", "%Y-%m-%d", "%b %d %Y", "%d %B %Y")
+    makers: dict[str, Callable[[], str]] = {
+        "ssn": f.ssn,
+        "itin": f.itin,
+        "phone": f.phone_number,
+        "email": f.email,
+        "address": f.address,
+        "date": lambda: f.date(pattern=r.choice(date_formats)),
+        "name": lambda: f"{r.choice(['Mr.', 'Ms.', 'Dr.', 'Mrs.'])} {f.last_name()}",
+    }
+    texts, used = [], []
+    for _ in range(notes):
+        kind = r.choice(sorted(makers))
+        value = makers[kind]()
+        texts.append(f"{f.sentence()} {value} {f.sentence()}")
+        used.append((kind, value))
+    out = Scrubber(spacy_model=None).scrub(pa.array(texts)).to_pylist()
+    per: dict[str, list[int]] = {}
+    leaks = []
+    for o, (kind, value) in zip(out, used, strict=True):
+        frags = [
+            x
+            for x in _fragments(kind, value)
+            if x not in {"PSC", "Unit", "Box", "USNS", "USNV", "USS", "USCGC", "APO", "FPO", "DPO"}
+        ]
+        gone = all(
+            not re.search(rf"(?<![A-Za-z0-9]){re.escape(x)}(?![A-Za-z0-9])", o) for x in frags
+        )
+        per.setdefault(kind, [0, 0])
+        per[kind][1] += 1
+        per[kind][0] += gone
+        if not gone:
+            leaks.append(f"{kind} (faker)")
+    total = sum(v[1] for v in per.values())
+    return ScrubReport(
+        notes=notes,
+        identifiers=total,
+        recall={k: (v[0] / v[1], v[1]) for k, v in sorted(per.items())},
+        overall_recall=sum(v[0] for v in per.values()) / max(1, total),
+        token_accuracy=float("nan"),
+        prose_kept=float("nan"),
+        false_tokens_per_1000_clean=float("nan"),
+        leaks=tuple(sorted(set(leaks))),
+    )
+
+
 def _print_columns(title: str, rep: ColumnReport) -> None:
     print(
         f"\n{title}: {rep.columns} columns, accuracy {rep.accuracy:.3f}, protected recall "
@@ -731,6 +788,7 @@ def main() -> None:  # pragma: no cover - a report printer
     _print_scrub("scrub, holdout", evaluate_scrub(seed=99, notes=5000, holdout=True))
     _print_columns("columns, fresh", evaluate_columns(fresh_tables(rows=2000)))
     _print_scrub("scrub, fresh", evaluate_scrub(seed=5, notes=5000, fresh=True))
+    _print_scrub("scrub, faker identifiers", evaluate_scrub_faker(notes=5000))
 
 
 if __name__ == "__main__":  # pragma: no cover

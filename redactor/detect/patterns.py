@@ -35,7 +35,7 @@ ITIN_ANY = rf"9\d\d-{ITIN_GROUP}-\d{{4}}|9\d\d {ITIN_GROUP} \d{{4}}|9\d\d{ITIN_G
 NINE_DIGITS = r"\d{3}[- .]?\d{2}[- .]?\d{4}"
 
 # --- Alien registration number (A-number): "A" + 8 or 9 digits, often separated ----------
-A_NUMBER = r"[Aa](?:\s?[-#:.]\s?|\s?#:\s?|\s)?\d{3}[- ]?\d{3}[- ]?\d{2,3}"
+A_NUMBER = r"(?:A(?:\s?[-#:.]\s?|\s?#:\s?|\s)?|a[-#]?)\d{3}[- ]?\d{3}[- ]?\d{2,3}"
 A_NUMBER_KEYWORD = (
     r"(?i:a[- ]?(?:number|num|nbr|no\.?|#)|alien\s+(?:registration\s+)?(?:number|no\.?|num|#)"
     r"|alien\s+reg(?:istration)?\.?\s*(?:no\.?|#)?|uscis\s+(?:number|no\.?|#)"
@@ -125,7 +125,7 @@ _DIRECTION = r"(?:[NSEW]|NE|NW|SE|SW|North|South|East|West)\.?"
 _STREET_WORD = r"(?:[A-Z0-9][A-Za-z0-9'’.-]*)"
 _UNIT = (
     r"(?:,?\s*(?:(?i:apt|apartment|suite|ste|unit|bldg|building|fl|floor|rm|room|lot|trlr|spc"
-    r"|space|dept)\.?\s*#?\s*|#\s*)[A-Za-z0-9-]{1,6})"
+    r"|space|dept)(?:\.\s*#?\s*|\s*#\s*|\s+)|#\s*)[A-Za-z0-9-]{1,6}\b)"
 )
 _CITY_STATE_ZIP = (
     r"(?:[A-Z][A-Za-z.'’-]*\s){0,3}[A-Z][A-Za-z.'’-]*,?\s+[A-Z]{2}\.?\s+\d{5}(?:-\d{4})?"
@@ -133,7 +133,7 @@ _CITY_STATE_ZIP = (
 STREET_ADDRESS = (
     rf"\d{{1,6}}[A-Za-z]?(?:-\d{{1,4}})?\s+(?:{_DIRECTION}\s+)?(?:{_STREET_WORD}\s+){{0,4}}"
     rf"{_STREET_WORD}\s+{STREET_SUFFIX}\.?(?:\s+{_DIRECTION})?\b{_UNIT}?"
-    rf"(?:,?\s*{_CITY_STATE_ZIP})?"
+    rf"(?:,?\s*(?:{_CITY_STATE_ZIP}|[A-Z]{{2}}\.?\s+\d{{5}}(?:-\d{{4}})?\b))?"
 )
 # Lower-case street addresses ("lives at 12 oak street") with the unambiguous suffix words only.
 STREET_ADDRESS_LOWER = (
@@ -151,7 +151,7 @@ ZIP = r"\d{5}(?:-\d{4})?"
 
 # --- Names --------------------------------------------------------------------------------
 HONORIFIC_NAME = (
-    r"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Sr|Sra|Srta)\.?\s+[A-Z][A-Za-z'’-]+(?:\s+[A-Z][A-Za-z'’-]+)?"
+    r"(?:(?:Mr|Mrs|Ms|Miss|Mx|Dr|Sr|Sra|Srta)\.?\s+)+[A-Z][A-Za-z'’-]+(?:\s+[A-Z][A-Za-z'’-]+)?"
 )
 NAME_KEYWORD = r"(?i:(?:full\s+|first\s+|last\s+|legal\s+|client\s+)?name|aka|alias|née|nee)"
 NAME_VALUE = r"[A-Z][A-Za-z'’-]+(?:,?\s+[A-Z][A-Za-z'’.-]*){0,3}"

@@ -67,6 +67,10 @@ def default_rules(*, status_terms: bool = True) -> tuple[Rule, ...]:
     """The scrubbing rules, in the order they run."""
     rules = [
         _plain("email", p.EMAIL),
+        # Phones before A-numbers: 001-907-917-5119 is a phone, not 'a. 001-907-917'.
+        Rule("phone", rf"(^|[^0-9+(])(?:{p.PHONE})\b", rf"\1{TOKENS['phone']}"),
+        Rule("phone", rf"(^|[^0-9])(?:{p.PHONE_INTL})\b", rf"\1{TOKENS['phone']}"),
+        _keyword("phone", p.PHONE_KEYWORD, r"\d{3}[-. ]\d{4}"),
         # A-numbers: keyword forms ("A-number: 123456789", "alien no. 012-345-678"), then A+digits.
         _keyword("a_number", p.A_NUMBER_KEYWORD, r"(?:[Aa][- ]?)?\d{3}[- ]?\d{3}[- ]?\d{2,3}"),
         Rule("a_number", rf"\b(?:{p.A_NUMBER})\b", TOKENS["a_number"]),
@@ -93,9 +97,6 @@ def default_rules(*, status_terms: bool = True) -> tuple[Rule, ...]:
         # Dates before phones and DL numbers (20240115 is a date, not a licence).
         _guarded("date", p.DATE_NUMERIC),
         Rule("date", rf"\b(?:{p.DATE_WORDS})\b", TOKENS["date"]),
-        Rule("phone", rf"(^|[^0-9+(])(?:{p.PHONE})\b", rf"\1{TOKENS['phone']}"),
-        Rule("phone", rf"(^|[^0-9])(?:{p.PHONE_INTL})\b", rf"\1{TOKENS['phone']}"),
-        _keyword("phone", p.PHONE_KEYWORD, r"\d{3}[-. ]\d{4}"),
         # Driver licence / ID numbers: keyword form first, then the distinctive formats.
         _keyword("dl", p.DL_KEYWORD, p.DL_KEYWORD_VALUE),
         Rule("dl", rf"\b(?:{p.DL_FORMATS})\b", TOKENS["dl"]),
