@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import sys
-import tempfile
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
@@ -20,6 +18,7 @@ from typing import Any
 import click
 
 from redactor.errors import RedactorError, UsageError
+from redactor.io.writers import write_text_atomic
 from redactor.requestlog import LogTamperedError, RequestFilter, open_log
 from redactor.requestlog.entry import OUTCOMES
 from redactor.requestlog.report import Period, report_from_log
@@ -125,22 +124,6 @@ def verify_command(expect_head: str | None, log_target: str | None) -> None:
                "--expect-head next time", err=True)
 
 
-def write_private(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` whole or not at all, readable by the owner only."""
-    path = path.expanduser()
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 @click.command("report")
 @click.option("--quarter", metavar="YYYYQn", help="calendar quarter, e.g. 2026Q3 (UTC days)")
 @click.option("--from", "start", type=DATE, help="first day (UTC, inclusive) instead of --quarter")
@@ -166,7 +149,7 @@ def report_command(quarter: str | None, start: datetime | None, end: datetime | 
         click.echo(text, nl=not text.endswith("\n"))
         return
     try:
-        write_private(output, text)
+        write_text_atomic(str(output.expanduser()), text)
     except OSError as exc:
         raise UsageError(f"cannot write the report to {output}: {exc.strerror}") from None
     click.echo(f"report {period.label} written to {output}", err=True)
