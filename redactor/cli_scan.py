@@ -7,8 +7,9 @@ import sys
 import click
 
 from redactor.cli_options import CONTEXT_SETTINGS, typed_errors
-from redactor.detect.scan import DEFAULT_SAMPLE, scan_path, write_atomic
+from redactor.detect.scan import DEFAULT_SAMPLE, scan_path
 from redactor.errors import UsageError
+from redactor.io.writers import write_text_atomic
 
 FORMATS = ["csv", "tsv", "parquet", "jsonl"]
 
@@ -65,7 +66,7 @@ def scan_command(
     if output in (None, "-"):
         sys.stdout.write(result.yaml_text)
     else:
-        write_atomic(output, result.yaml_text)
+        write_text_atomic(str(output), result.yaml_text, mode=0o644)
     flagged = sum(1 for s in result.suggestions.values() if s.flagged)
     click.echo(
         f"redactor: scanned {result.rows_sampled} of {result.rows_seen} rows: "

@@ -10,9 +10,7 @@ carries each column's confidence and evidence as comments (never a data value).
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
-import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +21,6 @@ import yaml
 
 from redactor.categories import PROTECTED, Category
 from redactor.detect.classify import FLAG_THRESHOLD, ColumnSuggestion, classify_columns
-from redactor.errors import DataError
 from redactor.fieldmap import normalize_name, parse_field_map
 
 DEFAULT_SAMPLE = 5000
@@ -164,23 +161,3 @@ def scan_path(
     return ScanResult(suggestions, text, seen, sampled.num_rows)
 
 
-def write_atomic(path: str | os.PathLike[str], text: str) -> None:
-    """Write ``text`` to ``path`` whole or not at all (temp file in the same folder)."""
-    target = Path(path)
-    folder = target.parent if str(target.parent) else Path(".")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
-    except OSError as e:
-        raise DataError(
-            f"Cannot write {target}: {e.strerror}",
-            hint="check that the folder exists and is writable",
-        ) from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
