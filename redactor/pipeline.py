@@ -17,11 +17,12 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Protocol
 
 import pyarrow as pa
 
 from redactor import __version__
-from redactor.categories import Action, Category
+from redactor.categories import Action
 from redactor.errors import DataError, RedactorError, RefusedError
 from redactor.fieldmap import FieldMap, TableMap
 from redactor.io.formats import Format
@@ -29,7 +30,9 @@ from redactor.io.writers import AtomicOutput, dumps_json, open_writer, write_tex
 from redactor.masking import HashKey, apply_action
 from redactor.plan import ColumnPlan, Detected, build_plan
 from redactor.policy.decide import Decision
-from redactor.policy.loader import LoadedPack
+
+if TYPE_CHECKING:
+    from redactor.requestlog import Completion, RequestRecord
 
 SAMPLE_ROWS = 5_000
 
@@ -63,9 +66,11 @@ class Outcome:
     key: HashKey | None = field(default=None, repr=False)
 
 
-class RequestLogLike:  # the part of redactor.requestlog the pipeline uses
-    def begin(self, record): ...
-    def complete(self, request_id, completion): ...
+class RequestLogLike(Protocol):
+    """The part of :class:`redactor.requestlog.RequestLog` the pipeline uses."""
+
+    def begin(self, record: RequestRecord) -> str: ...
+    def complete(self, request_id: str, completion: Completion) -> None: ...
 
 
 def detect_unmapped(
@@ -395,11 +400,7 @@ def _log_refusal(log, decision, job, field_map, plan, why: str) -> None:
     log.begin(request_record(decision, job, field_map, plan, "refused", extra_reason=why))
 
 
-def packs_ref(packs: Sequence[LoadedPack]) -> list[dict[str, str]]:
-    return [lp.ref for lp in packs]
-
-
-__all__ = ["Category", "Job", "Outcome", "plan_columns", "run", "transform_batch"]
+__all__ = ["Job", "Outcome", "plan_columns", "redact_file", "run", "transform_batch"]
 
 
 def log_failure(

@@ -24,7 +24,7 @@ import pyarrow as pa
 
 from redactor.categories import PROTECTED, Category
 from redactor.detect.classify import classify_columns
-from redactor.detect.scrub import Scrubber
+from redactor.detect.scrub import TOKENS, Scrubber
 
 
 def _words(text: str) -> list[str]:
@@ -654,17 +654,6 @@ def evaluate_scrub(
     tokens_ok = removed_n = kept = filler_total = 0
     false_tokens = clean = 0
     leaks: list[str] = []
-    token_of = {
-        "ssn": "[SSN]",
-        "itin": "[ITIN]",
-        "a_number": "[A_NUMBER]",
-        "dl": "[DL]",
-        "phone": "[PHONE]",
-        "email": "[EMAIL]",
-        "date": "[DATE]",
-        "address": "[ADDRESS]",
-        "name": "[NAME]",
-    }
     for o, used, fill, ti in zip(out, inserted, fillers, tpl_ids, strict=True):
         if not used:
             clean += 1
@@ -679,7 +668,7 @@ def evaluate_scrub(
             if gone:
                 per[kind][0] += 1
                 removed_n += 1
-                tokens_ok += token_of[kind] in o
+                tokens_ok += TOKENS[kind] in o
             else:
                 leaks.append(f"{kind} in template {ti} ({'holdout' if holdout else 'tune'})")
         words = [w.strip(".;,") for w in o.split()]

@@ -153,12 +153,6 @@ def _read_header(raw: io.RawIOBase, path: str, delimiter: str) -> tuple[list[str
     return names, buf
 
 
-_SAFE_ARROW_ERRORS = (
-    (re.compile(r"Expected (\d+) columns, got (\d+)"), "expected {0} fields, got {1}"),
-    (re.compile(r"CSV column #(\d+): CSV conversion error to string: invalid UTF8"), None),
-)
-
-
 def _csv_error(e: Exception, path: str, names: list[str], bad_row: list) -> DataError:
     msg = str(e)
     m = re.search(r"Expected (\d+) columns, got (\d+)", msg)
