@@ -13,7 +13,11 @@ $(VENV)/.installed-runtime: pyproject.toml
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed-runtime
-	$(PIP) install --quiet -e '.[test]'
+	$(PIP) install --quiet -e '.[test,spark]'
+	touch $@
+
+$(VENV)/.installed-bench: pyproject.toml $(VENV)/.installed-test
+	$(PIP) install --quiet -e '.[test,spark,bench]'
 	touch $@
 
 ## Run the main job: two requests over the bundled sample DMV export.
@@ -25,6 +29,10 @@ test: $(VENV)/.installed-test
 	bash scripts/system-deps.sh
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/pytest -q -p no:cacheprovider
+
+## Benchmarks (on demand, not in CI): `make bench`, or `make bench BENCH_ARGS=--rows=10000000`.
+bench: $(VENV)/.installed-bench
+	$(PY) -m benchmarks $(BENCH_ARGS)
 
 lint: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check .

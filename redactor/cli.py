@@ -73,6 +73,16 @@ def print_plan(outcome: Outcome) -> None:
         )
 
 
+def parse_mode(text: str) -> int:
+    """``--output-mode``: an octal permission string such as ``0640`` or ``640``."""
+    try:
+        return int(text, 8)
+    except ValueError:
+        raise UsageError(
+            f"--output-mode {text!r} is not an octal mode", hint="e.g. --output-mode 0640"
+        ) from None
+
+
 def _open_log(target: str | None):
     from redactor.requestlog import open_log
 
@@ -107,6 +117,39 @@ def _open_log(target: str | None):
     help="under a restricted decision, withhold every column the map does not list",
 )
 @click.option("-q", "--quiet", is_flag=True, help="do not print the per-column plan")
+@click.option(
+    "--allow-empty",
+    is_flag=True,
+    help="when the input has no data rows, write a header-only output [default: exit 4]",
+)
+@click.option(
+    "--output-mode",
+    metavar="MODE",
+    default="0600",
+    show_default=True,
+    help="permissions (octal) of the output file and its manifest, e.g. 0640 to let the "
+    "owner's group read it; owner read/write required, no execute bits",
+)
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "spark"]),
+    default="local",
+    show_default=True,
+    help="local: stream on this machine; spark: a Parquet dataset directory (hive-style "
+    "col=value/ partitions) to an output directory on Apache Spark (needs redactor[spark]; "
+    "docs/scale.md)",
+)
+@click.option(
+    "--spark-master",
+    metavar="URL",
+    help="with --engine spark: local[N], spark://HOST:7077, yarn, k8s://… [default: "
+    "spark-submit's --master, else $SPARK_MASTER, else local[*]]",
+)
+@click.option(
+    "--overwrite",
+    is_flag=True,
+    help="with --engine spark: replace an existing OUTPUT directory once the new one is complete",
+)
 @request_options
 @typed_errors
 def redact(
@@ -118,6 +161,11 @@ def redact(
     output_format: str | None,
     strict: bool,
     quiet: bool,
+    allow_empty: bool,
+    output_mode: str,
+    engine: str,
+    spark_master: str | None,
+    overwrite: bool,
     purposes: tuple[str, ...],
     requester: str | None,
     agency: str | None,
@@ -127,17 +175,65 @@ def redact(
     manifest: str | None,
     dry_run: bool,
 ) -> None:
-    """Redact a dataset file (CSV, TSV, Parquet, JSONL; - for stdin) for one request.
+    """Redact a dataset file (CSV, TSV, Parquet, JSONL; - for stdin) for one request, or with
+    --engine spark a partitioned Parquet dataset directory into an output directory.
 
     \b
     Example:
       redactor redact sample_data/dmv_drivers.csv -o out/ice.csv \\
         --map field_maps/dmv.yaml --table drivers \\
         --purpose civil_immigration_enforcement --agency ICE --requester "J. Doe"
+      redactor redact --engine spark lake/drivers/ -o out/ice_drivers/ \\
+        --map field_maps/dmv.yaml --table drivers --purpose civil_immigration_enforcement
     """
+    if engine == "spark":
+        from redactor.spark.command import check_options
+
+        check_options(input_path, output, input_format, output_format)
+        if allow_empty or parse_mode(output_mode) != 0o600:
+            raise UsageError(
+                "--allow-empty and --output-mode apply to the local engine only",
+                hint="drop them; Spark writes its output directory with the cluster's umask",
+            )
+    elif spark_master or overwrite:
+        raise UsageError(
+            "--spark-master and --overwrite apply to --engine spark only",
+            hint="add --engine spark (a file output is always replaced atomically)",
+        )
     request = build_request(purposes, requester, agency, evidence)
     packs = load_packs(policies)
     field_map = load_field_map(map_path) if map_path else None
+    if engine == "spark":
+        from redactor.spark.command import redact_with_spark
+
+        decision = decide(request, packs)
+        log = None if dry_run else _open_log(log_target)
+        try:
+            outcome = redact_with_spark(
+                decision,
+                input_path,
+                output,
+                table=table,
+                strict=strict,
+                manifest=manifest,
+                field_map=field_map,
+                log=log,
+                master=spark_master,
+                replace=overwrite,
+                dry_run=dry_run,
+                on_plan=None if quiet and not dry_run else print_plan,
+            )
+        finally:
+            if log is not None:
+                log.close()
+        if outcome.status != "dry-run" and not quiet:
+            click.echo(
+                f"redactor: wrote {outcome.rows_out} rows to {output}"
+                + (f"; manifest {outcome.manifest_path}" if outcome.manifest_path else "")
+                + (f"; request {outcome.request_id}" if outcome.request_id else ""),
+                err=True,
+            )
+        return
     in_fmt = resolve_format(input_path, input_format, role="input")
     if output_format:
         out_fmt = Format(output_format)
@@ -151,7 +247,8 @@ def redact(
         and os.path.abspath(output) == os.path.abspath(input_path)
     ):
         raise UsageError("The output would overwrite the input", hint="choose another -o path")
-    decision = decide(request, packs)
+    # the pipeline stops (and discards the output) past the number of records an order names
+    decision = decide(request, packs, record_limit_enforced=True)
     job = Job(
         source=input_path,
         output=output,
@@ -160,6 +257,8 @@ def redact(
         strict=strict,
         manifest=manifest,
         command="redact",
+        allow_empty=allow_empty,
+        output_mode=parse_mode(output_mode),
     )
     log = None if dry_run else _open_log(log_target)
     try:
@@ -195,59 +294,24 @@ def policy() -> None:
 @policy.command("list")
 @typed_errors
 def policy_list() -> None:
-    """List the built-in policy packs."""
+    """List the built-in policy packs: status, effective date, instrument and sources."""
+    from redactor.policy.describe import list_lines
+
     for pid in builtin_pack_ids():
-        p = load_pack(pid).pack
-        click.echo(f"{p.id:22} {p.version:11} {p.status:10} {p.jurisdiction:6} {p.title}")
+        for line in list_lines(load_pack(pid).pack):
+            click.echo(line)
 
 
 @policy.command("show")
 @click.argument("pack", metavar="PACK|FILE")
 @typed_errors
 def policy_show(pack: str) -> None:
-    """Show a pack: its rules, exceptions, purposes, evidence kinds and actions."""
-    lp = load_pack(pack)
-    p = lp.pack
-    out = click.echo
-    out(f"{p.id} {p.version} — {p.title}")
-    out(
-        f"  instrument: {p.instrument.cite} ({p.instrument.kind}); status {p.status}; "
-        f"jurisdiction {p.jurisdiction}; sha256 {lp.sha256[:16]}…"
-    )
-    out("rules:")
-    for r in p.rules:
-        trig = "; ".join(
-            "always"
-            if t.always
-            else (
-                f"purposes {t.test} of {', '.join(t.purposes)}"
-                if t.purposes
-                else f"recipient in {', '.join(t.recipients)}"
-            )
-            for t in r.when
-        )
-        out(f"  {r.id} ({r.cite})")
-        out(f"    when: {trig}")
-        out(f"    protects: {', '.join(r.protects)}")
-        out(f"    unless: {', '.join(r.unless) or '-'}")
-    out("exceptions:")
-    for name, ex in p.exceptions.items():
-        need = f"evidence {' | '.join(ex.evidence.accept)}"
-        if ex.purposes:
-            need = f"purpose {' | '.join(ex.purposes)} and " + need
-        out(
-            f"  {name}: {ex.summary}; needs {need}"
-            + (f"; rejects {', '.join(ex.evidence.reject)}" if ex.evidence.reject else "")
-        )
-    out("purposes:")
-    for name, pp in p.purposes.items():
-        out(f"  {name}: {pp.description}")
-    out("evidence kinds:")
-    for name, desc in p.evidence_kinds.items():
-        out(f"  {name}: {desc}")
-    out("actions when withheld: " + ", ".join(f"{c}={a}" for c, a in p.actions.items()))
-    for s in p.sources:
-        out(f"source {s.key}: {s.url or ''} {s.note or ''}".rstrip())
+    """Show a pack: rules, exceptions and the evidence they need, purposes, evidence kinds and
+    attributes, recipients, actions, obligations, notes and sources."""
+    from redactor.policy.describe import show_lines
+
+    for line in show_lines(load_pack(pack)):
+        click.echo(line)
 
 
 @policy.command("check")

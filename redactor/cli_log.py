@@ -21,6 +21,7 @@ from redactor.errors import RedactorError, UsageError
 from redactor.io.writers import write_text_atomic
 from redactor.requestlog import LogTamperedError, RequestFilter, open_log
 from redactor.requestlog.entry import OUTCOMES
+from redactor.requestlog.notices import NOTICE_STATES, Notification
 from redactor.requestlog.report import Period, report_from_log
 from redactor.requestlog.report_text import FORMATS, render
 
@@ -51,7 +52,7 @@ def _day(value: datetime | None) -> date | None:
 DATE = click.DateTime(formats=["%Y-%m-%d"])
 
 
-@click.group("log", help="Read and verify the request log.")
+@click.group("log", help="Read and verify the request log; track subject notifications.")
 def log_group() -> None:
     pass
 
@@ -122,6 +123,74 @@ def verify_command(expect_head: str | None, log_target: str | None) -> None:
                f"hash {result.head_hash}")
     click.echo("record the head hash somewhere this machine cannot change it, and pass it to "
                "--expect-head next time", err=True)
+
+
+@log_group.command("pending")
+@click.option("--all", "show_all", is_flag=True,
+              help="every notification due, including those already recorded")
+@click.option("--state", type=click.Choice(NOTICE_STATES), multiple=True,
+              help="only these states (repeatable) [default: due and overdue]")
+@click.option("--as-of", "as_of", type=DATE, help="judge due/overdue on this day [default: today]")
+@click.option("--json", "as_json", is_flag=True, help="JSON array")
+@log_option
+@_typed_errors
+def pending_command(show_all: bool, state: tuple[str, ...], as_of: datetime | None,
+                    as_json: bool, log_target: str | None) -> None:
+    """Subject notifications that a pack requires and nobody has recorded yet: due (still in
+    time) or overdue. Exit 0 either way; the count goes to stderr."""
+    states = set(state) or (set(NOTICE_STATES) if show_all else {"due", "overdue"})
+    with open_log(log_target, create=False) as log:
+        items = [n for n in log.obligations(today=_day(as_of)) if n.state in states]
+    if as_json:
+        click.echo(json.dumps([n.to_dict() for n in items], indent=2, ensure_ascii=False))
+        return
+    header = ("state", "due", "request id", "day", "agency", "pack", "rule", "recorded")
+    rows = [(n.state, n.notice.due, n.request.request_id, n.request.day.isoformat(),
+             n.request.record.agency or "-", n.notice.pack, n.notice.rule,
+             f"{n.notification.status} {n.notification.on}" if n.notification else "-")
+            for n in items]
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    for row in [header, *rows]:
+        click.echo("  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+    overdue = sum(n.state == "overdue" for n in items)
+    click.echo(f"{len(items)} notification(s) listed, {overdue} overdue", err=True)
+
+
+@log_group.command("notified")
+@click.argument("request_id")
+@click.option("--on", "on", type=DATE, help="day the notice was sent, YYYY-MM-DD [default: today]")
+@click.option("--ref", "reference", metavar="REF",
+              help="the agency's own reference for the letter (never the person's name or "
+                   "address)")
+@click.option("--pack", metavar="PACK",
+              help="the pack whose duty this satisfies (needed when several require notice)")
+@click.option("--by", "by", metavar="NAME", help="who records it")
+@click.option("--suppressed", "reason", metavar="REASON",
+              help="notice was lawfully withheld, and why (e.g. a court's non-disclosure order)")
+@log_option
+@_typed_errors
+def notified_command(request_id: str, on: datetime | None, reference: str | None,
+                     pack: str | None, by: str | None, reason: str | None,
+                     log_target: str | None) -> None:
+    """Record that the subject of a request was notified (or why notice was withheld). Appended
+    as a new hash-chained entry; nothing is updated."""
+    with open_log(log_target, create=False) as log:
+        rid = log.resolve_id(request_id)
+        view = next(v for v in log.requests() if v.request_id == rid)
+        due = [n.pack for n in view.record.notices_due()]
+        if pack is None:
+            if len(due) > 1:
+                raise UsageError(f"request {rid} has notifications due under {', '.join(due)}",
+                                 hint="say which with --pack")
+            pack = due[0] if due else "(none)"
+        day = _day(on) or datetime.now().date()
+        try:
+            note = Notification(pack=pack, status="suppressed" if reason else "made",
+                                on=day.isoformat(), reference=reference, by=by, reason=reason)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+        log.notify(rid, note)
+    click.echo(f"recorded: request {rid}: notification {note.status} on {note.on} under {pack}")
 
 
 @click.command("report")

@@ -36,7 +36,7 @@ def request_record(
         requester=req.requester,
         agency=req.agency,
         purposes=req.purposes,
-        evidence=tuple((e.kind, e.reference) for e in req.evidence),
+        evidence=tuple(e.to_log() for e in req.evidence),
         packs=tuple(lp.ref for lp in decision.packs),
         field_map=None
         if field_map is None

@@ -207,9 +207,14 @@ def apply_action(
     key: HashKey | None = None,
     scrubber=None,
 ) -> pa.Array:
-    """Apply one withholding action to a whole column batch. ``drop`` is the caller's business."""
+    """Apply one withholding action to a whole column batch. ``drop`` is the caller's business.
+
+    A nested value (struct, list, map) has no text form: every action but ``redact`` withholds
+    it as a null string, so any output format can hold the column."""
     if action is Action.RELEASE:
         return _combine(arr)
+    if pa.types.is_nested(arr.type) and action is not Action.REDACT:
+        return pa.nulls(len(arr), pa.string())
     if action is Action.NULL or action is Action.DROP:
         return null_like(arr)
     if action is Action.REDACT:

@@ -23,10 +23,10 @@ import pyarrow as pa
 
 from redactor import __version__
 from redactor.categories import Action
-from redactor.errors import DataError, RedactorError, RefusedError
+from redactor.errors import DataError, RedactorError, RefusedError, UsageError
 from redactor.fieldmap import FieldMap, TableMap
 from redactor.io.formats import Format
-from redactor.io.writers import AtomicOutput, dumps_json, open_writer, write_text_atomic
+from redactor.io.writers import AtomicOutput, dumps_json, open_writer
 from redactor.masking import HashKey, apply_action
 from redactor.plan import ColumnPlan, Detected, build_plan
 from redactor.policy.decide import Decision
@@ -49,6 +49,19 @@ class Job:
     manifest: str | None = None  # None: sidecar next to a file output; "" for none
     command: str = "redact"
     query: str | None = None  # literal-stripped SQL, for export
+    # An input with no data rows (a header-only CSV, a zero-row Parquet file) is refused as bad
+    # input unless this is set; then a header-only output (the schema) is written.
+    allow_empty: bool = False
+    # Permissions of the output file and its manifest: owner-only unless the user widens them.
+    output_mode: int = 0o600
+
+    def __post_init__(self) -> None:
+        mode = self.output_mode
+        if mode & 0o111 or mode & 0o600 != 0o600 or mode > 0o777:
+            raise UsageError(
+                f"Output mode {self.output_mode:04o} is not allowed",
+                hint="give read/write for the owner and no execute bits, e.g. 0600 or 0640",
+            )
 
 
 @dataclass
@@ -111,8 +124,20 @@ def plan_columns(
             "immigration status, so it is refused whole under this decision",
             reasons=("sensitive_table",),
         )
-    detected = detect_unmapped(schema.names, table, sample) if decision.restricted else {}
-    plan = build_plan(schema.names, table, decision, strict=job.strict, detected=detected)
+    nested = [f.name for f in schema if pa.types.is_nested(f.type)]
+    unmapped_flat = [
+        n for n in schema.names if n not in nested and (table is None or table.rule(n) is None)
+    ]
+    detected = (
+        detect_unmapped(
+            unmapped_flat, None, sample.select(unmapped_flat) if sample is not None else None
+        )
+        if decision.restricted and unmapped_flat
+        else {}
+    )
+    plan = build_plan(
+        schema.names, table, decision, strict=job.strict, detected=detected, nested=nested
+    )
     refusing = [p for p in plan if p.action is Action.REFUSE]
     if refusing:
         cols = ", ".join(f"{p.name} ({p.category})" for p in refusing)
@@ -244,15 +269,24 @@ def _prepare(
     dry_run: bool,
 ) -> tuple[pa.RecordBatch | None, Outcome]:
     """Everything before the request is logged: sample, plan, key. Raises on refusal."""
-    # Peek the first batch: a content sample for detection of unmapped columns.
+    # Peek the first rows: is there any data, and a content sample for detection of unmapped
+    # columns. Empty batches before it are skipped (they carry nothing).
     first: pa.RecordBatch | None = None
     sample = None
-    if not dry_run and decision.restricted:
-        try:
-            first = next(batches)
-        except StopIteration:
-            first = None
-        if first is not None:
+    if not dry_run:
+        for b in batches:
+            if b.num_rows:
+                first = b
+                break
+        # a query that matches nothing is an answer; a file with no rows is a broken export
+        if first is None and not job.allow_empty and job.command == "redact":
+            where = "standard input" if job.source == "-" else job.source
+            raise DataError(
+                f"{where}: no data rows (the input holds only column names)",
+                hint="pass --allow-empty to write a header-only output (e.g. a nightly job on "
+                "an empty day)",
+            )
+        if first is not None and decision.restricted:
             sample = pa.Table.from_batches([first.slice(0, SAMPLE_ROWS)])
     try:
         plan = plan_columns(schema, decision, field_map, job, sample)
@@ -327,7 +361,8 @@ def run(
         outcome.request_id = log.begin(
             request_record(decision, job, field_map, plan, outcome.status)
         )
-    out = AtomicOutput(job.output)
+    out = AtomicOutput(job.output, mode=job.output_mode)
+    manifest_out: AtomicOutput | None = None
     try:
         scrubber = _scrubber_for(plan)
         empty = pa.RecordBatch.from_pylist([], schema=schema)
@@ -344,6 +379,13 @@ def run(
             tb = transform_batch(b, plan, key, scrubber)
             if tb.schema != out_schema:
                 tb = tb.cast(out_schema)
+            limit = decision.record_limit
+            if limit is not None and outcome.rows_out + tb.num_rows > limit:
+                raise RefusedError(
+                    f"The evidence covers only {limit} record(s) but {job.source} holds more; "
+                    "nothing was written",
+                    hint="export only the records the order names, then run again",
+                )
             writer.write(tb)
             outcome.rows_out += tb.num_rows
         writer.close()
@@ -351,22 +393,29 @@ def run(
         outcome.output_sha256 = out.sha256()
         outcome.input_sha256 = input_sha256()
         manifest_path = _manifest_path(job)
+        if manifest_path:  # written (not yet renamed) before the completion is logged
+            manifest_out = AtomicOutput(manifest_path, mode=job.output_mode)
+            manifest_out.open().write(
+                (dumps_json(manifest_doc(decision, plan, job, field_map, outcome, key)) + "\n")
+                .encode("utf-8")
+            )
+            manifest_out.finish_writing()
         if log is not None:
             log.complete(outcome.request_id, completion(outcome, job, None))
-        if manifest_path:
-            write_text_atomic(
-                manifest_path,
-                dumps_json(manifest_doc(decision, plan, job, field_map, outcome, key)) + "\n",
-            )
-            outcome.manifest_path = manifest_path
         out.commit()
+        if manifest_out is not None:
+            manifest_out.commit()
+            outcome.manifest_path = manifest_path
         return outcome
     except BaseException as e:
         out.abort()
+        if manifest_out is not None:
+            manifest_out.abort()
+        err = _as_user_error(e, job, out)
         if log is not None and outcome.request_id is not None:
             msg = (
-                str(e).splitlines()[0]
-                if isinstance(e, RedactorError)
+                str(err or e).splitlines()[0]
+                if isinstance(err or e, RedactorError)
                 else f"{type(e).__name__}"
                 + (" (interrupted)" if isinstance(e, KeyboardInterrupt) else "")
             )
@@ -374,12 +423,41 @@ def run(
                 log.complete(outcome.request_id, completion(outcome, job, msg))
             except Exception:
                 print("redactor: could not log the failure", file=sys.stderr)
-        if isinstance(e, (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError)):
-            raise DataError(
-                f"{job.source}: cannot convert the data ({type(e).__name__})",
-                hint="the column types could not be written in the output format",
-            ) from None
+        if err is not None:
+            raise err from None
         raise
+
+
+def _as_user_error(e: BaseException, job: Job, out: AtomicOutput) -> RedactorError | None:
+    """The typed error for a failure while streaming, if it is not a bug: the output could not
+    be written (full disk, quota, I/O error: exit 4, like any data that cannot be written as
+    asked), or the values cannot be written in the output format."""
+    if isinstance(e, RedactorError):
+        return None
+    write_err = out.write_error()
+    if write_err is not None:
+        why = write_err.strerror or type(write_err).__name__
+        where = "standard output" if job.output == "-" else job.output
+        return DataError(
+            f"{where}: cannot write the output ({why}); nothing was written there",
+            hint="free space on (or fix) the destination's filesystem, or choose another -o",
+        )
+    if isinstance(e, OSError) and not isinstance(e, pa.ArrowException):
+        return DataError(
+            f"{job.source}: an I/O error stopped the redaction ({e.strerror or type(e).__name__})",
+            hint="check the input and the destination, then run it again",
+        )
+    if isinstance(e, (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError)):
+        return DataError(
+            f"{job.source}: cannot convert the data ({type(e).__name__})",
+            hint="the column types could not be written in the output format",
+        )
+    if isinstance(e, UnicodeDecodeError):
+        return DataError(
+            f"{job.source}: holds text that is not valid UTF-8",
+            hint="convert the input to UTF-8 first, e.g. iconv -f latin1 -t utf-8",
+        )
+    return None
 
 
 def _manifest_path(job: Job) -> str | None:

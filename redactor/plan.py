@@ -4,7 +4,7 @@ action the decision gives it. Shared by file redaction and SQL rewriting.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -71,12 +71,21 @@ def build_plan(
     *,
     strict: bool = False,
     detected: Mapping[str, Detected] | None = None,
+    nested: Collection[str] = (),
 ) -> list[ColumnPlan]:
     """Plan every column of an input, in input order.
 
     Unmapped columns: under a restricted decision, a column detection flags is withheld with the
     action of its detected category; with ``strict`` every unmapped column is withheld (dropped).
     Whatever detection cannot place under a restricted decision is withheld too when ``strict``.
+
+    Nested columns (``nested``: structs, lists, maps, e.g. from Parquet or JSON objects) are
+    planned whole, fail closed: the field map's entry for the column itself decides (``none``
+    releases it whole; a protected category applies its action to the whole value — ``mask``,
+    ``hash`` and ``generalize`` give null, since a nested value has no text form). Map keys for
+    parts (``address.street``) are not looked into: under a restricted decision a nested column
+    the map does not list is dropped whole, with or without ``--strict``, because detection
+    cannot see inside it.
     """
     seen: dict[str, str] = {}
     for c in columns:
@@ -108,6 +117,18 @@ def build_plan(
             continue
         det = detected.get(c)
         restricted = decision.restricted
+        if c in nested and restricted:
+            plans.append(
+                ColumnPlan(
+                    c,
+                    None,
+                    Action.DROP,
+                    "unmapped",
+                    "nested column not in the field map: withheld whole (map it, e.g. as "
+                    "none, to release it)",
+                )
+            )
+            continue
         if det is not None and det.flagged:
             act = decision.action_for(det.category)
             if act is Action.RELEASE:

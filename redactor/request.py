@@ -14,28 +14,69 @@ from redactor.errors import UsageError
 _KIND = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
+_ATTR = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
 @dataclass(frozen=True, slots=True)
 class Evidence:
-    """One document supporting an exception: ``court_order:2026CR1234``."""
+    """One document supporting an exception: ``court_order:2026CR1234``.
+
+    Attributes a pack may require follow the reference, each ``;name=value``:
+    ``judicial_warrant:2026-MJ-123;issuer=article_iii_judge;records=2``. Names are lower-case
+    words (``issuer``, ``date``, ``records``, ``court``); a value may not contain ``;``. The
+    reference itself may contain ``:`` (``1:26-mj-00042``) but not ``;``.
+    """
 
     kind: str
     reference: str
+    attributes: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def parse(cls, text: str) -> Evidence:
-        kind, sep, ref = text.partition(":")
+        head, *attr_parts = text.split(";")
+        kind, sep, ref = head.partition(":")
         kind = kind.strip().lower().replace("-", "_")
         ref = ref.strip()
         if not sep or not _KIND.match(kind) or not ref:
             raise UsageError(
-                f"Evidence {text!r} is not of the form KIND:REFERENCE",
-                hint="e.g. --evidence court_order:2026CR1234 "
-                "(see `redactor policy show` for kinds)",
+                f"Evidence {text!r} is not of the form KIND:REFERENCE[;NAME=VALUE …]",
+                hint="e.g. --evidence court_order:2026CR1234 or "
+                "--evidence 'judicial_warrant:26-MJ-123;issuer=article_iii_judge' "
+                "(see `redactor policy show` for kinds and attributes)",
             )
-        return cls(kind=kind, reference=ref)
+        attrs: dict[str, str] = {}
+        for part in attr_parts:
+            if not part.strip():
+                continue
+            name, eq, value = part.partition("=")
+            name = name.strip().lower().replace("-", "_")
+            value = value.strip()
+            if not eq or not _ATTR.match(name) or not value:
+                raise UsageError(
+                    f"Evidence attribute {part.strip()!r} in {text!r} is not NAME=VALUE",
+                    hint="e.g. ;issuer=article_iii_judge or ;records=2",
+                )
+            if name in attrs:
+                raise UsageError(f"Evidence attribute {name!r} is given twice in {text!r}")
+            attrs[name] = value
+        return cls(kind=kind, reference=ref, attributes=tuple(sorted(attrs.items())))
+
+    def attr(self, name: str) -> str | None:
+        return dict(self.attributes).get(name)
+
+    def to_log(self) -> dict[str, object]:
+        """The request log's form of this evidence (kind, reference, issuer, date, attributes)."""
+        out: dict[str, object] = {"kind": self.kind, "reference": self.reference}
+        attrs = dict(self.attributes)
+        for key in ("issuer", "date"):
+            if key in attrs:
+                out[key] = attrs[key]
+        if attrs:
+            out["attributes"] = attrs
+        return out
 
     def __str__(self) -> str:
-        return f"{self.kind}:{self.reference}"
+        return f"{self.kind}:{self.reference}" + "".join(f";{k}={v}" for k, v in self.attributes)
 
 
 def normalize_purpose(p: str) -> str:

@@ -177,6 +177,11 @@ def profile(arr: pa.Array | pa.ChunkedArray) -> ContentProfile:
             year_span=span,
         )
     kind = "integer" if pa.types.is_integer(t) else "float" if pa.types.is_floating(t) else "string"
+    if kind == "float":
+        # whole floats (an SSN column that went through a spreadsheet) profile as integers
+        finite = arr.filter(pc.is_finite(arr))
+        if len(finite) == len(arr) and pc.all(pc.equal(pc.floor(arr), arr)).as_py():
+            arr, kind = pc.cast(arr, pa.int64(), safe=False), "integer"
     try:
         s = arr.cast(pa.string()) if kind != "string" or not pa.types.is_string(t) else arr
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):

@@ -44,11 +44,15 @@ class HashingReader(io.RawIOBase):
 
 
 class PrefixedReader(io.RawIOBase):
-    """``prefix`` followed by the rest of ``raw`` (bytes already read to look at a header)."""
+    """``prefix`` followed by the rest of ``raw`` (bytes already read to look at a header).
+
+    ``saw_nul`` turns true once a NUL byte has passed through (a cheap ``memchr`` per read):
+    text formats use it to look for the offending row only when there is one."""
 
     def __init__(self, prefix: bytes, raw: io.RawIOBase | BinaryIO) -> None:
         self._prefix = memoryview(prefix)
         self._raw = raw
+        self.saw_nul = b"\x00" in prefix
 
     def readable(self) -> bool:
         return True
@@ -62,6 +66,8 @@ class PrefixedReader(io.RawIOBase):
         data = self._raw.read(len(b))
         if not data:
             return 0
+        if not self.saw_nul and b"\x00" in data:
+            self.saw_nul = True
         b[: len(data)] = data
         return len(data)
 
@@ -73,13 +79,18 @@ class HashingWriter(io.RawIOBase):
         self._raw = raw
         self._sha = hashlib.sha256()
         self.bytes_written = 0
+        self.error: OSError | None = None
 
     def writable(self) -> bool:
         return True
 
     def write(self, b) -> int:  # type: ignore[override]
         data = bytes(b)
-        self._raw.write(data)
+        try:
+            self._raw.write(data)
+        except OSError as e:  # kept: Arrow's writers may re-wrap it; the pipeline reports it
+            self.error = e
+            raise
         self._sha.update(data)
         self.bytes_written += len(data)
         return len(data)

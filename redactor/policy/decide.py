@@ -5,6 +5,11 @@ refused (an unknown purpose or evidence kind, or a pack whose action for a categ
 once that category is present). Every outcome carries reasons that cite the pack rule.
 When several packs apply, the strictest action per category wins, and an exception must be
 satisfied under every pack (each pack is evaluated with its own exceptions).
+
+Evidence is accepted by kind and, where the pack requires, by attribute (``issuer``,
+``records`` …). An exception that releases "only the records specifically requested" is granted
+only when its evidence says how many records it names (``records=N``) *and* the caller enforces
+that cap (``record_limit_enforced=True``): otherwise the rule stays in force (fail closed).
 """
 
 from __future__ import annotations
@@ -16,8 +21,9 @@ from types import MappingProxyType
 
 from redactor.categories import PROTECTED, Action, Category, strictest
 from redactor.policy.loader import LoadedPack
-from redactor.policy.model import Pack, Rule, Trigger
-from redactor.request import Request
+from redactor.policy.model import AcceptedEvidence, Exception_, Pack, Rule, Trigger
+from redactor.request import Evidence, Request
+from redactor.requestlog.notices import NotifyDuty
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +45,9 @@ class Decision:
     exceptions_granted: tuple[str, ...] = ()
     obligations: tuple[str, ...] = ()
     warnings: tuple[str, ...] = field(default=())
+    # At most this many records may be released (an exception for "only the records
+    # specifically requested" was granted); None: no cap. The caller must enforce it.
+    record_limit: int | None = None
 
     def action_for(self, category: Category) -> Action:
         if category is Category.NONE:
@@ -105,18 +114,111 @@ def _not_triggered_note(t: Trigger, req: Request) -> str | None:
     return None
 
 
-def _evaluate_pack(
-    lp: LoadedPack, req: Request
-) -> tuple[
-    dict[Category, list[tuple[Action, str, str]]], list[str], list[str], list[str], list[str], bool
-]:
+def _missing_attributes(acc: AcceptedEvidence, ev: Evidence) -> list[str]:
+    """What ``ev`` lacks to be accepted as ``acc`` (empty: accepted)."""
+    out = []
+    if acc.reference_matches and not re.search(acc.reference_matches, ev.reference, re.I):
+        out.append(f"a reference matching {acc.reference_matches!r}")
+    if acc.reference_excludes and re.search(acc.reference_excludes, ev.reference, re.I):
+        out.append(f"a reference other than {acc.reference_excludes!r}")
+    for name, allowed in acc.require.items():
+        value = ev.attr(name)
+        if allowed == "*":
+            if not value:
+                out.append(f"{name}=…")
+        elif value not in allowed:
+            out.append(f"{name}={'|'.join(allowed)}")
+    return out
+
+
+def _records_named(ev: Evidence) -> int | None:
+    value = ev.attr("records")
+    if value is None or not value.isdigit() or int(value) < 1:
+        return None
+    return int(value)
+
+
+@dataclass
+class _PackResult:
+    withheld: dict[Category, list[tuple[Action, str, str]]] = field(default_factory=dict)
+    reasons: list[str] = field(default_factory=list)
+    triggered: list[str] = field(default_factory=list)
+    granted: list[str] = field(default_factory=list)
+    obligations: list[str] = field(default_factory=list)
+    refused: bool = False
+    record_limit: int | None = None
+
+
+def _grant(
+    pack: Pack, name: str, ex: Exception_, req: Request, enforced: bool, notes: list[str]
+) -> tuple[str, int | None] | None:
+    """(evidence text, record cap) when the request satisfies exception ``name``, else None
+    (with the reasons why in ``notes``)."""
+    purpose_ok = not ex.purposes or any(p in ex.purposes for p in req.purposes)
+    kinds = ex.evidence.accepted_kinds
+    accepted: list[Evidence] = []
+    for e in req.evidence:
+        if e.kind in ex.evidence.reject:
+            notes.append(
+                f"evidence {e.kind}:{e.reference} is not accepted for {name} "
+                f"({pack.evidence_kinds[e.kind]})"
+            )
+            continue
+        if e.kind not in kinds:
+            continue
+        lacks = [_missing_attributes(a, e) for a in ex.evidence.accept if a.kind == e.kind]
+        if not any(not m for m in lacks):
+            need = min(lacks, key=len)
+            hint = next((f" (add ;{n.split('=')[0]}=VALUE to --evidence)" for n in need
+                         if "=" in n), "")
+            notes.append(
+                f"evidence {e.kind}:{e.reference} is not accepted for {name}: it needs "
+                f"{' and '.join(need)}{hint}"
+            )
+            continue
+        if ex.specific_records and _records_named(e) is None:
+            notes.append(
+                f"evidence {e.kind}:{e.reference} is not accepted for {name}: only the records "
+                "it specifically names may be released, so it must say how many "
+                "(add ;records=N to --evidence)"
+            )
+            continue
+        accepted.append(e)
+    if not purpose_ok:
+        if accepted:
+            notes.append(f"exception {name} needs a stated purpose of {' or '.join(ex.purposes)}")
+        return None
+    if not accepted:
+        if ex.purposes:
+            notes.append(
+                f"exception {name} is claimed by the stated purpose but not granted: it "
+                f"needs evidence of kind {' or '.join(kinds)}"
+            )
+        elif any(e.kind in ex.evidence.reject for e in req.evidence):
+            notes.append(f"exception {name} needs evidence of kind {' or '.join(kinds)}")
+        return None
+    cap = None
+    if ex.specific_records:
+        cap = min(n for e in accepted if (n := _records_named(e)) is not None)
+        if not enforced:
+            notes.append(
+                f"exception {name} releases only the {cap} record(s) the evidence names, and "
+                "this command cannot limit its output to them: not granted (select only the "
+                "named records, through a command that enforces the limit)"
+            )
+            return None
+    return ", ".join(str(e) for e in accepted), cap
+
+
+def _evaluate_pack(lp: LoadedPack, req: Request, enforced: bool) -> _PackResult:
     pack = lp.pack
     pid = pack.id
-    reasons: list[str] = []
-    triggered: list[str] = []
-    granted_names: list[str] = []
-    obligations: list[str] = []
-    withheld: dict[Category, list[tuple[Action, str, str]]] = {}
+    res = _PackResult()
+    reasons = res.reasons
+    triggered = res.triggered
+    granted_names = res.granted
+    obligations = res.obligations
+    withheld = res.withheld
 
     unknown_p = [p for p in req.purposes if p not in pack.purposes]
     unknown_e = [e.kind for e in req.evidence if e.kind not in pack.evidence_kinds]
@@ -131,35 +233,29 @@ def _evaluate_pack(
                 f"{pid}: unknown evidence kind {', '.join(unknown_e)}; known kinds: "
                 f"{', '.join(pack.evidence_kinds)}"
             )
-        return withheld, reasons, triggered, granted_names, obligations, True
+        res.refused = True
+        return res
+    if pack.agency_required and not (req.agency or "").strip():
+        reasons.append(
+            f"{pid}: this law applies by who receives the data, and the request does not name "
+            "the requesting agency: refused (state it with --agency)"
+        )
+        res.refused = True
+        return res
 
     # Which exceptions does the request satisfy?
     granted: dict[str, str] = {}
+    caps: dict[str, int] = {}
     ex_notes: dict[str, list[str]] = {}
     for name, ex in pack.exceptions.items():
-        purpose_ok = not ex.purposes or any(p in ex.purposes for p in req.purposes)
-        accepted = [e for e in req.evidence if e.kind in ex.evidence.accept]
-        rejected = [e for e in req.evidence if e.kind in ex.evidence.reject]
         notes = ex_notes.setdefault(name, [])
-        for e in rejected:
-            notes.append(
-                f"evidence {e.kind}:{e.reference} is not accepted for {name} "
-                f"({pack.evidence_kinds[e.kind]})"
-            )
-        if purpose_ok and accepted:
-            granted[name] = ", ".join(f"{e.kind}:{e.reference}" for e in accepted)
-        elif ex.purposes and purpose_ok:
-            notes.append(
-                f"exception {name} is claimed by the stated purpose but not granted: it "
-                f"needs evidence of kind {' or '.join(ex.evidence.accept)}"
-            )
-        elif accepted and not purpose_ok:
-            notes.append(f"exception {name} needs a stated purpose of {' or '.join(ex.purposes)}")
-        elif rejected:
-            notes.append(
-                f"exception {name} needs evidence of kind {' or '.join(ex.evidence.accept)}"
-            )
+        got = _grant(pack, name, ex, req, enforced, notes)
+        if got is not None:
+            granted[name] = got[0]
+            if got[1] is not None:
+                caps[name] = got[1]
 
+    lifted_any = False
     for rule in pack.rules:
         why = next((w for t in rule.when if (w := _trigger_reason(pack, t, req))), None)
         rid = f"{pid}/{rule.id}"
@@ -169,23 +265,40 @@ def _evaluate_pack(
                 reasons.append(f"{rid} ({rule.cite}) does not apply: {note}")
             continue
         triggered.append(rid)
+        lifting = [n for n in rule.unless if n in granted]
+        lifted_any = lifted_any or bool(lifting)
+        for n in lifting:
+            if n in caps:
+                res.record_limit = min(caps[n], res.record_limit or caps[n])
+        if rule.decline and not lifting:
+            res.refused = True
+            reasons.append(
+                f"{rid} ({rule.cite}): {why}, so the request is declined whole "
+                "(this law requires declining it, not redacting it)"
+            )
+            for n in rule.unless:
+                for note in ex_notes.get(n, []):
+                    if f"{rid}: {note}" not in reasons:
+                        reasons.append(f"{rid}: {note}")
+            continue
         _apply_rule(pack, rule, rid, why, granted, ex_notes, withheld, reasons, granted_names)
 
     if triggered:
         ob = pack.obligations
         obligations.append(f"{pid}: log {ob.log.replace('_', ' ')}")
-        if ob.notify_subject:
-            n = ob.notify_subject
-            unit = "business days" if n.business_days else "days"
+        n = ob.notify_subject
+        if n and (n.when == "triggered" or lifted_any):
             obligations.append(
-                f"{pid}: notify the subject within {n.days} {unit} of {n.anchor.replace('_', ' ')}"
+                NotifyDuty(pid, n.days, n.business_days, n.anchor, n.before_disclosure,
+                           n.timezone).text()
             )
         if ob.report:
             obligations.append(
                 f"{pid}: report every {ob.report.every}"
+                + (f" to {ob.report.to}" if ob.report.to else "")
                 + (" with attestation" if ob.report.attest else "")
             )
-    return withheld, reasons, triggered, granted_names, obligations, False
+    return res
 
 
 def _apply_rule(
@@ -233,8 +346,15 @@ def _apply_rule(
                     reasons.append(f"{rid}: {note}")
 
 
-def decide(request: Request, packs: Sequence[LoadedPack]) -> Decision:
-    """Decide a request under every pack given (at least one)."""
+def decide(
+    request: Request, packs: Sequence[LoadedPack], *, record_limit_enforced: bool = False
+) -> Decision:
+    """Decide a request under every pack given (at least one).
+
+    ``record_limit_enforced``: the caller will release no more than ``Decision.record_limit``
+    records. Without it, an exception limited to the records an order specifically names is
+    never granted.
+    """
     if not packs:
         raise ValueError("decide() needs at least one policy pack")
     all_withheld: dict[Category, list[tuple[Action, str, str]]] = {}
@@ -244,16 +364,28 @@ def decide(request: Request, packs: Sequence[LoadedPack]) -> Decision:
     obligations: list[str] = []
     warnings: list[str] = []
     refused = False
+    record_limit: int | None = None
+    day = request.received.date()
     for lp in packs:
-        if lp.pack.status != "in_force":
-            warnings.append(f"policy pack {lp.pack.id} has status {lp.pack.status}")
-        w, r, t, g, o, ref = _evaluate_pack(lp, request)
-        refused = refused or ref
-        reasons += r
-        triggered += t
-        granted += g
-        obligations += o
-        for cat, items in w.items():
+        p = lp.pack
+        if p.status != "in_force":
+            warnings.append(f"policy pack {p.id} has status {p.status}")
+        if p.effective.start and day < p.effective.start:
+            warnings.append(
+                f"policy pack {p.id} takes effect on {p.effective.start}, after this request "
+                f"({day}); applied anyway (the stricter choice)"
+            )
+        if p.effective.end and day > p.effective.end:
+            warnings.append(f"policy pack {p.id} ceased to have effect on {p.effective.end}")
+        res = _evaluate_pack(lp, request, record_limit_enforced)
+        refused = refused or res.refused
+        reasons += res.reasons
+        triggered += res.triggered
+        granted += res.granted
+        obligations += res.obligations
+        if res.record_limit is not None:
+            record_limit = min(res.record_limit, record_limit or res.record_limit)
+        for cat, items in res.withheld.items():
             all_withheld.setdefault(cat, []).extend(items)
 
     categories: dict[Category, CategoryDecision] = {}
@@ -287,4 +419,5 @@ def decide(request: Request, packs: Sequence[LoadedPack]) -> Decision:
         exceptions_granted=tuple(granted),
         obligations=tuple(dict.fromkeys(obligations)),
         warnings=tuple(warnings),
+        record_limit=record_limit,
     )

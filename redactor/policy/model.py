@@ -9,6 +9,7 @@ evidence each exception accepts or rejects, the default action per category, and
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -64,16 +65,64 @@ class Trigger(_Frozen):
         return self
 
 
+class AcceptedEvidence(_Frozen):
+    """One kind of evidence an exception accepts, and the attributes it must carry.
+
+    ``require`` maps an attribute name to the values accepted (``[article_iii_judge]``) or to
+    ``"*"`` (any non-empty value). In YAML a bare kind (``- court_order``) requires nothing.
+    """
+
+    kind: str
+    require: dict[str, tuple[str, ...] | Literal["*"]] = {}
+    # Regular expressions (case-insensitive, searched) over the evidence reference, e.g. a
+    # statute citation: it must match ``reference_matches`` and must not match
+    # ``reference_excludes`` (8 U.S.C. 1373 reaches status only, not addresses).
+    reference_matches: str | None = None
+    reference_excludes: str | None = None
+    note: str | None = None
+
+    @field_validator("reference_matches", "reference_excludes")
+    @classmethod
+    def _regex(cls, v: str | None) -> str | None:
+        if v is not None:
+            try:
+                re.compile(v)
+            except re.error as e:
+                raise ValueError(f"not a regular expression: {e}") from None
+        return v
+
+    @field_validator("require")
+    @classmethod
+    def _values(
+        cls, v: dict[str, tuple[str, ...] | Literal["*"]]
+    ) -> dict[str, tuple[str, ...] | Literal["*"]]:
+        for name, allowed in v.items():
+            if allowed != "*" and not allowed:
+                raise ValueError(f"require.{name}: list the accepted values, or '*' for any")
+        return v
+
+
 class EvidenceRule(_Frozen):
-    accept: tuple[str, ...]
+    accept: tuple[AcceptedEvidence, ...]
     reject: tuple[str, ...] = ()
+
+    @field_validator("accept", mode="before")
+    @classmethod
+    def _bare_kinds(cls, v: object) -> object:
+        if isinstance(v, list | tuple):
+            return [{"kind": x} if isinstance(x, str) else x for x in v]
+        return v
 
     @field_validator("accept")
     @classmethod
-    def _non_empty(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+    def _non_empty(cls, v: tuple[AcceptedEvidence, ...]) -> tuple[AcceptedEvidence, ...]:
         if not v:
             raise ValueError("an exception must accept at least one kind of evidence")
         return v
+
+    @property
+    def accepted_kinds(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(a.kind for a in self.accept))
 
 
 class Exception_(_Frozen):
@@ -82,6 +131,10 @@ class Exception_(_Frozen):
     purposes: tuple[str, ...] = ()  # when set, a stated purpose must be one of these
     evidence: EvidenceRule
     limit_categories: tuple[Category, ...] = ()  # when set, lifts the rule only for these
+    # "Only the records specifically requested": the accepted evidence must say how many
+    # individual records it names (attribute ``records``, a positive integer); the decision then
+    # caps the release at that many records (Decision.record_limit).
+    specific_records: bool = False
 
 
 class Rule(_Frozen):
@@ -91,6 +144,9 @@ class Rule(_Frozen):
     protects: tuple[Category, ...]
     when: tuple[Trigger, ...]
     unless: tuple[str, ...] = ()  # exception ids
+    # decline: when the rule applies and no exception lifts it, the whole request is refused
+    # (e.g. Oregon: decline and document), instead of withholding the protected categories.
+    decline: bool = False
 
     @field_validator("protects")
     @classmethod
@@ -110,10 +166,24 @@ class Rule(_Frozen):
 
 
 class NotifySubject(_Frozen):
+    """Tell the person whose record was asked for, within ``days`` of the anchor.
+
+    ``when``: ``triggered`` (every request a rule of the pack applies to, e.g. New York) or
+    ``exception_granted`` (only when an order, warrant or subpoena was accepted, e.g. Illinois).
+    ``business_days`` counts Monday to Friday (no holiday calendar). ``timezone`` (IANA) fixes
+    the day the request was received on; without it the log takes the earliest calendar day
+    anywhere (UTC-12), so a due date is never later than the law's. ``may_suppress`` lists the
+    grounds on which notice may be withheld (recorded with ``redactor log notified
+    --suppressed``).
+    """
+
     days: int = Field(ge=0)
     business_days: bool = False
     anchor: Literal["request_received", "order_received", "disclosure"] = "request_received"
     before_disclosure: bool = False
+    when: Literal["triggered", "exception_granted"] = "triggered"
+    timezone: str | None = Field(default=None, pattern=r"^[A-Za-z_]+(/[A-Za-z0-9_+\-]+)+$")
+    may_suppress: tuple[str, ...] = ()
 
 
 class Report(_Frozen):
@@ -140,7 +210,11 @@ class Pack(_Frozen):
     notes: tuple[str, ...] = ()
     purposes: dict[str, Purpose]
     evidence_kinds: dict[str, str]
+    evidence_attributes: dict[str, str] = {}  # attribute name -> what it holds
     recipients: dict[str, tuple[str, ...]] = {}
+    # agency_required: the pack decides by who asks, so a request that does not name its agency
+    # (--agency) is refused rather than guessed about.
+    agency_required: bool = False
     rules: tuple[Rule, ...]
     exceptions: dict[str, Exception_] = {}
     actions: dict[Category, Action]
@@ -166,6 +240,8 @@ class Pack(_Frozen):
         ids = [r.id for r in self.rules]
         if len(ids) != len(set(ids)):
             raise ValueError("rule ids must be unique")
+        if any(t.recipients for r in self.rules for t in r.when) is False and self.agency_required:
+            raise ValueError("agency_required is set but no rule has a recipient trigger")
         for r in self.rules:
             for cat in r.protects:
                 if cat not in self.actions:
@@ -181,11 +257,20 @@ class Pack(_Frozen):
                     if rc not in self.recipients:
                         raise ValueError(f"rule {r.id} names unknown recipient class {rc!r}")
         for name, ex in self.exceptions.items():
-            for k in (*ex.evidence.accept, *ex.evidence.reject):
+            for k in (*ex.evidence.accepted_kinds, *ex.evidence.reject):
                 if k not in self.evidence_kinds:
                     raise ValueError(f"exceptions.{name} names unknown evidence kind {k!r}")
-            if set(ex.evidence.accept) & set(ex.evidence.reject):
+            if set(ex.evidence.accepted_kinds) & set(ex.evidence.reject):
                 raise ValueError(f"exceptions.{name} both accepts and rejects the same kind")
+            needed = {a for acc in ex.evidence.accept for a in acc.require}
+            if ex.specific_records:
+                needed.add("records")
+            for a in sorted(needed):
+                if a not in self.evidence_attributes:
+                    raise ValueError(
+                        f"exceptions.{name} requires evidence attribute {a!r}, which "
+                        "evidence_attributes does not declare"
+                    )
             for p in ex.purposes:
                 if p not in self.purposes:
                     raise ValueError(f"exceptions.{name} names unknown purpose {p!r}")

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 GENESIS = "0" * 64
-KINDS = ("request", "completion")
+KINDS = ("request", "completion", "notification")
 
 
 def entry_hash(prev_hash: str, seq: int, kind: str, request_id: str, time: str,
@@ -116,6 +116,11 @@ def verify_entries(entries: Iterable[Entry], *, expect_head: str | None = None,
             if payload.get("request_id") != e.request_id or e.request_id in requests:
                 return bad(e, "request id does not match its payload or is logged twice")
             requests.add(e.request_id)
+        elif e.kind == "notification":
+            if e.request_id not in requests:
+                return bad(e, "notification for a request that was never logged")
+            if not isinstance(payload, dict) or not payload.get("pack"):
+                return bad(e, "notification entry does not name its policy pack")
         else:
             if e.request_id not in requests or e.request_id in completed:
                 return bad(e, "completion of a request that was never begun or already completed")

@@ -14,6 +14,8 @@ from datetime import UTC, date, datetime
 from types import MappingProxyType
 from typing import Any, Literal
 
+from redactor.requestlog.notices import NoticeDue, notices_from_obligations
+
 Command = Literal["redact", "sql", "export"]
 Decision = Literal["released", "redacted", "refused"]
 Status = Literal["completed", "failed"]
@@ -69,14 +71,20 @@ class Evidence:
     reference: str
     issuer: str | None = None
     date: str | None = None
+    attributes: Mapping[str, str] | None = None  # every ;name=value given (issuer, records, …)
+
+    def __post_init__(self) -> None:
+        if self.attributes is not None:
+            object.__setattr__(self, "attributes",
+                               {str(k): str(v) for k, v in sorted(self.attributes.items())})
 
     @classmethod
     def coerce(cls, value: Evidence | Mapping[str, Any] | tuple | list) -> Evidence:
         if isinstance(value, Evidence):
             return value
         if isinstance(value, Mapping):
-            return cls(**{k: value.get(k) for k in ("kind", "reference", "issuer", "date")
-                          if value.get(k) is not None})
+            keys = ("kind", "reference", "issuer", "date", "attributes")
+            return cls(**{k: value.get(k) for k in keys if value.get(k) is not None})
         if isinstance(value, tuple | list) and 2 <= len(value) <= 4:
             return cls(*(str(v) if v is not None else None for v in value))
         raise TypeError(f"evidence must be (kind, reference) or a mapping, not {type(value)}")
@@ -152,6 +160,9 @@ class RequestRecord:
     restricted: bool | None = None
     redactor_version: str | None = None
     time: str | None = None
+    # Notifications due (one per pack that requires one), computed by RequestLog.begin from
+    # the obligation lines; older entries have none stored and are derived on reading.
+    notices: tuple[NoticeDue, ...] = ()
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -162,6 +173,7 @@ class RequestRecord:
         for name in ("purposes", "reasons", "columns_withheld", "exceptions_granted"):
             set_(self, name, _strs(getattr(self, name), name))
         set_(self, "evidence", tuple(Evidence.coerce(e) for e in self.evidence))
+        set_(self, "notices", tuple(NoticeDue.coerce(n) for n in self.notices))
         set_(self, "packs", tuple(PackRef.coerce(p) for p in self.packs))
         set_(self, "field_map", FieldMapRef.coerce(self.field_map))
         set_(self, "category_actions",
@@ -191,6 +203,13 @@ class RequestRecord:
     def from_payload(cls, payload: Mapping[str, Any]) -> RequestRecord:
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in payload.items() if k in known})
+
+    def notices_due(self) -> tuple[NoticeDue, ...]:
+        """The notices stored with the request, or (for an entry written before they were
+        stored) derived from its obligation lines and time."""
+        if self.notices or self.time is None:
+            return self.notices
+        return notices_from_obligations(self.obligations, self.time)
 
 
 @dataclass(frozen=True)

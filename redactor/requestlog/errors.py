@@ -25,3 +25,6 @@ def check_append(kind: str, request_id: str, existing_kinds: set[str]) -> None:
         raise LogUsageError(f"cannot complete request {request_id}: it was never begun")
     if kind == "completion" and "completion" in existing_kinds:
         raise LogUsageError(f"request {request_id} is already completed")
+    if kind == "notification" and "request" not in existing_kinds:
+        raise LogUsageError(f"cannot record a notification for request {request_id}: "
+                            "it was never logged")

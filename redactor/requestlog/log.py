@@ -6,16 +6,23 @@ import os
 import uuid
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
 import platformdirs
 
+from redactor.errors import BadInputError
 from redactor.requestlog.chain import Entry, VerifyResult, verify_entries
 from redactor.requestlog.entry import Completion, RequestRecord, canonical_json, utc_now
 from redactor.requestlog.errors import LogUnavailableError, LogUsageError
+from redactor.requestlog.notices import (
+    Notification,
+    notice_state,
+    notices_from_obligations,
+)
 from redactor.requestlog.scrub import redact_url, strip_sql_literals
-from redactor.requestlog.views import RequestFilter, RequestView, join_requests
+from redactor.requestlog.views import NoticeView, RequestFilter, RequestView, join_requests
 
 ENV_VAR = "REDACTOR_LOG"
 
@@ -27,6 +34,7 @@ class Store(Protocol):
     def entries(self, request_id: str | None = None) -> Iterator[Entry]: ...
     def request_ids_with_prefix(self, prefix: str) -> list[str]: ...
     def guard_problems(self) -> tuple[str, ...]: ...
+    def ensure_kind(self, kind: str) -> None: ...
     def close(self) -> None: ...
 
 
@@ -83,13 +91,63 @@ class RequestLog:
                                                                        record.dialect),
             source=None if record.source is None else redact_url(record.source),
         )
-        assert record.request_id is not None
+        assert record.request_id is not None and record.time is not None
+        if not record.notices:
+            record = replace(record,
+                             notices=notices_from_obligations(record.obligations, record.time))
         self.store.append("request", record.request_id, canonical_json(record.to_payload()))
         return record.request_id
 
     def complete(self, request_id: str, completion: Completion) -> None:
         """Append the completion entry of a begun request (never an update of it)."""
         self.store.append("completion", request_id, canonical_json(completion.to_payload()))
+
+    def notify(self, request_id: str, notification: Notification) -> None:
+        """Record that the subject of a request was notified (or why notice was withheld) under
+        one pack: appended as a ``notification`` entry, never an update of the request.
+
+        Refused (BadInputError): a request with no notification due under that pack, a second
+        record for the same request and pack, a date before the request's day or in the future.
+        """
+        view = next((v for v in self.requests() if v.request_id == request_id), None)
+        if view is None:
+            raise BadInputError(f"no request {request_id} in the log at {self.location}")
+        notices = {n.pack: n for n in view.record.notices_due()}
+        if not notices:
+            raise BadInputError(f"request {request_id} has no notification due: no pack applied "
+                                "to it requires notifying the subject")
+        if notification.pack not in notices:
+            raise BadInputError(
+                f"request {request_id} has no notification due under {notification.pack}",
+                hint=f"due under: {', '.join(notices)}")
+        done = {n.pack: n for n in view.notifications}
+        if notification.pack in done:
+            prior = done[notification.pack]
+            raise BadInputError(
+                f"request {request_id} already has a notification recorded under "
+                f"{notification.pack} ({prior.status} on {prior.on})",
+                hint="the log is append-only; a correction goes in the agency's own case file")
+        on = date.fromisoformat(notification.on)
+        if on < view.day:
+            raise BadInputError(f"notification date {on} is before the request ({view.day})")
+        if on > datetime.now(UTC).date() + timedelta(days=1):
+            raise BadInputError(f"notification date {on} is in the future")
+        self.store.ensure_kind("notification")
+        self.store.append("notification", request_id,
+                          canonical_json(notification.to_payload()))
+
+    def obligations(self, where: RequestFilter | None = None, *,
+                    today: date | None = None) -> list[NoticeView]:
+        """Every notification due for the requests selected, with its state as of ``today``
+        (default: today, UTC)."""
+        today = today or datetime.now(UTC).date()
+        out: list[NoticeView] = []
+        for view in self.requests(where):
+            made = {n.pack: n for n in view.notifications}
+            for notice in view.record.notices_due():
+                rec = made.get(notice.pack)
+                out.append(NoticeView(view, notice, rec, notice_state(notice, rec, today)))
+        return out
 
     # -- reading ---------------------------------------------------------------------------
     def entries(self) -> Iterator[Entry]:

@@ -10,12 +10,13 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import asdict, dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from redactor.requestlog.chain import VerifyResult
 from redactor.requestlog.entry import OUTCOMES, utc_now
 from redactor.requestlog.errors import LogTamperedError
 from redactor.requestlog.log import RequestLog
+from redactor.requestlog.notices import NOTICE_STATES, notice_state
 from redactor.requestlog.views import RequestFilter, RequestView
 
 # Used for the attestation only when a record does not say whether a restriction applied.
@@ -81,6 +82,35 @@ class ListedRequest:
 
 
 @dataclass(frozen=True)
+class NoticeRow:
+    """A subject notification due for a request in the period, and what became of it."""
+
+    request_id: str
+    date: str
+    agency: str
+    pack: str
+    due: str
+    state: str  # on_time | late | suppressed | due | overdue (as of the report)
+    notified_on: str | None = None
+    reference: str | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class PackSection:
+    """What one policy pack did over the period."""
+
+    pack: str
+    versions: tuple[str, ...]
+    requests: int
+    restricted: int  # requests a rule of this pack applied to
+    totals: dict[str, int]
+    exceptions: tuple[str, ...]  # "request-id: exception: evidence"
+    notices: dict[str, int]
+    duties: tuple[str, ...]  # reporting duties stated by the pack (from the decisions)
+
+
+@dataclass(frozen=True)
 class Report:
     period: Period
     generated_at: str
@@ -94,6 +124,17 @@ class Report:
     refused: tuple[ListedRequest, ...]
     unfinished: tuple[ListedRequest, ...]
     violations: tuple[ListedRequest, ...]
+    notices: tuple[NoticeRow, ...] = ()
+    packs: tuple[PackSection, ...] = ()
+    as_of: str = ""
+
+    @property
+    def notice_totals(self) -> dict[str, int]:
+        return {s: sum(n.state == s for n in self.notices) for s in NOTICE_STATES}
+
+    @property
+    def notices_missed(self) -> int:
+        return sum(n.state in ("late", "overdue") for n in self.notices)
 
     @property
     def attested(self) -> bool:
@@ -127,6 +168,10 @@ class Report:
             "refused": [asdict(r) for r in self.refused],
             "unfinished": [asdict(r) for r in self.unfinished],
             "violations": [asdict(r) for r in self.violations],
+            "notifications": {"as_of": self.as_of, "totals": self.notice_totals,
+                              "missed": self.notices_missed,
+                              "items": [asdict(n) for n in self.notices]},
+            "packs": [asdict(p) for p in self.packs],
         }
 
 
@@ -171,8 +216,56 @@ def _listed(view: RequestView, **extra) -> ListedRequest:
                          view.record.agency or NO_AGENCY, _purposes(view), view.outcome, **extra)
 
 
-def build_report(views: list[RequestView], period: Period, verified: VerifyResult) -> Report:
-    """The report over ``views`` (already filtered to the period) from a verified log."""
+def _notice_rows(views: list[RequestView], today: date) -> tuple[NoticeRow, ...]:
+    rows = []
+    for v in views:
+        made = {n.pack: n for n in v.notifications}
+        for notice in v.record.notices_due():
+            rec = made.get(notice.pack)
+            rows.append(NoticeRow(
+                v.request_id, v.day.isoformat(), v.record.agency or NO_AGENCY, notice.pack,
+                notice.due, notice_state(notice, rec, today),
+                rec.on if rec else None, rec.reference if rec else None,
+                rec.reason if rec else None))
+    return tuple(rows)
+
+
+def _pack_sections(views: list[RequestView], notices: tuple[NoticeRow, ...]
+                   ) -> tuple[PackSection, ...]:
+    ids = sorted({p.id for v in views for p in v.record.packs})
+    out = []
+    for pid in ids:
+        mine = [v for v in views if any(p.id == pid for p in v.record.packs)]
+        prefix = f"{pid}/"
+        restricted = [v for v in mine
+                      if any(r.startswith(prefix) for r in v.record.reasons)
+                      or any(str(o).startswith(f"{pid}:") for o in v.record.obligations)]
+        totals = Counter(v.outcome for v in mine)
+        exceptions = tuple(f"{v.request_id}: {g.removeprefix(prefix)}"
+                           for v in mine for g in v.record.exceptions_granted
+                           if g.startswith(prefix))
+        duties = tuple(sorted({str(o).split(": ", 1)[1] for v in mine
+                               for o in v.record.obligations
+                               if isinstance(o, str) and o.startswith(f"{pid}: report")}))
+        pn = [n for n in notices if n.pack == pid]
+        out.append(PackSection(
+            pack=pid,
+            versions=tuple(sorted({p.version for v in mine for p in v.record.packs
+                                   if p.id == pid})),
+            requests=len(mine), restricted=len(restricted),
+            totals={o: totals.get(o, 0) for o in OUTCOMES},
+            exceptions=exceptions,
+            notices={s: sum(n.state == s for n in pn) for s in NOTICE_STATES},
+            duties=duties))
+    return tuple(out)
+
+
+def build_report(views: list[RequestView], period: Period, verified: VerifyResult,
+                 today: date | None = None) -> Report:
+    """The report over ``views`` (already filtered to the period) from a verified log.
+    Notification states are judged as of ``today`` (default: today, UTC)."""
+    today = today or datetime.now(UTC).date()
+    notices = _notice_rows(views, today)
     counts = Counter((v.record.agency or NO_AGENCY, _purposes(v), v.outcome) for v in views)
     totals = Counter(v.outcome for v in views)
     by_month = {m: dict.fromkeys(OUTCOMES, 0) for m in period.months()}
@@ -203,10 +296,13 @@ def build_report(views: list[RequestView], period: Period, verified: VerifyResul
                              "no completion recorded (process stopped before finishing)"))
             for v in views if v.outcome in ("failed", "incomplete")),
         violations=tuple(violations),
+        notices=notices,
+        packs=_pack_sections(views, notices),
+        as_of=today.isoformat(),
     )
 
 
-def report_from_log(log: RequestLog, period: Period) -> Report:
+def report_from_log(log: RequestLog, period: Period, today: date | None = None) -> Report:
     """Verify the whole log, then report on the period. A log that fails verification is not
     reported on: an attestation must not rest on a tampered record."""
     verified = log.verify()
@@ -216,4 +312,4 @@ def report_from_log(log: RequestLog, period: Period) -> Report:
             f"{verified.problems()[0]}",
             hint="run `redactor log verify` and investigate before reporting")
     views = log.requests(RequestFilter(start=period.start, end=period.end))
-    return build_report(views, period, verified)
+    return build_report(views, period, verified, today)

@@ -101,6 +101,35 @@ def _listed(items: tuple[ListedRequest, ...], header: list[str], *cols: str) -> 
     return _table(["Request", "Date", "Agency", "Stated purposes", *header], rows)
 
 
+def _notices(report: Report) -> str:
+    if not report.notices:
+        return "<p>None due for requests in this period.</p>"
+    t = report.notice_totals
+    summary = (f"As of {report.as_of}: {t['on_time']} made on time, {t['late']} made late, "
+               f"{t['suppressed']} lawfully withheld, {t['due']} still due, {t['overdue']} "
+               f"overdue ({report.notices_missed} missed).")
+    rows = [[n.request_id, n.date, n.agency, n.pack, n.due, n.state, n.notified_on or "",
+             n.reason or n.reference or ""] for n in report.notices]
+    return (f'<p id="notices-summary">{escape(summary)}</p>'
+            + _table(["Request", "Date", "Agency", "Pack", "Due", "State", "Notified",
+                      "Reference / ground"], rows))
+
+
+def _packs(report: Report) -> list[str]:
+    if not report.packs:
+        return ["<p>No requests.</p>"]
+    out = []
+    for p in report.packs:
+        out.append(f"<h3>{escape(p.pack)} ({escape(', '.join(p.versions))})</h3>")
+        out.append(f"<p>{p.requests} request(s) decided under this pack; a rule of it applied "
+                   f"to {p.restricted}." + (f" Reporting duty: {escape('; '.join(p.duties))}."
+                                            if p.duties else "") + "</p>")
+        out.append(_table(["Outcome", "Requests"], [[o, p.totals[o]] for o in OUTCOMES], 1))
+        if p.exceptions:
+            out.append("<p>Exceptions granted: " + escape("; ".join(p.exceptions)) + "</p>")
+    return out
+
+
 def render_html(report: Report) -> str:
     p = report.period
     title = f"Request report {p.label}"
@@ -132,6 +161,10 @@ def render_html(report: Report) -> str:
         _listed(report.refused, ["Reasons"], "reasons"),
         "<h2>Failed or incomplete requests</h2>",
         _listed(report.unfinished, ["Outcome", "Note"], "outcome", "note"),
+        "<h2>Subject notifications</h2>",
+        _notices(report),
+        "<h2>By policy pack</h2>",
+        *_packs(report),
     ]
     return (
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"

@@ -70,7 +70,45 @@ def render_markdown(report: Report) -> str:
     lines += (_table(["Request", "Date", "Agency", "Stated purposes", "Outcome", "Note"],
                      _listed_rows(report.unfinished, "outcome", "note"))
               if report.unfinished else ["None.", ""])
+    lines += notice_lines(report)
+    lines += pack_lines(report)
     return "\n".join(lines)
+
+
+def notice_lines(report: Report) -> list[str]:
+    """Subject notifications: made on time, late, withheld (with the ground), due, overdue."""
+    lines = ["## Subject notifications", ""]
+    if not report.notices:
+        return [*lines, "None due for requests in this period.", ""]
+    t = report.notice_totals
+    lines += [f"As of {report.as_of}: {t['on_time']} made on time, {t['late']} made late, "
+              f"{t['suppressed']} lawfully withheld, {t['due']} still due, {t['overdue']} "
+              f"overdue (**{report.notices_missed} missed**).", ""]
+    lines += _table(["Request", "Date", "Agency", "Pack", "Due", "State", "Notified",
+                     "Reference / ground"],
+                    [[f"`{n.request_id}`", n.date, n.agency, n.pack, n.due, n.state,
+                      n.notified_on or "—", n.reason or n.reference or "—"]
+                     for n in report.notices])
+    return lines
+
+
+def pack_lines(report: Report) -> list[str]:
+    lines = ["## By policy pack", ""]
+    if not report.packs:
+        return [*lines, "No requests.", ""]
+    for p in report.packs:
+        lines += [f"### {p.pack} ({', '.join(p.versions)})", "",
+                  f"{p.requests} request(s) decided under this pack; a rule of it applied to "
+                  f"{p.restricted}.", ""]
+        lines += _table(["Outcome", "Requests"], [[o, p.totals[o]] for o in OUTCOMES])
+        if p.duties:
+            lines += ["Reporting duty: " + "; ".join(p.duties) + ".", ""]
+        if any(p.notices.values()):
+            lines += ["Notifications: " + ", ".join(f"{k} {v}" for k, v in p.notices.items()
+                                                   if v) + ".", ""]
+        lines += (["Exceptions granted:", "", *[f"- `{e}`" for e in p.exceptions], ""]
+                  if p.exceptions else ["No exception granted.", ""])
+    return lines
 
 
 def render_csv(report: Report) -> str:

@@ -4,6 +4,11 @@ Appends take a transaction-scoped advisory lock, so writers on any number of hos
 chain in turn; the writer needs only SELECT and INSERT on the table. The table and its guard
 triggers are created when missing (which needs CREATE on the schema); an administrator can
 instead create them from :data:`SCHEMA_SQL` under a role the writer is not (docs/request-log.md).
+
+A table created before ``notification`` entries existed has a CHECK constraint that allows only
+``request`` and ``completion``; the first notification append widens it (:data:`UPGRADE_SQL`),
+which needs the table's owner. A writer that is not the owner gets an error naming the statement
+for an administrator to run.
 """
 
 from __future__ import annotations
@@ -22,7 +27,8 @@ GUARDS = (f"{TABLE}_no_update_delete", f"{TABLE}_no_truncate")
 SCHEMA_SQL = f"""
 CREATE TABLE {TABLE} (
     seq        bigint PRIMARY KEY,
-    kind       text NOT NULL CHECK (kind IN ('request', 'completion')),
+    kind       text NOT NULL CONSTRAINT {TABLE}_kind_check
+                   CHECK (kind IN ('request', 'completion', 'notification')),
     request_id text NOT NULL,
     time       text NOT NULL,
     payload    text NOT NULL,
@@ -39,6 +45,13 @@ CREATE TRIGGER {GUARDS[0]} BEFORE UPDATE OR DELETE ON {TABLE}
 CREATE TRIGGER {GUARDS[1]} BEFORE TRUNCATE ON {TABLE}
     FOR EACH STATEMENT EXECUTE FUNCTION {TABLE}_append_only();
 """
+
+
+UPGRADE_SQL = (
+    f"ALTER TABLE {TABLE} DROP CONSTRAINT IF EXISTS {TABLE}_kind_check, "
+    f"ADD CONSTRAINT {TABLE}_kind_check "
+    "CHECK (kind IN ('request', 'completion', 'notification'))"
+)
 
 
 class PostgresStore:
@@ -73,6 +86,24 @@ class PostgresStore:
     def _has_table(self) -> bool:
         row = self.conn.execute("SELECT to_regclass(%s)", (TABLE,)).fetchone()
         return row is not None and row[0] is not None
+
+    def ensure_kind(self, kind: str) -> None:
+        """Widen an older table's CHECK constraint so it accepts ``kind`` (see module doc)."""
+        psycopg = self._psycopg
+        defs = [r[0] for r in self.conn.execute(
+            "SELECT pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid = to_regclass(%s) AND contype = 'c'", (TABLE,))]
+        if not any("kind" in d for d in defs) or any(f"'{kind}'" in d for d in defs):
+            return
+        try:
+            with self.conn.transaction():
+                self.conn.execute("SELECT pg_advisory_xact_lock(%s)", (LOCK_KEY,))
+                self.conn.execute(UPGRADE_SQL)
+        except psycopg.Error as exc:
+            raise LogUnavailableError(
+                f"cannot upgrade the request log table at {self.location} to accept {kind} "
+                f"entries: {_first_line(exc)}",
+                hint=f"as the table's owner run: {UPGRADE_SQL}") from None
 
     def append(self, kind: str, request_id: str, payload: str) -> Entry:
         psycopg = self._psycopg

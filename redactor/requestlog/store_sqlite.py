@@ -2,12 +2,18 @@
 
 Appends are serialised across processes by ``BEGIN IMMEDIATE`` (one writer at a time, others
 wait up to the busy timeout) and made durable by ``synchronous=FULL`` before ``append`` returns.
+
+Schema versions: logs created before notification entries existed allow only the kinds
+``request`` and ``completion`` (a CHECK constraint). They are read as they are; the first
+``notification`` append rebuilds the table in one transaction with the wider CHECK (rows copied
+verbatim, so every hash still verifies), the way SQLite documents changing a constraint.
 """
 
 from __future__ import annotations
 
 import os
 import sqlite3
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,16 +24,18 @@ from redactor.requestlog.errors import LogUnavailableError, check_append
 BUSY_TIMEOUT_S = 120.0
 GUARDS = ("request_log_no_update", "request_log_no_delete")
 
-_SCHEMA: tuple[str, ...] = (
-    """CREATE TABLE request_log (
+KINDS_SQL = "'request', 'completion', 'notification'"
+_TABLE_SQL = """CREATE TABLE {table} (
     seq        INTEGER PRIMARY KEY,
-    kind       TEXT NOT NULL CHECK (kind IN ('request', 'completion')),
+    kind       TEXT NOT NULL CHECK (kind IN ({kinds})),
     request_id TEXT NOT NULL,
     time       TEXT NOT NULL,
     payload    TEXT NOT NULL,
     prev_hash  TEXT NOT NULL,
     hash       TEXT NOT NULL UNIQUE
-    )""",
+    )"""
+_SCHEMA: tuple[str, ...] = (
+    _TABLE_SQL.format(table="request_log", kinds=KINDS_SQL),
     "CREATE INDEX request_log_request_id ON request_log (request_id)",
     f"CREATE TRIGGER {GUARDS[0]} BEFORE UPDATE ON request_log BEGIN"
     " SELECT RAISE(ABORT, 'the request log is append-only: UPDATE rejected'); END",
@@ -60,13 +68,33 @@ class SqliteStore:
                 f"cannot open the request log at {self.path}: {exc}") from None
 
     def _create_file(self) -> None:
+        """Create the log with its schema under a private temporary name, then link it into
+        place: a process killed at any moment leaves either no log or a complete, empty one
+        (never a file that readers reject), and a log another process created first wins."""
+        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.{uuid.uuid4().hex}.tmp")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            fd = os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600)  # WAL/SHM inherit the mode
+            fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)  # WAL/SHM inherit
             os.close(fd)
-        except OSError as exc:
+            conn = sqlite3.connect(tmp, isolation_level=None)
+            try:
+                for statement in _SCHEMA:
+                    conn.execute(statement)
+            finally:
+                conn.close()
+            try:
+                os.link(tmp, self.path)
+            except FileExistsError:
+                pass  # created meanwhile by another writer: use theirs
+            except OSError:  # a filesystem without hard links
+                if not self.path.exists():
+                    os.replace(tmp, self.path)
+        except (OSError, sqlite3.Error) as exc:
+            why = exc.strerror if isinstance(exc, OSError) else str(exc)
             raise LogUnavailableError(
-                f"cannot create the request log at {self.path}: {exc.strerror}") from None
+                f"cannot create the request log at {self.path}: {why}") from None
+        finally:
+            tmp.unlink(missing_ok=True)
 
     def _has_table(self) -> bool:
         row = self.conn.execute(
@@ -81,6 +109,40 @@ class SqliteStore:
             if not self._has_table():
                 for statement in _SCHEMA:
                     self.conn.execute(statement)
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+
+    def ensure_kind(self, kind: str) -> None:
+        """Widen an older log's CHECK constraint so it accepts ``kind`` (see module doc)."""
+        row = self.conn.execute(
+            "SELECT sql FROM sqlite_master WHERE type='table' AND name='request_log'").fetchone()
+        if row is None or f"'{kind}'" in row[0]:
+            return
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise LogUnavailableError(f"cannot upgrade the request log at {self.path}: {exc}") \
+                from None
+        try:
+            row = self.conn.execute(
+                "SELECT sql FROM sqlite_master WHERE type='table' AND name='request_log'"
+            ).fetchone()
+            if f"'{kind}'" not in row[0]:
+                guards = {r[0] for r in self.conn.execute(
+                    "SELECT name FROM sqlite_master WHERE type='trigger' "
+                    "AND tbl_name='request_log'")}
+                self.conn.execute(_TABLE_SQL.format(table="request_log_v2", kinds=KINDS_SQL))
+                self.conn.execute("INSERT INTO request_log_v2 SELECT seq, kind, request_id, "
+                                  "time, payload, prev_hash, hash FROM request_log ORDER BY seq")
+                self.conn.execute("DROP TABLE request_log")  # fires no DELETE trigger
+                self.conn.execute("ALTER TABLE request_log_v2 RENAME TO request_log")
+                self.conn.execute(_SCHEMA[1])
+                # re-create the guards that were there: a dropped guard stays reported missing
+                for name, statement in zip(GUARDS, _SCHEMA[2:], strict=True):
+                    if name in guards:
+                        self.conn.execute(statement)
             self.conn.execute("COMMIT")
         except BaseException:
             self.conn.execute("ROLLBACK")

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from redactor.requestlog.chain import Entry
 from redactor.requestlog.entry import Completion, Outcome, RequestRecord
+from redactor.requestlog.notices import NoticeDue, NoticeState, Notification
 
 
 @dataclass(frozen=True)
@@ -16,6 +17,7 @@ class RequestView:
     record: RequestRecord
     completion: Completion | None = None
     completion_seq: int | None = None
+    notifications: tuple[Notification, ...] = ()
 
     @property
     def request_id(self) -> str:
@@ -40,7 +42,8 @@ class RequestView:
 
     def to_dict(self) -> dict:
         return {"seq": self.seq, "outcome": self.outcome, **self.record.to_payload(),
-                "completion": self.completion.to_payload() if self.completion else None}
+                "completion": self.completion.to_payload() if self.completion else None,
+                "notifications": [n.to_payload() for n in self.notifications]}
 
 
 def join_requests(entries: Iterable[Entry]) -> Iterator[RequestView]:
@@ -53,10 +56,31 @@ def join_requests(entries: Iterable[Entry]) -> Iterator[RequestView]:
             order.append(e.request_id)
         elif e.kind == "completion" and e.request_id in pending:
             view = pending[e.request_id]
-            pending[e.request_id] = RequestView(
-                view.seq, view.record, Completion.from_payload(e.payload_dict()), e.seq)
+            pending[e.request_id] = replace(
+                view, completion=Completion.from_payload(e.payload_dict()), completion_seq=e.seq)
+        elif e.kind == "notification" and e.request_id in pending:
+            view = pending[e.request_id]
+            pending[e.request_id] = replace(view, notifications=(
+                *view.notifications, Notification.from_payload(e.payload_dict())))
     for rid in order:
         yield pending[rid]
+
+
+@dataclass(frozen=True)
+class NoticeView:
+    """One notification due: the request, what is due, what was recorded, and its state."""
+
+    request: RequestView
+    notice: NoticeDue
+    notification: Notification | None
+    state: NoticeState
+
+    def to_dict(self) -> dict:
+        return {"request_id": self.request.request_id, "request_day": self.request.day.isoformat(),
+                "agency": self.request.record.agency, "outcome": self.request.outcome,
+                "pack": self.notice.pack, "due": self.notice.due, "rule": self.notice.rule,
+                "state": self.state,
+                "notification": self.notification.to_payload() if self.notification else None}
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,294 @@
+"""One redaction request over a Parquet dataset directory, run on Spark.
+
+The driver does what the single-machine pipeline does, in the same order (see
+:mod:`redactor.pipeline`): decide; plan every column with :func:`redactor.pipeline.plan_columns`
+(field map, detection on a sample for unmapped columns, ``--strict``); refuse when a partition
+column is withheld; log the request *before* any output exists; run the job; gather row counts
+and file digests from the executors; log the completion; write the manifest; rename the
+finished directory into place. Executors only run :class:`~redactor.spark.transform.BatchRedactor`
+(the single-machine ``transform_batch``) inside ``mapInArrow``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+import pyarrow as pa
+
+from redactor.categories import Action
+from redactor.errors import DataError, KeyFileError, RedactorError, RefusedError
+from redactor.fieldmap import FieldMap
+from redactor.io.writers import dumps_json, write_text_atomic
+from redactor.masking import HashKey
+from redactor.pipeline import (
+    SAMPLE_ROWS,
+    Job,
+    Outcome,
+    RequestLogLike,
+    _log_refusal,
+    _manifest_path,
+    log_failure,
+    manifest_doc,
+    needs_key,
+    plan_columns,
+    stale_columns,
+    status_of,
+    transform_batch,
+)
+from redactor.plan import ColumnPlan
+from redactor.policy.decide import Decision
+from redactor.spark.files import (
+    FileFacts,
+    StagedDirectory,
+    all_files,
+    gather_facts,
+    local_path,
+    partition_columns,
+    tree_digest,
+)
+from redactor.spark.keys import BroadcastKey
+from redactor.spark.session import get_session, session_conf
+from redactor.spark.transform import BatchRedactor, scrubber_for
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+# Partition values stay text as written ("001" is not the integer 1), as CSV input does.
+READ_CONF = {"spark.sql.sources.partitionColumnTypeInference.enabled": "false"}
+
+
+def redact_dataset(
+    decision: Decision,
+    input_dir: str,
+    job: Job,
+    *,
+    field_map: FieldMap | None = None,
+    log: RequestLogLike | None = None,
+    master: str | None = None,
+    replace: bool = False,
+    dry_run: bool = False,
+    on_plan: Callable[[Outcome], None] | None = None,
+    spark: SparkSession | None = None,
+) -> Outcome:
+    """Redact the Parquet dataset ``input_dir`` into the directory ``job.output``."""
+    if decision.refused:
+        _log_refusal(log, decision, job, field_map, None, "; ".join(decision.reasons))
+        raise RefusedError(
+            "Request refused: " + decision.reasons[0] if decision.reasons else "Request refused",
+            reasons=decision.reasons,
+        )
+    staged = StagedDirectory(job.output, replace=replace)
+    if not dry_run:
+        staged.check()  # a usage error, before anything runs
+    try:
+        if field_map is not None:
+            field_map.table(job.table)
+        if not os.path.isdir(input_dir):
+            raise DataError(f"{input_dir}: no such directory", hint="check the input path")
+        spark = spark or get_session(master)
+    except RedactorError as e:
+        log_failure(log, decision, job, field_map, str(e).splitlines()[0])
+        raise
+    with session_conf(spark, READ_CONF):
+        df, files = _read(spark, input_dir, decision, job, field_map, log)
+        return _run(
+            spark, df, files, decision, input_dir, job, staged,
+            field_map=field_map, log=log, dry_run=dry_run, on_plan=on_plan,
+        )  # fmt: skip
+
+
+def _read(spark, input_dir, decision, job, field_map, log) -> tuple[DataFrame, list[str]]:
+    try:
+        try:
+            df = spark.read.parquet(input_dir)
+            files = sorted(local_path(u) for u in df.inputFiles())
+        except Exception as e:
+            what = f"{input_dir}: Spark cannot read it as a Parquet dataset"
+            raise spark_error(e, what) from None
+        if not files:
+            raise DataError(f"{input_dir}: the directory holds no Parquet files")
+    except RedactorError as e:
+        log_failure(log, decision, job, field_map, str(e).splitlines()[0])
+        raise
+    return df, files
+
+
+def refuse_withheld_partitions(plan: Sequence[ColumnPlan], parts: Sequence[str], src: str) -> None:
+    """A withheld partition column would name the output directories: refuse the request."""
+    part_keys = {p.casefold() for p in parts}
+    for p in plan:
+        if p.name.casefold() in part_keys and p.withheld:
+            raise RefusedError(
+                f"Column {p.name!r} ({p.category or 'unmapped'}, {p.action}) is a partition "
+                f"column of {src}: its values name the output directories, so it cannot be "
+                "withheld while the partitioning is kept",
+                hint="repartition the dataset by a released column (or write it unpartitioned) "
+                "and redact that",
+                reasons=(p.reason,),
+            )
+
+
+def _plan(spark, df, files, decision, input_dir, job, field_map, log) -> tuple:
+    from pyspark.sql.pandas.types import from_arrow_schema, to_arrow_schema
+
+    tz = spark.conf.get("spark.sql.session.timeZone")
+    schema = to_arrow_schema(df.schema, timezone=tz)
+    parts = partition_columns(input_dir, files)
+    table = field_map.table(job.table) if field_map is not None else None
+    sample = None
+    if decision.restricted and any(table is None or table.rule(c) is None for c in schema.names):
+        try:  # a content sample for detection of the unmapped columns, as the local path takes
+            sample = df.limit(SAMPLE_ROWS).toArrow()
+        except Exception as e:
+            err = spark_error(e, f"{input_dir}: cannot read a sample")
+            log_failure(log, decision, job, field_map, str(err).splitlines()[0])
+            raise err from None
+    plan: list[ColumnPlan] | None = None
+    try:
+        plan = plan_columns(schema, decision, field_map, job, sample)
+        refuse_withheld_partitions(plan, parts, input_dir)
+    except RefusedError as e:
+        _log_refusal(log, decision, job, field_map, plan, str(e).splitlines()[0])
+        raise
+    key = None
+    if needs_key(plan):
+        key = HashKey.from_env()
+        if key is None:
+            hashed = [p.name for p in plan if p.action is Action.HASH]
+            err = KeyFileError(
+                f"Column(s) {', '.join(hashed)} are to be hashed, but no key is configured",
+                hint="set REDACTOR_KEY_FILE on the driver to the agency's secret key file; "
+                "or map the column to drop, null or redact",
+            )
+            _log_refusal(log, decision, job, field_map, plan, str(err).splitlines()[0])
+            raise err
+    empty = pa.RecordBatch.from_pylist([], schema=schema)
+    out_arrow = transform_batch(empty, plan, key, scrubber_for(plan)).schema
+    spark_out = from_arrow_schema(out_arrow, prefer_timestamp_ntz=False)
+    out_arrow = to_arrow_schema(spark_out, timezone=tz)
+    return plan, parts, key, spark_out, out_arrow, schema
+
+
+def _run(spark, df, files, decision, input_dir, job, staged, *, field_map, log, dry_run, on_plan):
+    from redactor.logging_glue import completion, request_record
+
+    plan, parts, key, spark_out, out_arrow, schema = _plan(
+        spark, df, files, decision, input_dir, job, field_map, log
+    )
+    outcome = Outcome(decision=decision, plan=plan, status=status_of(plan), key=key)
+    outcome.warnings += [
+        f"the field map lists {c!r}, which the input lacks (stale map?)"
+        for c in stale_columns(schema, field_map, job)
+    ]
+    outcome.warnings += list(decision.warnings)
+    if on_plan:
+        on_plan(outcome)
+    if dry_run:
+        outcome.status = "dry-run"
+        return outcome
+
+    if log is not None:
+        outcome.request_id = log.begin(
+            request_record(decision, job, field_map, plan, outcome.status)
+        )
+    sc = spark.sparkContext
+    shipped: BroadcastKey | None = None
+    try:
+        target = staged.open()
+        shipped = BroadcastKey.ship(sc, key) if key is not None else None
+        redactor = BatchRedactor(tuple(plan), out_arrow, shipped)
+
+        def redact_batches(batches):  # the function mapInArrow ships to executors
+            return redactor(batches)
+
+        sc.setJobDescription(f"redactor: request {outcome.request_id or '(unlogged)'}")
+        writer = df.mapInArrow(redact_batches, spark_out).write.mode("errorifexists")
+        if parts:
+            writer = writer.partitionBy(*parts)
+        try:
+            writer.parquet(target)
+            facts_in = gather_facts(sc, files, parquet=True)
+            facts_out = gather_facts(sc, all_files(target))
+        except Exception as e:
+            raise spark_error(e, f"{input_dir}: the Spark job failed") from None
+        outcome.rows_in = _rows(facts_in)
+        outcome.rows_out = _rows(facts_out)
+        if outcome.rows_in != outcome.rows_out:
+            raise DataError(
+                f"{input_dir}: the input holds {outcome.rows_in} rows but the output "
+                f"{outcome.rows_out}; nothing was committed",
+                hint="did the input change while the job ran? run the request again",
+            )
+        outcome.input_sha256 = tree_digest(input_dir, facts_in)
+        outcome.output_sha256 = tree_digest(target, facts_out)
+        if log is not None:
+            log.complete(outcome.request_id, completion(outcome, job, None))
+        manifest_path = _manifest_path(job)
+        if manifest_path:
+            doc = manifest_doc(decision, plan, job, field_map, outcome, key)
+            doc["engine"] = {
+                "name": "spark",
+                "spark_version": spark.version,
+                "master": sc.master,
+                "partition_columns": list(parts),
+                "input_files": len(facts_in),
+                "output_files": len(facts_out),
+                "digest": "sha256 over (relative path, size, sha256) of every file, sorted",
+            }
+            write_text_atomic(manifest_path, dumps_json(doc) + "\n")
+            outcome.manifest_path = manifest_path
+        staged.commit()
+        return outcome
+    except BaseException as e:
+        staged.abort()
+        if log is not None and outcome.request_id is not None:
+            msg = (
+                str(e).splitlines()[0]
+                if isinstance(e, RedactorError)
+                else type(e).__name__
+                + (" (interrupted)" if isinstance(e, KeyboardInterrupt) else "")
+            )
+            try:
+                log.complete(outcome.request_id, completion(outcome, job, msg))
+            except Exception:
+                print("redactor: could not log the failure", file=sys.stderr)
+        raise
+    finally:
+        if shipped is not None:
+            shipped.destroy()
+        sc.setJobDescription(None)  # type: ignore[arg-type]
+
+
+def _rows(facts: Sequence[FileFacts]) -> int:
+    return sum(f.rows for f in facts if f.rows is not None)
+
+
+def spark_error(e: BaseException, what: str) -> RedactorError:
+    """A one-line error for a failed Spark call. Spark's message is not repeated (an executor's
+    error can quote a data value); its condition is named, and Spark's own log shows the rest."""
+    if isinstance(e, RedactorError):
+        return e
+    if os.environ.get("REDACTOR_DEBUG"):
+        traceback.print_exception(e, file=sys.stderr)
+    cond = None
+    for attr in ("getCondition", "getErrorClass"):
+        fn = getattr(e, attr, None)
+        if callable(fn):
+            try:
+                cond = fn()
+            except Exception:
+                cond = None
+            if cond:
+                break
+    return DataError(
+        f"{what} ({cond or type(e).__name__})",
+        hint="Spark's messages above say more; REDACTOR_DEBUG=1 prints the full error",
+    )
+
+
+__all__ = ["READ_CONF", "redact_dataset", "refuse_withheld_partitions", "spark_error"]
+
