@@ -291,7 +291,7 @@ def _prepare(
     try:
         plan = plan_columns(schema, decision, field_map, job, sample)
     except RefusedError as e:
-        _log_refusal(log, decision, job, field_map, None, str(e))
+        log_refusal(log, decision, job, field_map, None, str(e))
         raise
     outcome = Outcome(decision=decision, plan=plan, status=status_of(plan))
     outcome.warnings += [
@@ -310,7 +310,7 @@ def _prepare(
                 hint="set REDACTOR_KEY_FILE to the agency's secret key file (an unkeyed hash "
                 "of an SSN is reversible), or map the column to drop, null or redact",
             )
-            _log_refusal(log, decision, job, field_map, plan, str(err).splitlines()[0])
+            log_refusal(log, decision, job, field_map, plan, str(err).splitlines()[0])
             raise err
     outcome.key = key
     return first, outcome
@@ -337,7 +337,7 @@ def run(
     from redactor.logging_glue import completion, request_record
 
     if decision.refused:
-        _log_refusal(log, decision, job, field_map, None, "; ".join(decision.reasons))
+        log_refusal(log, decision, job, field_map, None, "; ".join(decision.reasons))
         raise RefusedError(
             "Request refused: " + decision.reasons[0] if decision.reasons else "Request refused",
             reasons=decision.reasons,
@@ -392,7 +392,7 @@ def run(
         out.finish_writing()
         outcome.output_sha256 = out.sha256()
         outcome.input_sha256 = input_sha256()
-        manifest_path = _manifest_path(job)
+        manifest_path = manifest_path_for(job)
         if manifest_path:  # written (not yet renamed) before the completion is logged
             manifest_out = AtomicOutput(manifest_path, mode=job.output_mode)
             manifest_out.open().write(
@@ -460,7 +460,7 @@ def _as_user_error(e: BaseException, job: Job, out: AtomicOutput) -> RedactorErr
     return None
 
 
-def _manifest_path(job: Job) -> str | None:
+def manifest_path_for(job: Job) -> str | None:
     if job.manifest == "":
         return None
     if job.manifest:
@@ -470,7 +470,7 @@ def _manifest_path(job: Job) -> str | None:
     return f"{job.output}.manifest.json"
 
 
-def _log_refusal(log, decision, job, field_map, plan, why: str) -> None:
+def log_refusal(log, decision, job, field_map, plan, why: str) -> None:
     if log is None:
         return
     from redactor.logging_glue import request_record

@@ -29,10 +29,10 @@ from redactor.pipeline import (
     Job,
     Outcome,
     RequestLogLike,
-    _log_refusal,
-    _manifest_path,
     log_failure,
+    log_refusal,
     manifest_doc,
+    manifest_path_for,
     needs_key,
     plan_columns,
     stale_columns,
@@ -76,7 +76,7 @@ def redact_dataset(
 ) -> Outcome:
     """Redact the Parquet dataset ``input_dir`` into the directory ``job.output``."""
     if decision.refused:
-        _log_refusal(log, decision, job, field_map, None, "; ".join(decision.reasons))
+        log_refusal(log, decision, job, field_map, None, "; ".join(decision.reasons))
         raise RefusedError(
             "Request refused: " + decision.reasons[0] if decision.reasons else "Request refused",
             reasons=decision.reasons,
@@ -152,7 +152,7 @@ def _plan(spark, df, files, decision, input_dir, job, field_map, log) -> tuple:
         plan = plan_columns(schema, decision, field_map, job, sample)
         refuse_withheld_partitions(plan, parts, input_dir)
     except RefusedError as e:
-        _log_refusal(log, decision, job, field_map, plan, str(e).splitlines()[0])
+        log_refusal(log, decision, job, field_map, plan, str(e).splitlines()[0])
         raise
     key = None
     if needs_key(plan):
@@ -164,7 +164,7 @@ def _plan(spark, df, files, decision, input_dir, job, field_map, log) -> tuple:
                 hint="set REDACTOR_KEY_FILE on the driver to the agency's secret key file; "
                 "or map the column to drop, null or redact",
             )
-            _log_refusal(log, decision, job, field_map, plan, str(err).splitlines()[0])
+            log_refusal(log, decision, job, field_map, plan, str(err).splitlines()[0])
             raise err
     empty = pa.RecordBatch.from_pylist([], schema=schema)
     out_arrow = transform_batch(empty, plan, key, scrubber_for(plan)).schema
@@ -227,7 +227,7 @@ def _run(spark, df, files, decision, input_dir, job, staged, *, field_map, log, 
         outcome.output_sha256 = tree_digest(target, facts_out)
         if log is not None:
             log.complete(outcome.request_id, completion(outcome, job, None))
-        manifest_path = _manifest_path(job)
+        manifest_path = manifest_path_for(job)
         if manifest_path:
             doc = manifest_doc(decision, plan, job, field_map, outcome, key)
             doc["engine"] = {

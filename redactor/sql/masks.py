@@ -9,6 +9,7 @@ database must not see.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import sqlglot
@@ -62,12 +63,18 @@ class Mask:
 def _template(text: str, column: exp.Expression, dialect: str) -> exp.Expression:
     tree = sqlglot.parse_one(text, read=dialect)
     return tree.transform(
-        lambda n: column.copy() if isinstance(n, exp.Column) and n.name == "__v" else n
+        lambda n: column.copy() if isinstance(n, exp.Column) and n.name == "__v" else n,
+        copy=False,
     )
 
 
 def typed_null(sql_type: str | None, dialect: str) -> exp.Expression:
     """``CAST(NULL AS <type>)``: the column's own type when it parses, else the text type."""
+    return exp.Cast(this=exp.Null(), to=_null_type(sql_type, dialect).copy())
+
+
+@functools.lru_cache(maxsize=1024)
+def _null_type(sql_type: str | None, dialect: str) -> exp.DataType:
     dtype: exp.DataType | None = None
     if sql_type:
         try:
@@ -79,13 +86,25 @@ def typed_null(sql_type: str | None, dialect: str) -> exp.Expression:
             dtype = None
     if dtype is None:
         dtype = exp.DataType.build(TEXT_TYPE.get(dialect, "TEXT"), dialect=dialect)
-    return exp.Cast(this=exp.Null(), to=dtype)
+    return dtype
 
 
 def mask_for(action: Action, column: exp.Expression, *, dialect: str, sql_type: str | None,
              category: Category | None, keep_last: int = 4,
              generalize_to: str | None = None) -> Mask:
     """The derived-table expression for a column under ``action`` (never RELEASE/REFUSE)."""
+    m = _mask_for(action, dialect=dialect, sql_type=sql_type, category=category,
+                  keep_last=keep_last, generalize_to=generalize_to)
+    expr = m.expression.transform(
+        lambda n: column.copy() if isinstance(n, exp.Column) and n.name == "__v" else n)
+    return Mask(expr, m.description, m.withheld_entirely)
+
+
+@functools.lru_cache(maxsize=1024)
+def _mask_for(action: Action, *, dialect: str, sql_type: str | None, category: Category | None,
+              keep_last: int, generalize_to: str | None) -> Mask:
+    """The mask with the column as ``__v`` (cached: callers only read it)."""
+    column = exp.column("__v")
     text_type = TEXT_TYPE.get(dialect, "TEXT")
     if action is Action.MASK:
         n = max(0, int(keep_last))

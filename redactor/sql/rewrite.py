@@ -109,13 +109,13 @@ def rewrite_query(sql: str, field_map: FieldMap, decision: Decision, *, dialect:
     tree = guard.parse_query(sql, dialect)
     guard.check_syntax(tree)
     sources = build_sources(field_map, catalog)
-    original = tree.copy()
     _pin_output_names(tree, dialect)
     try:
         tree = qualify(tree, schema=sources.sqlglot_schema(dialect), dialect=dialect,
                        identify=False, validate_qualify_columns=True, quote_identifiers=True)
     except OptimizeError as e:
-        raise _unresolved(e, original, sources) from None
+        # qualify mutated the tree: point at the name in a fresh parse of the query
+        raise _unresolved(e, guard.parse_query(sql, dialect), sources) from None
     except SqlglotError as e:
         raise RefusedError(f"Refused: the query cannot be analysed ({type(e).__name__})") from None
     guard.check_qualified(tree, set(sources.tables), ALLOWED_SCHEMAS.get(dialect, set()))
@@ -163,11 +163,30 @@ def _pin_output_names(tree: exp.Query, dialect: str) -> None:
         first = first.this
     if not isinstance(first, exp.Select):
         return
+    pinned: dict[str, exp.Identifier] = {}
     for sel in first.selects:
         if isinstance(sel, exp.Alias):
             ident = sel.args.get("alias")
             if isinstance(ident, exp.Identifier) and (keep_unquoted or ident.quoted):
                 ident.meta["case_sensitive"] = True
+                pinned.setdefault(ident.name.casefold(), ident)
+    if strategy is not NormalizationStrategy.CASE_INSENSITIVE or not pinned:
+        return
+    # `SELECT … AS CityX … ORDER BY cityx`: the engine matches the alias case-insensitively, so
+    # the reference must keep pointing at the pinned alias once qualify has normalised it.
+    for owner in {id(first): first, id(tree): tree}.values():
+        for key in ("order", "having", "qualify"):
+            clause = owner.args.get(key)
+            if clause is None:
+                continue
+            for col in clause.find_all(exp.Column):
+                ident = pinned.get(col.name.casefold())
+                if (ident is not None and not col.table and isinstance(col.this, exp.Identifier)
+                        and col.find_ancestor(exp.Select, exp.SetOperation) is owner):
+                    ref = col.this  # keep its position (for messages), take the alias's spelling
+                    ref.set("this", ident.this)
+                    ref.set("quoted", ident.quoted)
+                    ref.meta["case_sensitive"] = True
 
 
 def _unresolved(e: OptimizeError, original: exp.Expression, sources: Sources) -> RefusedError:
@@ -324,7 +343,13 @@ def _substitute(tree: exp.Query, base_tables: list[exp.Table], sources: Sources,
         alias = t.args.get("alias")
         alias = alias.copy() if alias is not None else exp.TableAlias(
             this=exp.to_identifier(t.name))
-        t.replace(exp.Subquery(this=exp.select(*cols).from_(table), alias=alias))
+        named = alias.args.get("columns") or []
+        if named and len(named) < len(cols):
+            # `people AS t(a, b)` renames the first columns only (DuckDB, PostgreSQL); Spark and
+            # others want one name per column of a derived table: name the rest as they are.
+            alias.set("columns", [*named, *(c.args["alias"].copy() for c in cols[len(named):])])
+        t.replace(exp.Subquery(this=exp.select(*cols, copy=False).from_(table, copy=False),
+                               alias=alias))
         done.append(src.name)
     # Belt and braces: no base table with a withheld column may be left unsubstituted.
     ctes = {c.alias_or_name.casefold() for c in tree.find_all(exp.CTE)}
