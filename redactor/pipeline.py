@@ -86,6 +86,12 @@ class RequestLogLike(Protocol):
     def complete(self, request_id: str, completion: Completion) -> None: ...
 
 
+def empty_batch(schema: pa.Schema) -> pa.RecordBatch:
+    """A zero-row batch of ``schema`` (built without pyarrow's Python-object conversion, which
+    imports pandas when it is installed: a second of start-up for nothing)."""
+    return pa.RecordBatch.from_arrays([pa.nulls(0, f.type) for f in schema], schema=schema)
+
+
 def detect_unmapped(
     columns: Sequence[str], table: TableMap | None, sample: pa.Table | None
 ) -> dict[str, Detected]:
@@ -365,7 +371,7 @@ def run(
     manifest_out: AtomicOutput | None = None
     try:
         scrubber = _scrubber_for(plan)
-        empty = pa.RecordBatch.from_pylist([], schema=schema)
+        empty = empty_batch(schema)
         out_schema = transform_batch(empty, plan, key, scrubber).schema
         writer = open_writer(job.output_format, out.open(), out_schema)
 

@@ -17,8 +17,6 @@ import traceback
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-import pyarrow as pa
-
 from redactor.categories import Action
 from redactor.errors import DataError, KeyFileError, RedactorError, RefusedError
 from redactor.fieldmap import FieldMap
@@ -29,6 +27,7 @@ from redactor.pipeline import (
     Job,
     Outcome,
     RequestLogLike,
+    empty_batch,
     log_failure,
     log_refusal,
     manifest_doc,
@@ -166,7 +165,7 @@ def _plan(spark, df, files, decision, input_dir, job, field_map, log) -> tuple:
             )
             log_refusal(log, decision, job, field_map, plan, str(err).splitlines()[0])
             raise err
-    empty = pa.RecordBatch.from_pylist([], schema=schema)
+    empty = empty_batch(schema)
     out_arrow = transform_batch(empty, plan, key, scrubber_for(plan)).schema
     spark_out = from_arrow_schema(out_arrow, prefer_timestamp_ntz=False)
     out_arrow = to_arrow_schema(spark_out, timezone=tz)
