@@ -9,6 +9,9 @@ from __future__ import annotations
 import os
 import sys
 import traceback
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import ClassVar
 
 import click
 import yaml
@@ -31,7 +34,30 @@ from redactor.policy import builtin_pack_ids, decide, load_pack
 FORMATS = [f.value for f in Format]
 
 
-@click.group(context_settings=CONTEXT_SETTINGS)
+class LazyGroup(click.Group):
+    """A group whose heavier commands (``sql``/``export`` import sqlglot, ``scan`` Presidio)
+    are imported only when used, so ``redact`` does not pay for them at start-up (click's
+    documented lazy-loading pattern)."""
+
+    LAZY: ClassVar[Mapping[str, tuple[str, str]]] = MappingProxyType({
+        "export": ("redactor.cli_sql", "export_command"),
+        "scan": ("redactor.cli_scan", "scan_command"),
+        "sql": ("redactor.cli_sql", "sql_command"),
+    })
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.LAZY})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.LAZY and cmd_name not in self.commands:
+            import importlib
+
+            module, attr = self.LAZY[cmd_name]
+            self.add_command(getattr(importlib.import_module(module), attr), cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=LazyGroup, context_settings=CONTEXT_SETTINGS)
 @click.version_option(__version__, prog_name="redactor")
 def cli() -> None:
     """Field-level redaction of exports under state limits on sharing personal data with
@@ -351,27 +377,14 @@ def map_check(path: str) -> None:
         )
 
 
-def _register_optional() -> None:
-    """Commands that live in their own modules."""
+def _register_log() -> None:
     from redactor.cli_log import log_group, report_command
 
     cli.add_command(log_group, "log")
     cli.add_command(report_command, "report")
-    for modname, names in (
-        ("redactor.cli_scan", ("scan_command",)),
-        ("redactor.cli_sql", ("sql_command", "export_command")),
-    ):
-        try:
-            mod = __import__(modname, fromlist=list(names))
-        except ImportError:
-            continue
-        for n in names:
-            cmd = getattr(mod, n, None)
-            if cmd is not None:
-                cli.add_command(cmd, n.removesuffix("_command"))
 
 
-_register_optional()
+_register_log()
 
 
 def main() -> None:

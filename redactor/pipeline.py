@@ -13,8 +13,11 @@ A failure at any step after 3 is logged as failed and leaves the destination unt
 
 from __future__ import annotations
 
+import os
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol
@@ -191,6 +194,38 @@ def transform_batch(
         arrays.append(col)
         names.append(p.name)
     return pa.RecordBatch.from_arrays(arrays, names=names)
+
+
+def transformed(
+    batches: Iterable[pa.RecordBatch],
+    plan: Sequence[ColumnPlan],
+    key: HashKey | None,
+    scrubber: Callable | None,
+    workers: int | None = None,
+) -> Iterator[tuple[pa.RecordBatch, pa.RecordBatch]]:
+    """``(batch, transform_batch(batch))`` in input order, transforming up to ``workers``
+    batches at once on threads while the caller reads and writes: Arrow's readers, writers and
+    kernels (the scrub's regexes above all) release the GIL, so the stages overlap on several
+    cores. At most ``2 * workers`` batches are in flight, so memory stays bounded."""
+    workers = workers or min(4, os.cpu_count() or 1)
+    if workers <= 1:
+        for b in batches:
+            yield b, transform_batch(b, plan, key, scrubber)
+        return
+    pending: deque[tuple[pa.RecordBatch, Future[pa.RecordBatch]]] = deque()
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="redactor") as pool:
+        try:
+            for b in batches:
+                pending.append((b, pool.submit(transform_batch, b, plan, key, scrubber)))
+                if len(pending) >= 2 * workers:
+                    done, fut = pending.popleft()
+                    yield done, fut.result()
+            while pending:
+                done, fut = pending.popleft()
+                yield done, fut.result()
+        finally:
+            for _, fut in pending:
+                fut.cancel()
 
 
 def _scrubber_for(plan: Sequence[ColumnPlan]) -> Callable | None:
@@ -380,9 +415,8 @@ def run(
                 yield first
             yield from batches
 
-        for b in all_batches():
+        for b, tb in transformed(all_batches(), plan, key, scrubber):
             outcome.rows_in += b.num_rows
-            tb = transform_batch(b, plan, key, scrubber)
             if tb.schema != out_schema:
                 tb = tb.cast(out_schema)
             limit = decision.record_limit

@@ -270,11 +270,18 @@ def test_quotes_newlines_delimiters_and_bom_round_trip(
             assert not v or json.dumps(v)[1:-1] not in text
 
 
-def test_ten_megabyte_field_is_read_whole(tmp_path: Path, field_map: Path):
+def test_ten_megabyte_field_is_refused_then_read_whole_with_a_larger_limit(
+    tmp_path: Path, field_map: Path, monkeypatch: pytest.MonkeyPatch
+):
     big = "x" * (10 << 20)
     src = tmp_path / "big.csv"
     src.write_bytes(HEADER + f'Zed,{CANARY_SSN},"{big}"\nAnn,219-09-9999,1\n'.encode())
     out = tmp_path / "o.parquet"
+    r = _run("redact", str(src), "-o", str(out), "--map", str(field_map), "-q", *CIVIL)
+    assert r.exit_code == 4, r.stderr
+    assert "longer than 4 MiB" in r.stderr and "REDACTOR_MAX_ROW_MB" in r.stderr
+    assert CANARY_SSN not in r.stderr and not out.exists()
+    monkeypatch.setenv("REDACTOR_MAX_ROW_MB", "16")
     r = _run("redact", str(src), "-o", str(out), "--map", str(field_map), "-q", *CIVIL)
     assert r.exit_code == 0, r.stderr
     t = pq.read_table(out)

@@ -27,13 +27,31 @@ import pyarrow.csv as pacsv
 import pyarrow.json as pajson
 import pyarrow.parquet as pq
 
-from redactor.errors import DataError
+from redactor.errors import DataError, UsageError
 from redactor.fieldmap import normalize_name
 from redactor.io.formats import COMPRESSION, Format, compression_suffix
 from redactor.io.streams import HashingReader, PrefixedReader, sha256_file
 
 DEFAULT_BATCH_ROWS = 65_536
-_CSV_BLOCK = 16 << 20  # bytes per CSV/JSON block: also the longest row that can be read
+def _block_bytes() -> int:
+    """Bytes per CSV/JSON block: also the longest row that can be read. 4 MiB keeps memory flat
+    (larger blocks let the allocator's footprint grow with the input); a file with longer rows
+    can raise it with REDACTOR_MAX_ROW_MB."""
+    raw = os.environ.get("REDACTOR_MAX_ROW_MB", "").strip()
+    if not raw:
+        return 4 << 20
+    try:
+        mb = int(raw)
+    except ValueError:
+        mb = 0
+    if not 1 <= mb <= 1024:
+        raise UsageError(
+            f"REDACTOR_MAX_ROW_MB={raw!r} is not a whole number of MiB from 1 to 1024",
+            hint="e.g. REDACTOR_MAX_ROW_MB=16",
+        )
+    return mb << 20
+
+
 _MAX_HEADER = 16 << 20
 _BOM = b"\xef\xbb\xbf"
 
@@ -344,8 +362,9 @@ def _csv_error(
     if "straddl" in msg:
         return DataError(
             f"{where}: a row after row {rows_before + 1} is longer than "
-            f"{_CSV_BLOCK >> 20} MiB (an unterminated quote, or one huge field?)",
-            hint="close the quote; fields larger than that are not supported",
+            f"{_block_bytes() >> 20} MiB (an unterminated quote, or one huge field?)",
+            hint="close the quote, or raise the limit for this file with "
+            "REDACTOR_MAX_ROW_MB (e.g. 16)",
         )
     if "quote" in msg.lower() or "premature end" in msg.lower():
         return DataError(
@@ -392,7 +411,7 @@ def _open_csv(path: str, delimiter: str, batch_rows: int, schema_only: bool = Fa
     try:
         reader = pacsv.open_csv(
             stream,
-            read_options=pacsv.ReadOptions(use_threads=False, block_size=_CSV_BLOCK),
+            read_options=pacsv.ReadOptions(use_threads=False, block_size=_block_bytes()),
             parse_options=pacsv.ParseOptions(
                 delimiter=delimiter,
                 newlines_in_values=True,
@@ -521,7 +540,9 @@ def _open_parquet(path: str, batch_rows: int) -> Source:
         if err is not None:
             raise err
         try:
-            pf = pq.ParquetFile(fh)
+            # pre_buffer=False: read column chunks as they are needed, so memory stays flat
+            # (pre-buffering keeps a growing cache of whole row groups)
+            pf = pq.ParquetFile(fh, pre_buffer=False)
         except (pa.ArrowInvalid, pa.ArrowException, OSError):
             raise DataError(
                 f"{_where(path)}: corrupt Parquet metadata (the footer cannot be read)",
@@ -625,7 +646,9 @@ def _open_jsonl(path: str, batch_rows: int) -> Source:
     body = PrefixedReader(head, text.stream)
     stream = io.BufferedReader(body, buffer_size=1 << 20)
     try:
-        reader = pajson.open_json(stream, read_options=pajson.ReadOptions(block_size=_CSV_BLOCK))
+        reader = pajson.open_json(
+            stream, read_options=pajson.ReadOptions(block_size=_block_bytes())
+        )
     except (pa.ArrowInvalid, pa.ArrowException, OSError) as e:
         text.close()
         raise _json_error(e, path, 0) from None

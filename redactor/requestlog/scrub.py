@@ -7,18 +7,8 @@ import re
 from contextlib import contextmanager
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-import sqlglot
-from sqlglot import exp
-
 UNPARSEABLE_QUERY = "<unparseable query withheld>"
 
-# Every node type that carries a value written in the query text.
-_LITERAL_TYPES: tuple[type[exp.Expression], ...] = tuple(
-    t for t in (getattr(exp, n, None) for n in (
-        "Literal", "HexString", "ByteString", "BitString", "RawString", "National",
-        "UnicodeString",
-    )) if isinstance(t, type)
-)
 _SECRET_PARAMS = {"password", "sslpassword", "passfile", "sslkey", "passphrase"}
 
 
@@ -34,24 +24,35 @@ def _quiet_sqlglot():
         logger.setLevel(level)
 
 
-def _to_placeholder(node: exp.Expression) -> exp.Expression:
-    # ``$1``/``@p`` parameters hold a literal name or position, not a value: keep them.
-    if isinstance(node, _LITERAL_TYPES) and not isinstance(node.parent, exp.Parameter):
-        return exp.var("?")
-    return node
-
-
 def strip_sql_literals(sql: str, dialect: str | None = None) -> str:
     """The query with every literal (and comment) replaced by ``?``.
 
     SQL that does not parse is withheld whole: :data:`UNPARSEABLE_QUERY`.
     """
+    # imported here: a file redaction logs no query, and sqlglot is a tenth of start-up
+    import sqlglot
+    from sqlglot import exp
+
+    # every node type that carries a value written in the query text
+    literal_types = tuple(
+        t for t in (getattr(exp, n, None) for n in (
+            "Literal", "HexString", "ByteString", "BitString", "RawString", "National",
+            "UnicodeString",
+        )) if isinstance(t, type)
+    )
+
+    def to_placeholder(node: exp.Expression) -> exp.Expression:
+        # ``$1``/``@p`` parameters hold a literal name or position, not a value: keep them.
+        if isinstance(node, literal_types) and not isinstance(node.parent, exp.Parameter):
+            return exp.var("?")
+        return node
+
     try:
         with _quiet_sqlglot():
             statements = [s for s in sqlglot.parse(sql, read=dialect) if s is not None]
             out = []
             for statement in statements:
-                stripped = statement.transform(_to_placeholder)
+                stripped = statement.transform(to_placeholder)
                 out.append(stripped.sql(dialect=dialect, comments=False))
     except Exception:  # ParseError, TokenError, and anything else: never echo the text
         return UNPARSEABLE_QUERY
