@@ -20,6 +20,7 @@ CASES = [
         "reported A-number [A_NUMBER]; also [A_NUMBER]",
     ),
     ("alien registration no. 012-345-678", "alien registration no. [A_NUMBER]"),
+    ("Naturalized, cert on file. 167-580-135", "[IMMIGRATION_STATUS], cert on file. [A_NUMBER]"),
     ("DL no. D1234567, CO license 12-345-6789, WDLAB12CD34E", "DL no. [DL], CO license [DL], [DL]"),
     ("call (303) 555-0147 x12 or +1 720 555 0199", "call [PHONE] or [PHONE]"),
     ("mail j.roe+case@example.org today", "mail [EMAIL] today"),

@@ -94,6 +94,9 @@ def default_rules(*, status_terms: bool = True) -> tuple[Rule, ...]:
         _guarded("itin", p.ITIN_ANY),
         _guarded("ssn", p.SSN_SHAPE_FORMATTED),
         _guarded("ssn", p.SSN_VALID_BARE),
+        # A bare dashed 3-3-3 group is an A-number as clerks write it ("cert on file.
+        # 167-580-135"): not an SSN (3-2-4) nor a phone (3-3-4, replaced above).
+        _guarded("a_number", r"\d{3}-\d{3}-\d{3}"),
         # Dates before phones and DL numbers (20240115 is a date, not a licence).
         _guarded("date", p.DATE_NUMERIC),
         Rule("date", rf"\b(?:{p.DATE_WORDS})\b", TOKENS["date"]),
