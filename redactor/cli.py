@@ -99,6 +99,17 @@ def print_plan(outcome: Outcome) -> None:
         )
 
 
+def print_written(outcome: Outcome, where: str) -> None:
+    if outcome.status == "dry-run":
+        return
+    click.echo(
+        f"redactor: wrote {outcome.rows_out} rows to {where}"
+        + (f"; manifest {outcome.manifest_path}" if outcome.manifest_path else "")
+        + (f"; request {outcome.request_id}" if outcome.request_id else ""),
+        err=True,
+    )
+
+
 def parse_mode(text: str) -> int:
     """``--output-mode``: an octal permission string such as ``0640`` or ``640``."""
     try:
@@ -252,13 +263,8 @@ def redact(
         finally:
             if log is not None:
                 log.close()
-        if outcome.status != "dry-run" and not quiet:
-            click.echo(
-                f"redactor: wrote {outcome.rows_out} rows to {output}"
-                + (f"; manifest {outcome.manifest_path}" if outcome.manifest_path else "")
-                + (f"; request {outcome.request_id}" if outcome.request_id else ""),
-                err=True,
-            )
+        if not quiet:
+            print_written(outcome, output)
         return
     in_fmt = resolve_format(input_path, input_format, role="input")
     if output_format:
@@ -301,14 +307,8 @@ def redact(
     finally:
         if log is not None:
             log.close()
-    if outcome.status != "dry-run" and not quiet:
-        where = "standard output" if output == "-" else output
-        click.echo(
-            f"redactor: wrote {outcome.rows_out} rows to {where}"
-            + (f"; manifest {outcome.manifest_path}" if outcome.manifest_path else "")
-            + (f"; request {outcome.request_id}" if outcome.request_id else ""),
-            err=True,
-        )
+    if not quiet:
+        print_written(outcome, "standard output" if output == "-" else output)
 
 
 # --- policy ----------------------------------------------------------------------------------

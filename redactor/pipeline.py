@@ -340,21 +340,36 @@ def _prepare(
         for c in stale_columns(schema, field_map, job)
     ]
     outcome.warnings += list(decision.warnings)
-    if needs_key(plan) and key is None:
-        key = HashKey.from_env()
-        if key is None:
-            hashed = [p.name for p in plan if p.action is Action.HASH]
-            from redactor.errors import KeyFileError
-
-            err = KeyFileError(
-                f"Column(s) {', '.join(hashed)} are to be hashed, but no key is configured",
-                hint="set REDACTOR_KEY_FILE to the agency's secret key file (an unkeyed hash "
-                "of an SSN is reversible), or map the column to drop, null or redact",
-            )
-            log_refusal(log, decision, job, field_map, plan, str(err).splitlines()[0])
-            raise err
+    if key is None:
+        key = key_for(plan, log, decision, job, field_map)
     outcome.key = key
     return first, outcome
+
+
+def key_for(
+    plan: Sequence[ColumnPlan],
+    log: RequestLogLike | None,
+    decision: Decision,
+    job: Job,
+    field_map: FieldMap | None,
+) -> HashKey | None:
+    """The HMAC key when the plan hashes a column (``REDACTOR_KEY_FILE``), else None. Without a
+    usable key the request is refused and logged: an unkeyed hash of an SSN is reversible."""
+    if not needs_key(plan):
+        return None
+    key = HashKey.from_env()
+    if key is None:
+        from redactor.errors import KeyFileError
+
+        hashed = [p.name for p in plan if p.action is Action.HASH]
+        err = KeyFileError(
+            f"Column(s) {', '.join(hashed)} are to be hashed, but no key is configured",
+            hint="set REDACTOR_KEY_FILE to the agency's secret key file (an unkeyed hash "
+            "of an SSN is reversible), or map the column to drop, null or redact",
+        )
+        log_refusal(log, decision, job, field_map, plan, str(err).splitlines()[0])
+        raise err
+    return key
 
 
 def status_of(plan: Sequence[ColumnPlan]) -> str:

@@ -28,10 +28,11 @@ from pathlib import Path
 
 import pyarrow.csv as pacsv
 
-from redactor.io.readers import _CSV_BLOCK
+from redactor.io.readers import _block_bytes
 from redactor.io.writers import _TMP_RE
 from redactor.requestlog import LogUnavailableError, open_log
 
+_CSV_BLOCK = _block_bytes()  # the reader's block: the first batch needs one whole block
 ROWS = 1_500_000  # > two read blocks, for the stdin victims
 FILE_ROWS = 300_000
 FILE_VICTIMS = 36

@@ -17,22 +17,20 @@ import traceback
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from redactor.categories import Action
-from redactor.errors import DataError, KeyFileError, RedactorError, RefusedError
+from redactor.errors import DataError, RedactorError, RefusedError
 from redactor.fieldmap import FieldMap
 from redactor.io.writers import dumps_json, write_text_atomic
-from redactor.masking import HashKey
 from redactor.pipeline import (
     SAMPLE_ROWS,
     Job,
     Outcome,
     RequestLogLike,
     empty_batch,
+    key_for,
     log_failure,
     log_refusal,
     manifest_doc,
     manifest_path_for,
-    needs_key,
     plan_columns,
     stale_columns,
     status_of,
@@ -153,18 +151,7 @@ def _plan(spark, df, files, decision, input_dir, job, field_map, log) -> tuple:
     except RefusedError as e:
         log_refusal(log, decision, job, field_map, plan, str(e).splitlines()[0])
         raise
-    key = None
-    if needs_key(plan):
-        key = HashKey.from_env()
-        if key is None:
-            hashed = [p.name for p in plan if p.action is Action.HASH]
-            err = KeyFileError(
-                f"Column(s) {', '.join(hashed)} are to be hashed, but no key is configured",
-                hint="set REDACTOR_KEY_FILE on the driver to the agency's secret key file; "
-                "or map the column to drop, null or redact",
-            )
-            log_refusal(log, decision, job, field_map, plan, str(err).splitlines()[0])
-            raise err
+    key = key_for(plan, log, decision, job, field_map)  # read on the driver only
     empty = empty_batch(schema)
     out_arrow = transform_batch(empty, plan, key, scrubber_for(plan)).schema
     spark_out = from_arrow_schema(out_arrow, prefer_timestamp_ntz=False)
