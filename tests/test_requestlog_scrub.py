@@ -36,14 +36,16 @@ def test_unparseable_sql_is_withheld_whole_and_not_echoed(caplog):
 
 @pytest.mark.parametrize(("url", "expected"), [
     ("postgresql://app:hunter2@db:5432/dmv?sslmode=require&password=hunter2",
-     "postgresql://app@db:5432/dmv?sslmode=require"),
+     "postgresql://app:***@db:5432/dmv?sslmode=require&password=***"),
     ("postgresql://:hunter2@db/dmv", "postgresql://db/dmv"),
+    ("postgres://app@db/dmv?sslkey=/k/app.key#frag", "postgres://app@db/dmv?sslkey=***"),
+    ("duckdb:////abs/agency.duckdb", "duckdb:////abs/agency.duckdb"),
     ("sqlite:///var/data/dmv.db", "sqlite:///var/data/dmv.db"),
     ("host=db user=app password='hun ter2' dbname=dmv", "host=db user=app password=*** dbname=dmv"),
     ("sample_data/dmv.csv", "sample_data/dmv.csv"),
     ("-", "-"),
 ])
-def test_redact_url_drops_passwords_only(url, expected):
+def test_redact_url_hides_passwords_only(url, expected):
     assert redact_url(url) == expected
 
 
@@ -63,4 +65,4 @@ def test_an_unreachable_postgres_log_fails_without_echoing_the_password(tmp_path
     with pytest.raises(LogUnavailableError) as err:
         open_log(url)
     assert err.value.exit_code == 4 and "hunter2" not in str(err.value)
-    assert "postgresql://app@/audit" in str(err.value)
+    assert "postgresql://app:***@/audit" in str(err.value)

@@ -67,7 +67,7 @@ def test_values_never_reach_the_store(target):
         log.complete(rid, Completion("completed", rows_in=3, rows_out=1, output="-"))
         view = log.requests()[0]
     assert view.record.query == "SELECT name FROM people WHERE ssn = ? OR name IN (?, ?)"
-    assert view.record.source == "postgresql://reader@db.example/dmv"
+    assert view.record.source == "postgresql://reader:***@db.example/dmv?password=***"
     assert view.outcome == "redacted" and view.completion.rows_out == 1
 
     if "://" in target:

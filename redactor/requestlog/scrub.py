@@ -1,15 +1,16 @@
-"""Keep values out of the log: SQL literals become ``?``, credentials leave URLs."""
+"""Keep values out of the log: SQL literals become ``?``, credentials leave URLs
+(:func:`redactor.urls.redact_url`, re-exported here)."""
 
 from __future__ import annotations
 
 import logging
-import re
 from contextlib import contextmanager
-from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from redactor.urls import redact_url
+
+__all__ = ["UNPARSEABLE_QUERY", "redact_url", "strip_sql_literals"]
 
 UNPARSEABLE_QUERY = "<unparseable query withheld>"
-
-_SECRET_PARAMS = {"password", "sslpassword", "passfile", "sslkey", "passphrase"}
 
 
 @contextmanager
@@ -57,32 +58,3 @@ def strip_sql_literals(sql: str, dialect: str | None = None) -> str:
     except Exception:  # ParseError, TokenError, and anything else: never echo the text
         return UNPARSEABLE_QUERY
     return "; ".join(out) if out else UNPARSEABLE_QUERY
-
-
-_DSN_SECRET = re.compile(r"\b(password|sslpassword|passfile)\s*=\s*('(?:[^'\\]|\\.)*'|\S+)", re.I)
-
-
-def redact_url(url: str) -> str:
-    """``url`` without its password (user name kept) and without secret query parameters.
-
-    Anything that is not a URL (a file path, ``-``) comes back unchanged, except that a
-    libpq ``key=value`` connection string loses its ``password=``.
-    """
-    if "://" not in url:
-        return _DSN_SECRET.sub(lambda m: f"{m.group(1)}=***", url) if "=" in url else url
-    try:
-        parts = urlsplit(url)
-        netloc = parts.netloc
-        if "@" in netloc:
-            userinfo, host = netloc.rsplit("@", 1)
-            user = userinfo.split(":", 1)[0]
-            netloc = f"{user}@{host}" if user else host
-        pairs = parse_qsl(parts.query, keep_blank_values=True)
-        kept = [(k, v) for k, v in pairs if k.lower() not in _SECRET_PARAMS]
-        if netloc == parts.netloc and len(kept) == len(pairs):
-            return url.split("#", 1)[0]
-        query = f"?{urlencode(kept, safe='/')}" if kept else ""
-        # built by hand: urlunsplit would turn sqlite:///path into sqlite:/path
-        return f"{parts.scheme}://{netloc}{parts.path}{query}"
-    except ValueError:
-        return f"{url.split('://', 1)[0]}://<unparseable url withheld>"

@@ -11,12 +11,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import Literal
-from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from redactor.errors import UsageError
+from redactor.urls import SECRET_PARAMS, redact_url
 
 Engine = Literal["sqlite", "duckdb", "postgresql"]
-_SECRET_PARAMS = {"password", "passfile", "sslpassword", "sslkey", "token"}
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
 
 
@@ -34,30 +34,6 @@ class DbUrl:
 
     def __repr__(self) -> str:  # never show conninfo
         return f"DbUrl({self.display!r})"
-
-
-def redact_url(url: str) -> str:
-    """``url`` with any password (in the netloc or a query parameter) replaced by ``***``."""
-    m = _SCHEME.match(url or "")
-    if not m:
-        return "<database URL>" if url else ""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return f"{m.group(1)}://<unparseable>"
-    if m.group(1).lower().split("+", 1)[0] in ("sqlite", "duckdb"):
-        return url  # a file path: no credentials (and urlunsplit would mangle '////abs')
-    netloc = parts.netloc
-    if "@" in netloc:
-        userinfo, _, hostport = netloc.rpartition("@")
-        user = userinfo.split(":", 1)[0]
-        netloc = f"{user}:***@{hostport}" if ":" in userinfo else f"{user}@{hostport}"
-    query = parts.query
-    if query:
-        pairs = [(k, "***" if k.lower() in _SECRET_PARAMS else v)
-                 for k, v in parse_qsl(query, keep_blank_values=True)]
-        query = urlencode(pairs, safe="/")
-    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 
 def parse_url(url: str) -> DbUrl:
@@ -94,7 +70,7 @@ def scrub_secrets(message: str, url: str) -> str:
     try:
         parts = urlsplit(url)
         secrets = [parts.password] if parts.password else []
-        secrets += [v for k, v in parse_qsl(parts.query) if k.lower() in _SECRET_PARAMS and v]
+        secrets += [v for k, v in parse_qsl(parts.query) if k.lower() in SECRET_PARAMS and v]
     except ValueError:
         secrets = []
     for s in secrets:
