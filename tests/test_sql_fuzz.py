@@ -19,6 +19,7 @@ in pytest's terminal summary.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import functools
 import json
@@ -41,7 +42,7 @@ from redactor.errors import BadInputError, RefusedError
 from redactor.fieldmap import FieldMap, normalize_name, parse_field_map
 from redactor.plan import action_for_rule
 from redactor.sql.rewrite import rewrite_query
-from tests.test_sql_canary import restricted_decision
+from tests.test_sql_canary import CANARY_MAP, restricted_decision
 
 N_QUERIES = int(os.environ.get("REDACTOR_SQL_FUZZ", "2000"))
 SEED = int(os.environ.get("REDACTOR_SQL_FUZZ_SEED", "0"))
@@ -50,35 +51,26 @@ ROWS = 6
 RARE = "QXJKWVZ"  # letters no released value, literal or constant uses
 SENTINEL = "Y"
 
-FUZZ_MAP = {
-    "name": "fuzz",
-    "tables": {
-        "people": {"columns": {
-            "id": "none",
-            "first_name": {"category": "name", "action": "redact"},
-            "last_name": "name",
-            "birth_date": {"category": "birth_date", "action": "generalize"},
-            "ssn": "ssn",
-            "itin": {"category": "itin", "action": "hash"},
-            "dl_number": {"category": "drivers_license", "action": "mask", "keep_last": 4},
-            "address": {"category": "address", "action": "null"},
-            "city": "none",
-            "immigration_status": "immigration_status",
-            "dept_id": "none",
-            "notes": {"category": "free_text", "action": "scrub"},
-            "Home Phone": {"category": "phone", "action": "mask", "keep_last": 2},
-            "EMail": "email",
-            "profile": {"category": "status_proxy", "action": "null"},
-            "meta": {"category": "free_text", "action": "null"},
-            "tags": {"category": "name", "action": "null"},
-        }},  # secret_col is in the database only: unmapped, so withheld
-        "depts": {"columns": {"id": "none", "dname": "none"}},
-        "orders": {"columns": {"id": "none", "person_id": "none", "amount": "none",
-                               "memo": "none"}},
-        "prefs": {"columns": {"id": "none", "person_id": "none", "style": "none",
-                              "info": "none"}},
-    },
-}
+def _fuzz_map() -> dict:
+    """The canary schema's map (tests/test_sql_canary.py) plus the columns and tables only the
+    generator uses; ``crcsa`` (a sensitive table) is not in the fuzz database."""
+    m = copy.deepcopy(CANARY_MAP)
+    m["name"] = "fuzz"
+    del m["tables"]["crcsa"]
+    m["tables"]["people"]["columns"].update({  # secret_col stays unmapped, so withheld
+        "Home Phone": {"category": "phone", "action": "mask", "keep_last": 2},
+        "EMail": "email",
+        "profile": {"category": "status_proxy", "action": "null"},
+        "meta": {"category": "free_text", "action": "null"},
+        "tags": {"category": "name", "action": "null"},
+    })
+    m["tables"]["orders"]["columns"]["memo"] = "none"
+    m["tables"]["prefs"] = {"columns": {"id": "none", "person_id": "none", "style": "none",
+                                        "info": "none"}}
+    return m
+
+
+FUZZ_MAP = _fuzz_map()
 
 # (name, DuckDB type, generator type); generator types: int, text, date, struct:<fields>,
 # json:<keys>, list.
