@@ -39,11 +39,13 @@ class LazyGroup(click.Group):
     are imported only when used, so ``redact`` does not pay for them at start-up (click's
     documented lazy-loading pattern)."""
 
-    LAZY: ClassVar[Mapping[str, tuple[str, str]]] = MappingProxyType({
-        "export": ("redactor.cli_sql", "export_command"),
-        "scan": ("redactor.cli_scan", "scan_command"),
-        "sql": ("redactor.cli_sql", "sql_command"),
-    })
+    LAZY: ClassVar[Mapping[str, tuple[str, str]]] = MappingProxyType(
+        {
+            "export": ("redactor.cli_sql", "export_command"),
+            "scan": ("redactor.cli_scan", "scan_command"),
+            "sql": ("redactor.cli_sql", "sql_command"),
+        }
+    )
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *self.LAZY})
@@ -97,6 +99,14 @@ def print_plan(outcome: Outcome) -> None:
             f"  {p.name.ljust(w_name)}  {cat.ljust(w_cat)}  {p.action.value:10}  {p.reason}",
             err=True,
         )
+
+
+def print_notices(outcome: Outcome) -> None:
+    """What even ``-q`` must say: names left in scrubbed text, columns withheld as unknown."""
+    from redactor.plan import plan_notices
+
+    for line in plan_notices(outcome.plan):
+        click.echo(f"redactor: {line}", err=True)
 
 
 def print_written(outcome: Outcome, where: str) -> None:
@@ -220,8 +230,11 @@ def redact(
       redactor redact sample_data/dmv_drivers.csv -o out/ice.csv \\
         --map field_maps/dmv.yaml --table drivers \\
         --purpose civil_immigration_enforcement --agency ICE --requester "J. Doe"
+      redactor redact sample_data/dmv_drivers.csv -o out/court.csv \\
+        --map field_maps/dmv.yaml --table drivers --request 3f2c…   # reviewed request
       redactor redact --engine spark lake/drivers/ -o out/ice_drivers/ \\
-        --map field_maps/dmv.yaml --table drivers --purpose civil_immigration_enforcement
+        --map field_maps/dmv.yaml --table drivers --purpose civil_immigration_enforcement \\
+        --agency ICE
     """
     if engine == "spark":
         from redactor.spark.command import check_options
@@ -240,6 +253,8 @@ def redact(
     request = build_request(purposes, requester, agency, evidence)
     packs = load_packs(policies)
     field_map = load_field_map(map_path) if map_path else None
+    if field_map is not None:
+        field_map.table(table)  # a bad --table is a usage error, before any decision or log
     if engine == "spark":
         from redactor.spark.command import redact_with_spark
 
@@ -265,6 +280,8 @@ def redact(
                 log.close()
         if not quiet:
             print_written(outcome, output)
+        else:
+            print_notices(outcome)
         return
     in_fmt = resolve_format(input_path, input_format, role="input")
     if output_format:
@@ -309,6 +326,8 @@ def redact(
             log.close()
     if not quiet:
         print_written(outcome, "standard output" if output == "-" else output)
+    else:
+        print_notices(outcome)
 
 
 # --- policy ----------------------------------------------------------------------------------
@@ -337,6 +356,18 @@ def policy_show(pack: str) -> None:
     from redactor.policy.describe import show_lines
 
     for line in show_lines(load_pack(pack)):
+        click.echo(line)
+
+
+@policy.command("recipients")
+@typed_errors
+def policy_recipients() -> None:
+    """Show the reviewed registry of immigration-enforcement agencies, components, field offices
+    and aliases that every immigration-law pack treats as an immigration-enforcement request,
+    whatever purpose is stated."""
+    from redactor.policy.recipients import registry
+
+    for line in registry().lines():
         click.echo(line)
 
 
@@ -382,6 +413,9 @@ def _register_log() -> None:
 
     cli.add_command(log_group, "log")
     cli.add_command(report_command, "report")
+    from redactor.cli_request import request_group
+
+    cli.add_command(request_group, "request")
 
 
 _register_log()

@@ -27,6 +27,23 @@ OUTPUT_FORMATS = ["csv", "tsv", "parquet", "jsonl"]
 DEFAULT_DIALECT = "postgres"
 
 
+class QueryCommand(click.Command):
+    """A command whose positional QUERY may start with a ``--`` comment line.
+
+    ``redactor sql "-- nightly export\nSELECT …"`` would otherwise be read as an unknown option.
+    An argument that starts with ``--`` followed by a space, or that spans several lines, is no
+    option name: it is moved behind ``--`` so that it is read as the query.
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if "--" not in args:
+            queries = [a for a in args if a.startswith("--") and (
+                a[2:3].isspace() or "\n" in a)]
+            if len(queries) == 1:
+                args = [a for a in args if a is not queries[0]] + ["--", queries[0]]
+        return super().parse_args(ctx, args)
+
+
 def _read_query(query: str | None, file: str | None) -> str:
     if (query is None) == (file is None):
         raise UsageError("Give the query either as an argument or with -f FILE (not both)",
@@ -68,7 +85,7 @@ def _log_sql(log_target: str | None, decision, sql: str, dialect: str,
         log.close()
 
 
-@click.command(context_settings=CONTEXT_SETTINGS)
+@click.command(cls=QueryCommand, context_settings=CONTEXT_SETTINGS)
 @click.argument("query", required=False)
 @click.option("-f", "--file", "query_file", metavar="FILE", help="read the query from FILE (- for "
               "standard input)")
@@ -91,7 +108,8 @@ def sql_command(query: str | None, query_file: str | None, map_path: str, dialec
 
     Prints the rewritten query (regenerated, without comments) on standard output. Refuses
     (exit 3), naming the column and its position, a query that is not a single read-only
-    SELECT or that filters, joins, groups or sorts on a withheld column.
+    SELECT or that filters, joins, groups or sorts on a withheld column. QUERY
+    may start with a `--` comment line; or give it with -f FILE (- for stdin).
 
     \b
     Example:
@@ -143,7 +161,7 @@ class _Progress:
             click.echo("", err=True)
 
 
-@click.command(context_settings=CONTEXT_SETTINGS)
+@click.command(cls=QueryCommand, context_settings=CONTEXT_SETTINGS)
 @click.argument("query", required=False)
 @click.option("-f", "--file", "query_file", metavar="FILE", help="read the query from FILE (- for "
               "standard input)")
@@ -174,7 +192,7 @@ def export_command(query: str | None, query_file: str | None, db_url: str, map_p
 
     The query is checked and rewritten as by `redactor sql`, run read-only, streamed through
     the same column redaction as files, and written atomically with a manifest and a request
-    log entry.
+    log entry. QUERY may start with a `--` comment line; or give it with -f FILE.
 
     \b
     Example:

@@ -56,3 +56,27 @@ class DataError(BadInputError):
 
 class KeyFileError(RefusedError):
     """A keyed action (``hash``) was asked for but no usable key is configured."""
+
+
+class QueryError(DataError):
+    """The database rejected or failed a query.
+
+    Never carries the driver's message (it quotes values: ``invalid input syntax for type date:
+    "02/25/1964"``): only the error class, the SQLSTATE where the engine has one, and the
+    character offset (0-based) of the error in the SQL that was executed, when the engine reports
+    one. :mod:`redactor.sql.job` maps that offset back to the user's own query.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        hint: str | None = None,
+        error_class: str = "",
+        sqlstate: str | None = None,
+        offset: int | None = None,
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.error_class = error_class
+        self.sqlstate = sqlstate
+        self.offset = offset

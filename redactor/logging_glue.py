@@ -16,6 +16,17 @@ if TYPE_CHECKING:
     from redactor.policy.decide import Decision
 
 
+def os_user() -> str:
+    """The operating-system account running this process (recorded beside the names given)."""
+    import getpass
+    import os
+
+    try:
+        return getpass.getuser()
+    except Exception:  # no passwd entry (a container running as a bare uid)
+        return f"uid {os.getuid()}" if hasattr(os, "getuid") else "unknown"
+
+
 def request_record(
     decision: Decision,
     job: Job,
@@ -52,6 +63,11 @@ def request_record(
         restricted=decision.restricted,
         redactor_version=__version__,
         time=req.received.isoformat(),
+        opened_request=req.opened_request,
+        os_user=os_user(),
+        recipient=decision.recipient.to_log() if decision.recipient else None,
+        immigration_request=decision.immigration_request,
+        categories_lifted=tuple(c.value for c in decision.lifted_categories),
     )
 
 

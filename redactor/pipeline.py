@@ -31,7 +31,7 @@ from redactor.fieldmap import FieldMap, TableMap
 from redactor.io.formats import Format
 from redactor.io.writers import AtomicOutput, dumps_json, open_writer
 from redactor.masking import HashKey, apply_action
-from redactor.plan import ColumnPlan, Detected, build_plan
+from redactor.plan import ColumnPlan, Detected, build_plan, plan_notices
 from redactor.policy.decide import Decision
 
 if TYPE_CHECKING:
@@ -257,7 +257,13 @@ def manifest_doc(
             "requester": req.requester,
             "agency": req.agency,
             "purposes": list(req.purposes),
-            "evidence": [{"kind": e.kind, "reference": e.reference} for e in req.evidence],
+            "evidence": [
+                {"kind": e.kind, "reference": e.reference,
+                 "status": "accepted" if e.accepted else "claimed",
+                 **({"reviewer": e.reviewer} if e.reviewer else {})}
+                for e in req.evidence
+            ],
+            "opened_request": req.opened_request,
         },
         "policy_packs": [lp.ref for lp in decision.packs],
         "field_map": None
@@ -340,6 +346,7 @@ def _prepare(
         for c in stale_columns(schema, field_map, job)
     ]
     outcome.warnings += list(decision.warnings)
+    outcome.warnings += plan_notices(plan)
     if key is None:
         key = key_for(plan, log, decision, job, field_map)
     outcome.key = key

@@ -13,7 +13,7 @@ from redactor.errors import DataError
 from redactor.fieldmap import ColumnRule, TableMap, normalize_name
 from redactor.policy.decide import Decision
 
-Origin = Literal["map", "detected", "unmapped", "strict"]
+Origin = Literal["map", "detected", "unmapped", "unknown", "strict"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +54,13 @@ def action_for_rule(rule: ColumnRule, decision: Decision) -> tuple[Action, str]:
     return pack_action, why
 
 
+#: A ``none`` detection at or above this confidence carries positive evidence that the column
+#: is not protected (kept equal to ``redactor.detect.classify.CLEAR_THRESHOLD``).
+CLEAR_THRESHOLD = 0.6
+
+RELEASE_HINT = "list it in the field map as none to release it"
+
+
 @dataclass(frozen=True, slots=True)
 class Detected:
     """What detection says about an unmapped column (see redactor.detect)."""
@@ -62,6 +69,48 @@ class Detected:
     confidence: float
     flagged: bool
     evidence: tuple[str, ...] = ()
+    # positive evidence that the column is not protected; None: derived from category and
+    # confidence (``none`` at CLEAR_THRESHOLD or above), as ``ColumnSuggestion.clear`` is
+    clear: bool | None = None
+
+    @property
+    def is_clear(self) -> bool:
+        if self.flagged:
+            return False
+        if self.clear is not None:
+            return self.clear
+        return self.category is Category.NONE and self.confidence >= CLEAR_THRESHOLD
+
+
+def unknown_reason(det: Detected | None) -> str:
+    """Why an unlisted column without positive evidence is withheld, and how to release it."""
+    if det is None:
+        seen = "detection did not look at it"
+    elif det.category is not Category.NONE:
+        seen = f"only weak evidence for {det.category} ({det.confidence:.2f})"
+    else:
+        seen = "detection found nothing protected but nothing showing it is clear either"
+    return (
+        f"not in the field map; {seen} (no known clear name, no amount/count/code/event-date "
+        f"values): withheld — {RELEASE_HINT}"
+    )
+
+
+def withheld_unknown(plans: Sequence[ColumnPlan]) -> list[ColumnPlan]:
+    """Columns withheld only because detection could not show them clear (for the CLI)."""
+    return [p for p in plans if p.origin == "unknown"]
+
+
+def unknown_summary(plans: Sequence[ColumnPlan]) -> str | None:
+    """One line for the plan printout, or None when no column was withheld as unknown."""
+    cols = withheld_unknown(plans)
+    if not cols:
+        return None
+    names = ", ".join(p.name for p in cols[:8]) + (" ..." if len(cols) > 8 else "")
+    return (
+        f"{len(cols)} column(s) not in the field map withheld because nothing shows they are "
+        f"clear: {names} — list a column in the field map as none to release it"
+    )
 
 
 def build_plan(
@@ -77,7 +126,10 @@ def build_plan(
 
     Unmapped columns: under a restricted decision, a column detection flags is withheld with the
     action of its detected category; with ``strict`` every unmapped column is withheld (dropped).
-    Whatever detection cannot place under a restricted decision is withheld too when ``strict``.
+    Otherwise an unmapped column is released only when detection has positive evidence that it
+    is clear (:attr:`Detected.is_clear`: a known clear name or value shape); every other one is
+    withheld (dropped, origin ``unknown``) with a reason that says to map it as ``none`` to
+    release it. Without a restricted decision unmapped columns are released.
 
     Nested columns (``nested``: structs, lists, maps, e.g. from Parquet or JSON objects) are
     planned whole, fail closed: the field map's entry for the column itself decides (``none``
@@ -168,15 +220,45 @@ def build_plan(
                 )
             )
             continue
+        if restricted and (det is None or not det.is_clear):
+            plans.append(
+                ColumnPlan(
+                    c,
+                    None,
+                    Action.DROP,
+                    "unknown",
+                    unknown_reason(det),
+                    confidence=det.confidence if det is not None else None,
+                )
+            )
+            continue
         plans.append(
             ColumnPlan(
                 c,
                 None,
                 Action.RELEASE,
                 "unmapped",
-                "not in the field map; detection found nothing protected"
+                "not in the field map; detection shows it is clear: "
+                + (det.evidence[0] if det is not None and det.evidence else "no protected reading")
                 if det is not None
                 else "not in the field map",
+                confidence=det.confidence if det is not None else None,
             )
         )
     return plans
+
+
+def plan_notices(plans: Sequence[ColumnPlan]) -> list[str]:
+    """Lines a plan printout must show, the CLI even under ``-q``: person names left in
+    scrubbed free text (name finding turned off), and columns withheld as unknown."""
+    out: list[str] = []
+    if any(p.action is Action.SCRUB for p in plans):
+        from redactor.detect.scrub import names_notice
+
+        notice = names_notice()
+        if notice:
+            out.append(notice)
+    summary = unknown_summary(plans)
+    if summary:
+        out.append(summary)
+    return out

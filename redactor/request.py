@@ -1,6 +1,8 @@
 """A request for data: who asks, for which agency, for what stated purposes, with what evidence.
 
-A stated purpose is a claim and is recorded as such; evidence is what a pack's exceptions need.
+A stated purpose is a claim and is recorded as such. So is evidence typed with a request: an
+:class:`Evidence` lifts a rule only once a reviewer accepted it (``reviewer`` set, by
+``redactor request review``); until then it is logged and lifts nothing.
 """
 
 from __future__ import annotations
@@ -30,6 +32,24 @@ class Evidence:
     kind: str
     reference: str
     attributes: tuple[tuple[str, str], ...] = ()
+    # Who accepted it after checking the document (``request review --accept``); None: a claim.
+    reviewer: str | None = None
+    review_id: str | None = None  # the log entry (seq) of that review, when known
+
+    @property
+    def key(self) -> str:
+        """``KIND:REFERENCE``: how a review names it."""
+        return f"{self.kind}:{self.reference}"
+
+    @property
+    def accepted(self) -> bool:
+        return bool(self.reviewer)
+
+    def accepted_by(self, reviewer: str, review_id: str | None = None) -> Evidence:
+        """This evidence as accepted by ``reviewer`` (a new object; claims stay claims)."""
+        if not reviewer.strip():
+            raise UsageError("A reviewer's name cannot be empty")
+        return Evidence(self.kind, self.reference, self.attributes, reviewer.strip(), review_id)
 
     @classmethod
     def parse(cls, text: str) -> Evidence:
@@ -66,7 +86,15 @@ class Evidence:
 
     def to_log(self) -> dict[str, object]:
         """The request log's form of this evidence (kind, reference, issuer, date, attributes)."""
-        out: dict[str, object] = {"kind": self.kind, "reference": self.reference}
+        out: dict[str, object] = {
+            "kind": self.kind,
+            "reference": self.reference,
+            "status": "accepted" if self.accepted else "claimed",
+        }
+        if self.reviewer:
+            out["reviewer"] = self.reviewer
+        if self.review_id:
+            out["review"] = self.review_id
         attrs = dict(self.attributes)
         for key in ("issuer", "date"):
             if key in attrs:
@@ -90,6 +118,16 @@ class Request:
     agency: str | None = None
     evidence: tuple[Evidence, ...] = ()
     received: datetime = field(default_factory=lambda: datetime.now(UTC))
+    # The request id opened with ``redactor request open`` this run belongs to, if any.
+    opened_request: str | None = None
+
+    @property
+    def claims(self) -> tuple[Evidence, ...]:
+        return tuple(e for e in self.evidence if not e.accepted)
+
+    @property
+    def accepted_evidence(self) -> tuple[Evidence, ...]:
+        return tuple(e for e in self.evidence if e.accepted)
 
     def __post_init__(self) -> None:
         if not self.purposes:

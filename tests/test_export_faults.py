@@ -22,13 +22,20 @@ import pyarrow.parquet as pq
 import pytest
 
 from redactor.requestlog import open_log
-from tests.support.pgcluster import pg_cluster  # noqa: F401 - pytest fixture
+from tests.support.pgcluster import READER, pg_cluster  # noqa: F401 - pytest fixture
 
 ROOT = Path(__file__).resolve().parent.parent
 ROWS = 300_000
 KILLS = int(os.environ.get("REDACTOR_EXPORT_KILLS", "50"))
 LANES = 4  # concurrent exports; each lane has its own request log
-PURPOSE = ["--purpose", "civil_immigration_enforcement", "--policy", "colorado-sb21-131"]
+PURPOSE = [
+    "--purpose",
+    "civil_immigration_enforcement",
+    "--agency",
+    "ICE",
+    "--policy",
+    "colorado-sb21-131",
+]
 MAP = """name: faults
 tables:
   people:
@@ -39,18 +46,41 @@ tables:
       dl_number: {category: drivers_license, action: mask, keep_last: 4}
       city: none
 """
-SELECT_PEOPLE = ("SELECT i AS id, 'CnryFirst' || i AS first_name, 'CNRYSSN' || i AS ssn, "
-                 "'CNRYDL' || lpad(CAST(i AS VARCHAR), 8, '0') AS dl_number, "
-                 "'City' || (i % 7) AS city")
+SELECT_PEOPLE = (
+    "SELECT i AS id, 'CnryFirst' || i AS first_name, 'CNRYSSN' || i AS ssn, "
+    "'CNRYDL' || lpad(CAST(i AS VARCHAR), 8, '0') AS dl_number, "
+    "'City' || (i % 7) AS city"
+)
 
 
-def _export(db_url: str, out: Path, log: Path, map_path: Path, batch_rows: int = 20_000,
-            **kw) -> subprocess.Popen:
+def _export(
+    db_url: str, out: Path, log: Path, map_path: Path, batch_rows: int = 20_000, **kw
+) -> subprocess.Popen:
     env = {**os.environ, "REDACTOR_LOG": str(log)}
     return subprocess.Popen(
-        [sys.executable, "-m", "redactor", "export", "--db", db_url, "SELECT * FROM people",
-         "--map", str(map_path), *PURPOSE, "-o", str(out), "--batch-rows", str(batch_rows),
-         "-q"], env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, **kw)
+        [
+            sys.executable,
+            "-m",
+            "redactor",
+            "export",
+            "--db",
+            db_url,
+            "SELECT * FROM people",
+            "--map",
+            str(map_path),
+            *PURPOSE,
+            "-o",
+            str(out),
+            "--batch-rows",
+            str(batch_rows),
+            "-q",
+        ],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        **kw,
+    )
 
 
 def _outcomes(log: Path) -> list[str]:
@@ -98,8 +128,10 @@ def test_sigkill_during_export_never_leaves_partial_output(big_duckdb, tmp_path:
     # Calibrate on LANES whole runs at once (as loaded as the kill loop), so that kills land
     # anywhere from start-up to the rename.
     t0 = time.perf_counter()
-    procs = [_export(url, tmp_path / f"whole{j}.parquet", tmp_path / f"whole{j}.sqlite3",
-                     map_path) for j in range(LANES)]
+    procs = [
+        _export(url, tmp_path / f"whole{j}.parquet", tmp_path / f"whole{j}.sqlite3", map_path)
+        for j in range(LANES)
+    ]
     for j, p in enumerate(procs):
         _, err = p.communicate(timeout=300)
         assert p.returncode == 0, err.decode()
@@ -169,12 +201,17 @@ def test_postgres_connection_dropped_mid_stream(pg_cluster, tmp_path: Path) -> N
     dbname = "faults_drop"
     pg_cluster.new_database(dbname)
     with psycopg.connect(pg_cluster.dsn_for(dbname), autocommit=True) as con:
-        con.execute("CREATE TABLE people AS SELECT g AS id, 'CnryFirst' || g AS first_name, "
-                    "'CNRYSSN' || g AS ssn, 'CNRYDL' || lpad(g::text, 8, '0') AS dl_number, "
-                    "'City' || (g % 7) AS city FROM generate_series(1, 400000) g")
+        con.execute(
+            "CREATE TABLE people AS SELECT g AS id, 'CnryFirst' || g AS first_name, "
+            "'CNRYSSN' || g AS ssn, 'CNRYDL' || lpad(g::text, 8, '0') AS dl_number, "
+            "'City' || (g % 7) AS city FROM generate_series(1, 400000) g"
+        )
+    pg_cluster.reader_url(dbname)  # exports run as the least-privilege reader role
     secret = "Sekr3tPw9"
-    url = (f"postgresql://postgres:{secret}@/{dbname}?"
-           f"host={quote(str(pg_cluster.socket_dir), safe='')}")
+    url = (
+        f"postgresql://{READER}:{secret}@/{dbname}?"
+        f"host={quote(str(pg_cluster.socket_dir), safe='')}"
+    )
     (tmp_path / "map.yaml").write_text(MAP)
     outdir = tmp_path / "out"
     outdir.mkdir()
@@ -189,7 +226,8 @@ def test_postgres_connection_dropped_mid_stream(pg_cluster, tmp_path: Path) -> N
             n = con.execute(
                 "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = %s "
                 "AND pid <> pg_backend_pid() AND query LIKE 'FETCH FORWARD%%'",
-                (dbname,)).fetchone()[0]
+                (dbname,),
+            ).fetchone()[0]
             time.sleep(0.01)
     assert n >= 1, "the export finished before its connection could be dropped"
     _, err = proc.communicate(timeout=120)
@@ -206,8 +244,7 @@ def test_postgres_connection_dropped_mid_stream(pg_cluster, tmp_path: Path) -> N
 
 @pytest.mark.parametrize("damage", ["corrupt", "truncated", "missing"])
 @pytest.mark.parametrize("engine", ["duckdb", "sqlite"])
-def test_unreadable_database_file_fails_cleanly(tmp_path: Path, engine: str, damage: str
-                                                 ) -> None:
+def test_unreadable_database_file_fails_cleanly(tmp_path: Path, engine: str, damage: str) -> None:
     db = tmp_path / f"agency.{engine}"
     if engine == "duckdb":
         con = duckdb.connect(str(db))
@@ -218,9 +255,13 @@ def test_unreadable_database_file_fails_cleanly(tmp_path: Path, engine: str, dam
 
         con = sqlite3.connect(db)
         con.execute("CREATE TABLE people (id, first_name, ssn, dl_number, city)")
-        con.executemany("INSERT INTO people VALUES (?, ?, ?, ?, ?)",
-                        [(i, f"CnryFirst{i}", f"CNRYSSN{i}", f"CNRYDL{i:08d}", f"City{i % 7}")
-                         for i in range(20000)])
+        con.executemany(
+            "INSERT INTO people VALUES (?, ?, ?, ?, ?)",
+            [
+                (i, f"CnryFirst{i}", f"CNRYSSN{i}", f"CNRYDL{i:08d}", f"City{i % 7}")
+                for i in range(20000)
+            ],
+        )
         con.commit()
         con.close()
     data = db.read_bytes()

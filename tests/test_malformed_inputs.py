@@ -28,7 +28,8 @@ from redactor.request import Request
 from redactor.requestlog import open_log
 
 CIVIL = ["--purpose", "civil_immigration_enforcement", "--agency", "ICE"]
-COURT = ["--purpose", "criminal_investigation", "--evidence", "court_order:2026CR1234"]
+COURT = ["--purpose", "criminal_investigation", "--evidence", "court_order:2026CR1234",
+         "--agency", "Denver Police Department"]
 HEADER = b"FRST_NM,SOC_SEC_NO,county_cd\n"
 MAP = "name: m\ntables:\n  t:\n    columns:\n      FRST_NM: name\n      SOC_SEC_NO: ssn\n" \
       "      county_cd: none\n"

@@ -59,7 +59,7 @@ def _notify_lines(pack: str, agency: str, evidence=()) -> tuple[str, ...]:
     req = Request(
         ("civil_immigration_enforcement",),
         agency=agency,
-        evidence=tuple(Evidence.parse(e) for e in evidence),
+        evidence=tuple(Evidence.parse(e).accepted_by("R. Counsel") for e in evidence),
     )
     d = decide(req, [load_pack(pack)], record_limit_enforced=True)
     return tuple(o for o in d.obligations if "notify" in o)
@@ -102,7 +102,7 @@ def _record(
     req = Request(
         ("civil_immigration_enforcement",),
         agency=agency,
-        evidence=tuple(Evidence.parse(e) for e in evidence),
+        evidence=tuple(Evidence.parse(e).accepted_by("R. Counsel") for e in evidence),
     )
     d = decide(req, [load_pack(pack)], record_limit_enforced=True)
     return RequestRecord(
@@ -247,11 +247,12 @@ def test_an_old_sqlite_log_is_read_as_is_and_upgraded_on_the_first_notification(
 
 @pytest.mark.postgres
 def test_an_old_postgres_log_is_upgraded_on_the_first_notification(pg_url):  # noqa: F811
+    from redactor.requestlog.chain import KINDS_SQL
     from redactor.requestlog.store_postgres import SCHEMA_SQL
 
     old = SCHEMA_SQL.replace(
         "CONSTRAINT redactor_request_log_kind_check\n                   "
-        "CHECK (kind IN ('request', 'completion', 'notification'))",
+        f"CHECK (kind IN ({KINDS_SQL}))",
         "CHECK (kind IN ('request', 'completion'))",
     )
     assert old != SCHEMA_SQL

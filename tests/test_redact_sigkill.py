@@ -55,7 +55,7 @@ class Victim:
 def _cmd(src: str, v: Victim, m: Path) -> list[str]:
     return [sys.executable, "-m", "redactor", "redact", src, "--format", "csv", "-o",
             str(v.dest / "out.csv"), "--map", str(m), "--log", str(v.log), "-q",
-            "--purpose", "civil_immigration_enforcement"]
+            "--purpose", "civil_immigration_enforcement", "--agency", "ICE"]
 
 
 def _requests(log: Path) -> list:

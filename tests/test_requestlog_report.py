@@ -33,13 +33,32 @@ def run(*args: str):
     return CliRunner().invoke(cli(), list(args), catch_exceptions=False)
 
 
-def add(log, time: str, decision: str, agency: str, purposes: tuple[str, ...], *,
-        status: str | None = "completed", **kw) -> str:
-    rid = log.begin(RequestRecord(command="redact", decision=decision, agency=agency,
-                                  purposes=purposes, requester=OFFICIAL, time=time, **kw))
+def add(
+    log,
+    time: str,
+    decision: str,
+    agency: str,
+    purposes: tuple[str, ...],
+    *,
+    status: str | None = "completed",
+    **kw,
+) -> str:
+    rid = log.begin(
+        RequestRecord(
+            command="redact",
+            decision=decision,
+            agency=agency,
+            purposes=purposes,
+            requester=OFFICIAL,
+            time=time,
+            **kw,
+        )
+    )
     if status:
-        log.complete(rid, Completion(status, rows_out=5, error="write failed"
-                                     if status == "failed" else None))
+        log.complete(
+            rid,
+            Completion(status, rows_out=5, error="write failed" if status == "failed" else None),
+        )
     return rid
 
 
@@ -48,17 +67,38 @@ def log_path(tmp_path) -> str:
     """The new user's three requests in 2026Q3, plus one just outside the quarter."""
     path = str(tmp_path / "requests.sqlite3")
     with open_log(path) as log:
-        add(log, "2026-07-02T15:00:00Z", "refused", "ICE ERO", ("civil_immigration_enforcement",),
+        add(
+            log,
+            "2026-07-02T15:00:00Z",
+            "refused",
+            "ICE ERO",
+            ("civil_immigration_enforcement",),
             reasons=("co-sb21-131: civil immigration enforcement is a prohibited purpose",),
-            category_actions={"ssn": "refuse"})
-        add(log, "2026-08-10T09:30:00Z", "redacted", "CDLE", ("research",),
-            category_actions={"ssn": "drop", "name": "mask", "none": "release"})
-        add(log, "2026-09-30T23:59:59Z", "released", "HSI", ("criminal_immigration_enforcement",),
+            category_actions={"ssn": "refuse"},
+        )
+        add(
+            log,
+            "2026-08-10T09:30:00Z",
+            "redacted",
+            "CDLE",
+            ("research",),
+            category_actions={"ssn": "drop", "name": "mask", "none": "release"},
+        )
+        add(
+            log,
+            "2026-09-30T23:59:59Z",
+            "released",
+            "HSI",
+            ("criminal_immigration_enforcement",),
             category_actions={"name": "release", "ssn": "release"},
             exceptions_granted=("court_order",),
-            evidence=[{"kind": "court_order", "reference": "1:26-cr-00042", "issuer": "D. Colo."}])
+            evidence=[{"kind": "court_order", "reference": "1:26-cr-00042", "issuer": "D. Colo."}],
+        )
         add(log, "2026-10-01T00:00:00Z", "released", "CDOT", ("internal_operations",))
     return path
+
+
+ICE = "U.S. Immigration and Customs Enforcement (ICE)"  # the report's canonical agency
 
 
 def test_quarter_counts_three_requests_and_attests(log_path):
@@ -66,16 +106,23 @@ def test_quarter_counts_three_requests_and_attests(log_path):
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     assert report["total"] == 3  # 2026-10-01T00:00Z belongs to Q4
-    assert report["totals"] == {"released": 1, "redacted": 1, "refused": 1, "failed": 0,
-                                "incomplete": 0}
+    assert report["totals"] == {
+        "released": 1,
+        "redacted": 1,
+        "refused": 1,
+        "failed": 0,
+        "incomplete": 0,
+    }
     assert [(r["agency"], r["purposes"], r["outcome"], r["requests"]) for r in report["rows"]] == [
         ("CDLE", "research", "redacted", 1),
-        ("HSI", "criminal_immigration_enforcement", "released", 1),
-        ("ICE ERO", "civil_immigration_enforcement", "refused", 1),
+        (ICE, "civil_immigration_enforcement", "refused", 1),
+        (ICE, "criminal_immigration_enforcement", "released", 1),
     ]
+    assert [r["names"] for r in report["rows"]] == ["CDLE", "ICE ERO", "HSI"]
     assert [(e["agency"], e["exceptions"], e["evidence"]) for e in report["exceptions"]] == [
-        ("HSI", ["court_order"], ["court_order: 1:26-cr-00042"])]
-    assert [r["agency"] for r in report["refused"]] == ["ICE ERO"]
+        (ICE, ["court_order"], ["court_order: 1:26-cr-00042"])
+    ]
+    assert [r["agency"] for r in report["refused"]] == [ICE]
     assert report["by_month"]["2026-09"]["released"] == 1
     assert report["attested"] is True and report["violations"] == []
 
@@ -83,39 +130,89 @@ def test_quarter_counts_three_requests_and_attests(log_path):
         out = run("report", "--quarter", "2026q3", "--format", fmt, "--log", log_path).stdout
         assert OFFICIAL not in out and "ICE ERO" in out
     md = run("report", "--quarter", "2026Q3", "--log", log_path).stdout
-    assert "| HSI | criminal_immigration_enforcement | released | 1 |" in md
+    assert f"| {ICE} | HSI | criminal_immigration_enforcement | released | 1 |" in md
     assert "No request logged from 2026-07-01 to 2026-09-30 was granted" in md
 
 
 def test_attestation_withheld_names_the_requests_that_prevent_it(log_path):
     with open_log(log_path) as log:
-        bad = add(log, "2026-08-01T10:00:00Z", "redacted", "ICE",
-                  ("civil_immigration_enforcement",),
-                  category_actions={"address": "release", "ssn": "drop"})
-        no_evidence = add(log, "2026-08-02T10:00:00Z", "released", "ICE",
-                          ("civil_immigration_enforcement",), exceptions_granted=("court_order",),
-                          category_actions={"name": "release"})
-        crashed = add(log, "2026-08-03T10:00:00Z", "released", "ICE",
-                      ("criminal_immigration_enforcement",), status=None)
+        bad = add(
+            log,
+            "2026-08-01T10:00:00Z",
+            "redacted",
+            "ICE",
+            ("civil_immigration_enforcement",),
+            category_actions={"address": "release", "ssn": "drop"},
+        )
+        no_evidence = add(
+            log,
+            "2026-08-02T10:00:00Z",
+            "released",
+            "ICE",
+            ("civil_immigration_enforcement",),
+            exceptions_granted=("court_order",),
+            category_actions={"name": "release"},
+        )
+        crashed = add(
+            log,
+            "2026-08-03T10:00:00Z",
+            "released",
+            "ICE",
+            ("criminal_immigration_enforcement",),
+            status=None,
+        )
         # not violations: nothing protected released; failed (no output); restriction not
         # triggered by the pack even though a purpose name matches
-        add(log, "2026-08-04T10:00:00Z", "redacted", "ICE", ("civil_immigration_enforcement",),
-            category_actions={"none": "release", "ssn": "drop"})
-        add(log, "2026-08-05T10:00:00Z", "released", "ICE", ("civil_immigration_enforcement",),
-            status="failed")
-        add(log, "2026-08-06T10:00:00Z", "released", "DMV", ("civil_immigration_enforcement",),
-            restricted=False)
-    report = json.loads(run("report", "--from", "2026-07-01", "--to", "2026-09-30",
-                            "--format", "json", "--log", log_path).stdout)
+        add(
+            log,
+            "2026-08-04T10:00:00Z",
+            "redacted",
+            "ICE",
+            ("civil_immigration_enforcement",),
+            category_actions={"none": "release", "ssn": "drop"},
+        )
+        add(
+            log,
+            "2026-08-05T10:00:00Z",
+            "released",
+            "ICE",
+            ("civil_immigration_enforcement",),
+            status="failed",
+        )
+        add(
+            log,
+            "2026-08-06T10:00:00Z",
+            "released",
+            "DMV",
+            ("civil_immigration_enforcement",),
+            restricted=False,
+        )
+    report = json.loads(
+        run(
+            "report",
+            "--from",
+            "2026-07-01",
+            "--to",
+            "2026-09-30",
+            "--format",
+            "json",
+            "--log",
+            log_path,
+        ).stdout
+    )
     assert report["attested"] is False
     assert report["attestation"].startswith("ATTESTATION WITHHELD: 3 request(s)")
     found = {v["request_id"]: (v["released_categories"], v["note"]) for v in report["violations"]}
     assert found == {
-        bad: (["address"], "protected categories released under a restricted purpose with no "
-                           "exception"),
+        bad: (
+            ["address"],
+            "protected categories released under a restricted purpose with no exception",
+        ),
         no_evidence: (["name"], "exception granted but no evidence recorded"),
-        crashed: (["(all fields)"], "protected categories released under a restricted purpose "
-                                    "with no exception"),
+        crashed: (
+            ["(all fields)"],
+            "protected categories released under a restricted purpose with no exception",
+        ),
     }
     assert report["totals"]["incomplete"] == 1 and report["totals"]["failed"] == 1
 
@@ -123,8 +220,10 @@ def test_attestation_withheld_names_the_requests_that_prevent_it(log_path):
 def test_report_refuses_a_tampered_log_and_writes_nothing(log_path, tmp_path):
     conn = sqlite3.connect(log_path)
     conn.execute("DROP TRIGGER request_log_no_update")
-    conn.execute("UPDATE request_log SET payload = replace(payload, '\"refused\"', '\"released\"')"
-                 " WHERE seq = 1")
+    conn.execute(
+        "UPDATE request_log SET payload = replace(payload, '\"refused\"', '\"released\"')"
+        " WHERE seq = 1"
+    )
     conn.commit()
     conn.close()
     out = tmp_path / "q3.md"
@@ -141,16 +240,20 @@ def test_output_file_is_whole_private_and_format_follows_extension(log_path, tmp
     assert result.exit_code == 0 and result.stdout == ""
     assert out.stat().st_mode & 0o777 == 0o600
     assert out.read_text().splitlines() == [
-        "period,agency,stated_purposes,outcome,requests",
-        "2026Q3,CDLE,research,redacted,1",
-        "2026Q3,HSI,criminal_immigration_enforcement,released,1",
-        "2026Q3,ICE ERO,civil_immigration_enforcement,refused,1",
+        "period,agency,stated_purposes,outcome,requests,names_as_given",
+        "2026Q3,CDLE,research,redacted,1,CDLE",
+        # every name of ICE is counted under ICE, the names as given kept beside it
+        "2026Q3,U.S. Immigration and Customs Enforcement (ICE),civil_immigration_enforcement,"
+        "refused,1,ICE ERO",
+        "2026Q3,U.S. Immigration and Customs Enforcement (ICE),criminal_immigration_enforcement,"
+        "released,1,HSI",
     ]
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
 
 
-@pytest.mark.parametrize("args", [[], ["--quarter", "2026Q5"], ["--quarter", "2026Q3",
-                                                                  "--from", "2026-07-01"]])
+@pytest.mark.parametrize(
+    "args", [[], ["--quarter", "2026Q5"], ["--quarter", "2026Q3", "--from", "2026-07-01"]]
+)
 def test_period_usage_errors_exit_2(log_path, args):
     result = run("report", *args, "--log", log_path)
     assert result.exit_code == 2 and "Traceback" not in result.output
@@ -163,8 +266,8 @@ def _png_pixels(path: Path) -> tuple[int, int, int, bytes]:
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     pos, idat, width = 8, b"", 0
     while pos < len(data):
-        (length,), ctype = struct.unpack(">I", data[pos:pos + 4]), data[pos + 4:pos + 8]
-        body = data[pos + 8:pos + 8 + length]
+        (length,), ctype = struct.unpack(">I", data[pos : pos + 4]), data[pos + 4 : pos + 8]
+        body = data[pos + 8 : pos + 8 + length]
         if ctype == b"IHDR":
             width, height, depth, color, _, _, interlace = struct.unpack(">IIBBBBB", body)
             assert depth == 8 and color in (2, 6) and interlace == 0
@@ -175,7 +278,7 @@ def _png_pixels(path: Path) -> tuple[int, int, int, bytes]:
     raw, stride, out, prev = zlib.decompress(idat), width * bpp, bytearray(), bytearray(width * bpp)
     for y in range(height):
         start = y * (stride + 1)
-        ftype, line = raw[start], bytearray(raw[start + 1:start + 1 + stride])
+        ftype, line = raw[start], bytearray(raw[start + 1 : start + 1 + stride])
         for i in range(stride):
             a = line[i - bpp] if i >= bpp else 0
             b, c = prev[i], prev[i - bpp] if i >= bpp else 0
@@ -198,8 +301,10 @@ def _chromium() -> str:
     for name in ("chromium", "chromium-browser", "google-chrome"):
         if found := shutil.which(name):
             return found
-    pytest.skip("Chromium is not installed (scripts/system-deps.sh installs it as root); "
-                "the HTML report's chart cannot be rendered")
+    pytest.skip(
+        "Chromium is not installed (scripts/system-deps.sh installs it as root); "
+        "the HTML report's chart cannot be rendered"
+    )
 
 
 @pytest.mark.slow
@@ -213,21 +318,37 @@ def test_html_chart_is_drawn_by_a_browser(log_path, tmp_path):
     assert run("report", "--quarter", "2026Q3", "-o", str(page), "--log", log_path).exit_code == 0
     html = page.read_text()
     assert "<script" not in html and "http://" not in html.replace(
-        'xmlns="http://www.w3.org/2000/svg"', "")  # self-contained
+        'xmlns="http://www.w3.org/2000/svg"', ""
+    )  # self-contained
 
     shot = tmp_path / "shot.png"
     proc = subprocess.run(
-        [browser, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--no-first-run", "--force-device-scale-factor=1", f"--user-data-dir={tmp_path / 'p'}",
-         f"--screenshot={shot}", "--window-size=1200,900", page.as_uri()],
-        capture_output=True, text=True, timeout=90)
+        [
+            browser,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--hide-scrollbars",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--force-device-scale-factor=1",
+            f"--user-data-dir={tmp_path / 'p'}",
+            f"--screenshot={shot}",
+            "--window-size=1200,900",
+            page.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=90,
+    )
     assert shot.exists(), proc.stderr[-2000:]
     _, _, bpp, pixels = _png_pixels(shot)
     counts = dict.fromkeys(COLORS, 0)
     rgb = {bytes.fromhex(c[1:]): o for o, c in COLORS.items()}
     for i in range(0, len(pixels), bpp):
-        outcome = rgb.get(pixels[i:i + 3])
+        outcome = rgb.get(pixels[i : i + 3])
         if outcome:
             counts[outcome] += 1
     # each outcome has a 12x12 legend swatch; bars add count x (PLOT_H // peak) x 48 pixels
@@ -235,4 +356,77 @@ def test_html_chart_is_drawn_by_a_browser(log_path, tmp_path):
     expected = {"released": 1, "redacted": 3, "refused": 1, "failed": 0, "incomplete": 1}
     for outcome, n in expected.items():
         assert abs(counts[outcome] - 144 - n * unit) <= 0.03 * max(n * unit, 100), (
-            outcome, counts[outcome], n * unit)
+            outcome,
+            counts[outcome],
+            n * unit,
+        )
+
+
+def test_attestation_rests_on_what_the_law_restricts_and_on_reviewed_evidence(log_path):
+    """Records that say whether the law restricted the request (issue 14 part 5)."""
+    court = {"kind": "court_order", "reference": "26-1", "issuer": "state_court"}
+    with open_log(log_path) as log:
+        # an always-on status rule withheld status from the State Patrol: not restricted
+        add(
+            log,
+            "2026-08-01T10:00:00Z",
+            "redacted",
+            "Colorado State Patrol",
+            ("criminal_investigation",),
+            restricted=True,
+            immigration_request=False,
+            category_actions={"name": "release", "immigration_status": "drop"},
+        )
+        # ICE, released on a reviewed court order: lawful
+        add(
+            log,
+            "2026-08-02T10:00:00Z",
+            "released",
+            "ICE",
+            ("civil_immigration_enforcement",),
+            restricted=False,
+            immigration_request=True,
+            categories_lifted=("name",),
+            exceptions_granted=("colorado-sb21-131/judicial_process: court_order:26-1",),
+            evidence=[{**court, "status": "accepted", "reviewer": "Sgt. B. Reviewer"}],
+            category_actions={"name": "release"},
+        )
+        # ICE, a triggered rule's protects released while nothing else was lifted: lawful
+        add(
+            log,
+            "2026-08-03T10:00:00Z",
+            "redacted",
+            "ICE",
+            ("research",),
+            restricted=True,
+            immigration_request=True,
+            category_actions={"address": "release", "name": "drop"},
+        )
+    rep = json.loads(
+        run("report", "--quarter", "2026Q3", "--format", "json", "--log", log_path).stdout
+    )
+    assert rep["attested"] is True, rep["violations"]
+    with open_log(log_path) as log:
+        # a release resting on a claim: the attestation is withheld and the reason says so
+        bad = add(
+            log,
+            "2026-08-04T10:00:00Z",
+            "released",
+            "ICE",
+            ("civil_immigration_enforcement",),
+            restricted=False,
+            immigration_request=True,
+            categories_lifted=("name",),
+            exceptions_granted=("x/judicial_process: court_order:26-1",),
+            evidence=[{**court, "status": "claimed"}],
+            category_actions={"name": "release"},
+        )
+    rep = json.loads(
+        run("report", "--quarter", "2026Q3", "--format", "json", "--log", log_path).stdout
+    )
+    assert rep["attested"] is False
+    assert [(v["request_id"], v["note"]) for v in rep["violations"]] == [
+        (bad, "exception granted on evidence no reviewer accepted (a claim)")
+    ]
+    reviewed = [e for e in rep["exceptions"] if e["date"] == "2026-08-02"]
+    assert [e["reviewers"] for e in reviewed] == [["Sgt. B. Reviewer"]]

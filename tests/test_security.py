@@ -218,7 +218,7 @@ def test_no_network_module_imported_by_a_redaction(tmp_path: Path):
         "import sys\n"
         "from redactor.cli import main\n"
         "sys.argv = ['redactor', 'redact', sys.argv[1], '-o', sys.argv[2], "
-        "'--purpose', 'civil_immigration_enforcement', '-q']\n"
+        "'--purpose', 'civil_immigration_enforcement', '--agency', 'ICE', '-q']\n"
         "try:\n    main()\nexcept SystemExit as e:\n    assert e.code in (0, None), e.code\n"
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in "
         "{'requests', 'urllib3', 'httpx', 'aiohttp', 'tldextract'})\n"

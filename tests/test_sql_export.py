@@ -43,8 +43,10 @@ tables:
   orders: {columns: {id: none, person_id: none, amount: none}}
   crcsa: {sensitive_table: true, columns: {id: none, person_id: none}}
 """
-needs_sample = pytest.mark.skipif(not SAMPLE_DB.exists() or not DMV_MAP.exists(),
-                                  reason="sample_data/agency.sqlite or field_maps/dmv.yaml missing")
+needs_sample = pytest.mark.skipif(
+    not SAMPLE_DB.exists() or not DMV_MAP.exists(),
+    reason="sample_data/agency.sqlite or field_maps/dmv.yaml missing",
+)
 
 
 def invoke(*args: str):
@@ -67,12 +69,23 @@ def _protected_sample_values() -> set[str]:
 
 
 @needs_sample
-def test_export_sample_drivers_releases_no_protected_value(tmp_path: Path, log_path: Path
-                                                           ) -> None:
+def test_export_sample_drivers_releases_no_protected_value(tmp_path: Path, log_path: Path) -> None:
     out = tmp_path / "ice.csv"
-    r = invoke("export", "--db", f"sqlite:///{SAMPLE_DB}", "SELECT * FROM drivers",
-               "--map", str(DMV_MAP), "--purpose", "civil_immigration_enforcement",
-               "--agency", "ICE", "-o", str(out), "-q")
+    r = invoke(
+        "export",
+        "--db",
+        f"sqlite:///{SAMPLE_DB}",
+        "SELECT * FROM drivers",
+        "--map",
+        str(DMV_MAP),
+        "--purpose",
+        "civil_immigration_enforcement",
+        "--agency",
+        "ICE",
+        "-o",
+        str(out),
+        "-q",
+    )
     assert r.exit_code == 0, r.output
     text = out.read_text()
     manifest = Path(f"{out}.manifest.json").read_text()
@@ -88,13 +101,22 @@ def test_export_sample_drivers_releases_no_protected_value(tmp_path: Path, log_p
 
 
 @needs_sample
-def test_export_filter_on_ssn_is_refused_naming_the_column(tmp_path: Path, log_path: Path
-                                                           ) -> None:
+def test_export_filter_on_ssn_is_refused_naming_the_column(tmp_path: Path, log_path: Path) -> None:
     out = tmp_path / "ice.csv"
-    r = invoke("export", "--db", f"sqlite:///{SAMPLE_DB}",
-               "SELECT record_id FROM drivers WHERE SOC_SEC_NO = '589836008'",
-               "--map", str(DMV_MAP), "--purpose", "civil_immigration_enforcement",
-               "-o", str(out))
+    r = invoke(
+        "export",
+        "--db",
+        f"sqlite:///{SAMPLE_DB}",
+        "SELECT record_id FROM drivers WHERE SOC_SEC_NO = '589836008'",
+        "--map",
+        str(DMV_MAP),
+        "--purpose",
+        "civil_immigration_enforcement",
+        "--agency",
+        "ICE",
+        "-o",
+        str(out),
+    )
     assert r.exit_code == 3
     assert "SOC_SEC_NO" in r.stderr and "WHERE" in r.stderr and "line 1, col 37" in r.stderr
     assert "589836008" not in r.stderr and not out.exists()
@@ -104,9 +126,20 @@ def test_export_filter_on_ssn_is_refused_naming_the_column(tmp_path: Path, log_p
 
 @needs_sample
 def test_export_sensitive_table_is_refused(tmp_path: Path) -> None:
-    r = invoke("export", "--db", f"sqlite:///{SAMPLE_DB}", "SELECT appl_id FROM crcsa_applicants",
-               "--map", str(DMV_MAP), "--purpose", "civil_immigration_enforcement",
-               "-o", str(tmp_path / "x.csv"))
+    r = invoke(
+        "export",
+        "--db",
+        f"sqlite:///{SAMPLE_DB}",
+        "SELECT appl_id FROM crcsa_applicants",
+        "--map",
+        str(DMV_MAP),
+        "--purpose",
+        "civil_immigration_enforcement",
+        "--agency",
+        "ICE",
+        "-o",
+        str(tmp_path / "x.csv"),
+    )
     assert r.exit_code == 3 and "sensitive_table" in r.stderr
 
 
@@ -114,16 +147,35 @@ def _canary_export(tmp_path: Path, url: str, sql: str, fmt: str = "parquet"):
     fm = tmp_path / "canary.yaml"
     fm.write_text(CANARY_MAP_YAML)
     out = tmp_path / f"out.{fmt}"
-    r = invoke("export", "--db", url, sql, "--map", str(fm), "--purpose",
-               "civil_immigration_enforcement", "--policy", "colorado-sb21-131", "-o", str(out),
-               "--batch-rows", "2", "-q")
+    r = invoke(
+        "export",
+        "--db",
+        url,
+        sql,
+        "--map",
+        str(fm),
+        "--agency",
+        "ICE",
+        "--purpose",
+        "civil_immigration_enforcement",
+        "--policy",
+        "colorado-sb21-131",
+        "-o",
+        str(out),
+        "--batch-rows",
+        "2",
+        "-q",
+    )
     return r, out
 
 
 def test_export_duckdb_masks_and_drops(tmp_path: Path) -> None:
     url = duckdb_db(tmp_path / "c.duckdb")
-    r, out = _canary_export(tmp_path, url, "SELECT p.*, d.dname FROM people p JOIN depts d "
-                            "ON p.dept_id = d.id ORDER BY p.id")
+    r, out = _canary_export(
+        tmp_path,
+        url,
+        "SELECT p.*, d.dname FROM people p JOIN depts d ON p.dept_id = d.id ORDER BY p.id",
+    )
     assert r.exit_code == 0, r.output
     t = pq.read_table(out)
     assert t.num_rows == 6
@@ -162,8 +214,18 @@ def test_connection_error_hides_password(tmp_path: Path) -> None:
     r, out = _canary_export(tmp_path, url, "SELECT id FROM people")
     assert r.exit_code == 4 and "hunter2pw" not in r.output + r.stderr
     assert "***" in r.stderr and not out.exists()
-    r = invoke("export", "--db", "mysql://u:hunter2pw@h/db", "SELECT 1", "--map", "x",
-               "--purpose", "research", "-o", str(tmp_path / "o.csv"))
+    r = invoke(
+        "export",
+        "--db",
+        "mysql://u:hunter2pw@h/db",
+        "SELECT 1",
+        "--map",
+        "x",
+        "--purpose",
+        "research",
+        "-o",
+        str(tmp_path / "o.csv"),
+    )
     assert r.exit_code == 2 and "hunter2pw" not in r.stderr
 
 
@@ -175,8 +237,9 @@ def test_batches_stream(tmp_path: Path) -> None:
     db = tmp_path / "s.sqlite"
     con = sqlite3.connect(db)
     con.execute("CREATE TABLE t (n INTEGER, s TEXT)")
-    con.executemany("INSERT INTO t VALUES (?, ?)", [(i, None if i < 5 else str(i))
-                                                     for i in range(25)])
+    con.executemany(
+        "INSERT INTO t VALUES (?, ?)", [(i, None if i < 5 else str(i)) for i in range(25)]
+    )
     con.commit()
     con.close()
     schema, batches = iter_query_batches(f"sqlite:///{db}", "SELECT n, s FROM t", batch_rows=5)
@@ -187,8 +250,18 @@ def test_batches_stream(tmp_path: Path) -> None:
 def test_sql_command_prints_rewrite_and_refuses(tmp_path: Path) -> None:
     fm = tmp_path / "canary.yaml"
     fm.write_text(CANARY_MAP_YAML)
-    base = ["--map", str(fm), "--purpose", "civil_immigration_enforcement", "--policy",
-            "colorado-sb21-131", "--dialect", "duckdb"]
+    base = [
+        "--map",
+        str(fm),
+        "--agency",
+        "ICE",
+        "--purpose",
+        "civil_immigration_enforcement",
+        "--policy",
+        "colorado-sb21-131",
+        "--dialect",
+        "duckdb",
+    ]
     r = invoke("sql", "SELECT ssn, city FROM people -- note", *base, "--explain")
     assert r.exit_code == 0, r.stderr
     assert "CAST(NULL AS TEXT) AS ssn" in r.stdout and "--" not in r.stdout
@@ -201,3 +274,126 @@ def test_sql_command_prints_rewrite_and_refuses(tmp_path: Path) -> None:
     assert r.exit_code == 4
     r = invoke("sql", *base)
     assert r.exit_code == 2
+
+
+# --- database errors are never shown or logged verbatim (issue 13, part 4) --------------------
+# Each query makes the engine's own error message quote a protected value of the table.
+ORACLE_SQL = {
+    "duckdb": "SELECT id, CAST(ssn AS DATE) AS d FROM people",
+    "sqlite": "SELECT id, json_extract('{}', ssn) AS d FROM people",
+    "postgres": "SELECT id, CAST(ssn AS date) AS d FROM people",
+}
+ORACLE_CLASS = {
+    "duckdb": "ConversionException",
+    "sqlite": "SQLITE_ERROR",
+    "postgres": "InvalidDatetimeFormat",
+}
+
+
+def _sqlite_canary(path: Path) -> str:
+    from tests.test_sql_canary import seed
+
+    con = sqlite3.connect(path)
+    seed(con.execute, con.executemany, "?")
+    con.commit()
+    con.close()
+    return f"sqlite:///{path}"
+
+
+def _raw_error(engine: str, url: str, sql: str) -> str:
+    """The message the driver itself gives for ``sql`` (what redactor must not pass on)."""
+    db = parse_url(url)
+    try:
+        if engine == "duckdb":
+            import duckdb
+
+            duckdb.connect(db.path, read_only=True).sql(sql).fetchall()
+        elif engine == "sqlite":
+            sqlite3.connect(db.path).execute(sql).fetchall()
+        else:
+            import psycopg
+
+            with psycopg.connect(db.conninfo) as con:
+                con.execute(sql).fetchall()
+    except Exception as e:  # any driver error
+        return str(e)
+    raise AssertionError(f"{sql} did not fail on {engine}")
+
+
+@pytest.fixture
+def oracle_dbs(tmp_path: Path, pg_cluster) -> dict[str, str]:  # noqa: F811
+    return {
+        "duckdb": duckdb_db(tmp_path / "o.duckdb"),
+        "sqlite": _sqlite_canary(tmp_path / "o.sqlite"),
+        "postgres": postgres_db(pg_cluster.new_database()),
+    }
+
+
+@pytest.mark.postgres
+def test_database_error_is_not_echoed(oracle_dbs: dict[str, str]) -> None:
+    from redactor.errors import QueryError
+
+    secrets = canaries()
+    for engine, url in oracle_dbs.items():
+        sql = ORACLE_SQL[engine]
+        assert leaked([_raw_error(engine, url, sql)], secrets), engine  # the attack works raw
+        with pytest.raises(QueryError) as err:
+            _, batches = iter_query_batches(url, sql, batch_rows=2)
+            list(batches)
+        msg = str(err.value)
+        assert not leaked([msg, repr(err.value.args)], secrets), (engine, msg)
+        assert "CNRY" not in msg.upper() and "json_extract" not in msg and "CAST(ssn" not in msg
+        assert err.value.error_class == ORACLE_CLASS[engine] and ORACLE_CLASS[engine] in msg
+        assert err.value.exit_code == 4
+        if engine == "postgres":
+            assert err.value.sqlstate == "22007" and "SQLSTATE 22007" in msg
+        if engine == "duckdb":
+            assert err.value.offset == sql.index("CAST") and "line 1, col 12" in msg, msg
+
+
+@pytest.mark.postgres
+def test_database_error_position_is_in_the_executed_sql(oracle_dbs: dict[str, str]) -> None:
+    from redactor.errors import QueryError
+
+    sql = "SELECT 1 AS a,\n  CAST('CNRYLIT1' AS DATE) AS d"
+    where = {"duckdb": ("CAST(", "line 2, col 3"), "postgres": ("'CNRYLIT1'", "line 2, col 8")}
+    for engine, (token, line_col) in where.items():
+        with pytest.raises(QueryError) as err:
+            _, batches = iter_query_batches(oracle_dbs[engine], sql)
+            list(batches)
+        assert err.value.offset == sql.index(token), (engine, err.value.offset)
+        assert line_col in str(err.value) and "CNRYLIT1" not in str(err.value), str(err.value)
+
+
+@pytest.mark.postgres
+def test_database_error_reaches_neither_message_nor_log(
+    oracle_dbs: dict[str, str], tmp_path: Path
+) -> None:
+    from redactor.errors import QueryError
+    from redactor.io.formats import Format
+    from redactor.requestlog import open_log
+    from redactor.sql.job import export_query
+    from tests.test_sql_canary import canary_map, court_order_decision
+
+    secrets = canaries()
+    for engine, url in oracle_dbs.items():
+        log_file = tmp_path / f"{engine}.log.sqlite3"
+        out = tmp_path / f"{engine}.csv"
+        with open_log(log_file) as lg, pytest.raises(QueryError) as err:
+            # unrestricted: the query reads the raw ssn, so only the error path could leak it
+            export_query(
+                url,
+                ORACLE_SQL[engine],
+                canary_map(),
+                court_order_decision(),
+                output=str(out),
+                output_format=Format.CSV,
+                log=lg,
+            )
+        assert not leaked([str(err.value)], secrets), (engine, str(err.value))
+        with open_log(log_file, create=False) as lg:
+            (view,) = lg.requests()
+            assert view.outcome == "failed" and ORACLE_CLASS[engine] in repr(view), repr(view)
+            assert not leaked([repr(view)], secrets), (engine, repr(view))
+        assert not leaked([log_file.read_bytes().decode("utf-8", "replace")], secrets)
+        assert not out.exists()

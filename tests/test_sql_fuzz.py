@@ -11,6 +11,13 @@ be forged by the query: their hidden part uses letters (QXJKWVZ and the sentinel
 no released value, literal or constant the generator uses, and the visible tail of a masked
 column is digits behind the sentinel.
 
+Raw-text slots (issue 13): some expressions put text in places sqlglot keeps as raw text and
+prints back verbatim — type names and type parameters, EXTRACT/DATE_PART/DATE_TRUNC units (string
+literals in unit positions included), INTERVAL units, collations, format strings. Now and then
+such a slot holds a hostile payload (quotes, ``)``, ``--``, ``/*``, ``;``, a newline, ``FROM
+people``, or a self-contained expression that reads the raw table); such a query must be refused,
+or run without a leak, and the SQL generated for the engine must be exactly one statement.
+
 Size: ``REDACTOR_SQL_FUZZ`` queries (default 2,000 in CI; e.g. ``REDACTOR_SQL_FUZZ=20000``);
 ``REDACTOR_SQL_FUZZ_SEED`` picks another deterministic stream. The counts (generated, executed,
 refused by reason, engine errors, and how many would have leaked without the rewrite) are printed
@@ -34,6 +41,7 @@ from dataclasses import dataclass, field, replace
 
 import duckdb
 import pytest
+import sqlglot
 from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
 
@@ -51,22 +59,26 @@ ROWS = 6
 RARE = "QXJKWVZ"  # letters no released value, literal or constant uses
 SENTINEL = "Y"
 
+
 def _fuzz_map() -> dict:
     """The canary schema's map (tests/test_sql_canary.py) plus the columns and tables only the
     generator uses; ``crcsa`` (a sensitive table) is not in the fuzz database."""
     m = copy.deepcopy(CANARY_MAP)
     m["name"] = "fuzz"
     del m["tables"]["crcsa"]
-    m["tables"]["people"]["columns"].update({  # secret_col stays unmapped, so withheld
-        "Home Phone": {"category": "phone", "action": "mask", "keep_last": 2},
-        "EMail": "email",
-        "profile": {"category": "status_proxy", "action": "null"},
-        "meta": {"category": "free_text", "action": "null"},
-        "tags": {"category": "name", "action": "null"},
-    })
+    m["tables"]["people"]["columns"].update(
+        {  # secret_col stays unmapped, so withheld
+            "Home Phone": {"category": "phone", "action": "mask", "keep_last": 2},
+            "EMail": "email",
+            "profile": {"category": "status_proxy", "action": "null"},
+            "meta": {"category": "free_text", "action": "null"},
+            "tags": {"category": "name", "action": "null"},
+        }
+    )
     m["tables"]["orders"]["columns"]["memo"] = "none"
-    m["tables"]["prefs"] = {"columns": {"id": "none", "person_id": "none", "style": "none",
-                                        "info": "none"}}
+    m["tables"]["prefs"] = {
+        "columns": {"id": "none", "person_id": "none", "style": "none", "info": "none"}
+    }
     return m
 
 
@@ -76,28 +88,95 @@ FUZZ_MAP = _fuzz_map()
 # json:<keys>, list.
 TABLES: dict[str, list[tuple[str, str, str]]] = {
     "people": [
-        ("id", "INTEGER", "int"), ("first_name", "VARCHAR", "text"),
-        ("last_name", "VARCHAR", "text"), ("birth_date", "DATE", "date"),
-        ("ssn", "VARCHAR", "text"), ("itin", "VARCHAR", "text"),
-        ("dl_number", "VARCHAR", "text"), ("address", "VARCHAR", "text"),
-        ("city", "VARCHAR", "text"), ("immigration_status", "VARCHAR", "text"),
-        ("dept_id", "INTEGER", "int"), ("notes", "VARCHAR", "text"),
-        ("secret_col", "VARCHAR", "text"), ("Home Phone", "VARCHAR", "text"),
+        ("id", "INTEGER", "int"),
+        ("first_name", "VARCHAR", "text"),
+        ("last_name", "VARCHAR", "text"),
+        ("birth_date", "DATE", "date"),
+        ("ssn", "VARCHAR", "text"),
+        ("itin", "VARCHAR", "text"),
+        ("dl_number", "VARCHAR", "text"),
+        ("address", "VARCHAR", "text"),
+        ("city", "VARCHAR", "text"),
+        ("immigration_status", "VARCHAR", "text"),
+        ("dept_id", "INTEGER", "int"),
+        ("notes", "VARCHAR", "text"),
+        ("secret_col", "VARCHAR", "text"),
+        ("Home Phone", "VARCHAR", "text"),
         ("EMail", "VARCHAR", "text"),
         ("profile", "STRUCT(zip VARCHAR, alien_no VARCHAR)", "struct:zip,alien_no"),
-        ("meta", "JSON", "json:email,case"), ("tags", "VARCHAR[]", "list"),
+        ("meta", "JSON", "json:email,case"),
+        ("tags", "VARCHAR[]", "list"),
     ],
     "depts": [("id", "INTEGER", "int"), ("dname", "VARCHAR", "text")],
-    "orders": [("id", "INTEGER", "int"), ("person_id", "INTEGER", "int"),
-               ("amount", "INTEGER", "int"), ("memo", "VARCHAR", "text")],
-    "prefs": [("id", "INTEGER", "int"), ("person_id", "INTEGER", "int"),
-              ("style", "STRUCT(color VARCHAR, size INTEGER)", "struct:color"),
-              ("info", "JSON", "json:color,note")],
+    "orders": [
+        ("id", "INTEGER", "int"),
+        ("person_id", "INTEGER", "int"),
+        ("amount", "INTEGER", "int"),
+        ("memo", "VARCHAR", "text"),
+    ],
+    "prefs": [
+        ("id", "INTEGER", "int"),
+        ("person_id", "INTEGER", "int"),
+        ("style", "STRUCT(color VARCHAR, size INTEGER)", "struct:color"),
+        ("info", "JSON", "json:color,note"),
+    ],
 }
-RELEASED_TEXT = {"city": ["Aurora", "Pueblo", "Salida"], "dname": ["Licensing", "Titles"],
-                 "memo": ["paid", "open", "late"], "color": ["red", "blue", "green"],
-                 "note": ["good", "fine"]}
+RELEASED_TEXT = {
+    "city": ["Aurora", "Pueblo", "Salida"],
+    "dname": ["Licensing", "Titles"],
+    "memo": ["paid", "open", "late"],
+    "color": ["red", "blue", "green"],
+    "note": ["good", "fine"],
+}
 LITERALS = ["'a'", "'e'", "' '", "''", "'#'", "'ab'"]
+
+# Raw-text slots and what they normally hold.
+TYPE_NAMES = [
+    "VARCHAR",
+    "TEXT",
+    "varchar",
+    '"VARCHAR"',
+    '"text"',
+    "BIGINT",
+    "INTEGER",
+    '"integer"',
+    "DOUBLE",
+]
+TYPE_PARAMS = ["DECIMAL(10, 2)", "DECIMAL(18)", "NUMERIC(12, 3)", "DECIMAL(10, 0)"]
+UNITS = ["year", "month", "day", "YEAR", '"year"', "quarter", "dow", "doy"]
+UNIT_STRINGS = ["'year'", "'month'", "'day'", "'quarter'"]
+INTERVAL_UNITS = ["DAY", "MONTH", "YEAR", "day", "HOUR"]
+COLLATIONS = ["NOCASE", "nocase", '"nocase"', "NOACCENT", "'nocase'"]
+FORMATS = ["'%Y'", "'%Y%m'", "'%d/%m/%Y'", "'%j'"]
+DATES = ["DATE '2001-02-03'", "DATE '1999-12-31'", "CURRENT_DATE"]
+NO_DASH = "'%Y%m%d'"  # dates come out without '-', so they cannot forge a fragment of a canary date
+# Hostile payloads for those slots: a payload printed verbatim closes the expression, reads the
+# raw table and comments out the rest, or starts a second statement …
+HOSTILE = [
+    "x) , ssn FROM people --",
+    "x)) , ssn FROM people --",
+    "day , ssn FROM people --",
+    "x); SELECT ssn FROM people; --",
+    "x)\n, ssn FROM people /*",
+    "x' , ssn FROM people --",
+    'x" , ssn FROM people --',
+    "year FROM now()), ssn FROM people --",
+]
+# … or is a self-contained expression reading the raw table, so it leaks from any context.
+SELF_CONTAINED = {
+    "extract": "year FROM now())::VARCHAR || (SELECT STRING_AGG(ssn, ',') FROM people) || "
+    "EXTRACT(year",
+    "decimal": "10, 2)) || (SELECT STRING_AGG(ssn, ',') FROM people) || CAST(1 AS DECIMAL(10",
+    "collate": "nocase || (SELECT STRING_AGG(ssn, ',') FROM people) || 'x'",
+}
+
+
+def as_ident(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+def as_string(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 # --- canary data ---------------------------------------------------------------------------
@@ -117,7 +196,7 @@ class Canaries:
             action, _ = action_for_rule(rule, decision)
             if action is Action.RELEASE:
                 continue
-            keep = (rule.keep_last if rule.keep_last is not None else 4)
+            keep = rule.keep_last if rule.keep_last is not None else 4
             if action is Action.MASK:
                 self.keep[name] = keep
             self.k[name] = keep + 1 if action is Action.MASK else 4
@@ -128,15 +207,19 @@ class Canaries:
             for name, _, gtype in TABLES["people"]:
                 row[name] = self._value(name, gtype, i, rng)
             self.rows.append(row)
-        assert all(c not in v.upper() for vs in RELEASED_TEXT.values() for v in vs
-                   for c in RARE + SENTINEL)
+        assert all(
+            c not in v.upper() for vs in RELEASED_TEXT.values() for v in vs for c in RARE + SENTINEL
+        )
         assert all(c not in lit.upper() for lit in LITERALS for c in RARE + SENTINEL)
 
     def _text(self, column: str, rng: random.Random) -> str:
         body = "".join(rng.choice(RARE) for _ in range(7))
         keep = self.keep.get(column)
-        tail = ("".join(rng.choice("0123456789") for _ in range(keep)) if keep is not None
-                else "".join(rng.choice(RARE) for _ in range(3)))
+        tail = (
+            "".join(rng.choice("0123456789") for _ in range(keep))
+            if keep is not None
+            else "".join(rng.choice(RARE) for _ in range(3))
+        )
         value = body + SENTINEL + tail
         self._add(value, self.k[column])
         return value
@@ -144,7 +227,7 @@ class Canaries:
     def _add(self, value: str, k: int, allowed: tuple[str, ...] = ()) -> None:
         up = value.upper()
         for j in range(len(up) - k + 1):
-            g = up[j:j + k]
+            g = up[j : j + k]
             if g not in allowed:
                 self.fragments.add(g)
                 self.fragments.add(g[::-1])
@@ -175,8 +258,8 @@ class Canaries:
             k_set = set(self.k.values())
             for k in k_set:
                 for j in range(len(text) - k + 1):
-                    if text[j:j + k] in self.fragments:
-                        hits.append(text[j:j + k])
+                    if text[j : j + k] in self.fragments:
+                        hits.append(text[j : j + k])
                         break
         return hits
 
@@ -186,19 +269,31 @@ def build_db(can: Canaries) -> tuple[duckdb.DuckDBPyConnection, dict]:
     for t, cols in TABLES.items():
         con.execute(f"CREATE TABLE {t} (" + ", ".join(f'"{n}" {ty}' for n, ty, _ in cols) + ")")
     ph = ", ".join("?" for _ in TABLES["people"])
-    con.executemany(f"INSERT INTO people VALUES ({ph})",
-                    [[r[n] for n, _, _ in TABLES["people"]] for r in can.rows])
+    con.executemany(
+        f"INSERT INTO people VALUES ({ph})",
+        [[r[n] for n, _, _ in TABLES["people"]] for r in can.rows],
+    )
     con.executemany("INSERT INTO depts VALUES (?, ?)", [(1, "Licensing"), (2, "Titles")])
-    con.executemany("INSERT INTO orders VALUES (?, ?, ?, ?)",
-                    [(i, 1 + i % ROWS, 100 * i, RELEASED_TEXT["memo"][i % 3])
-                     for i in range(1, 9)])
-    con.executemany("INSERT INTO prefs VALUES (?, ?, ?, ?)",
-                    [(i, i, {"color": RELEASED_TEXT["color"][i % 3], "size": i},
-                      json.dumps({"color": RELEASED_TEXT["color"][i % 3], "note": "good"}))
-                     for i in range(1, 5)])
+    con.executemany(
+        "INSERT INTO orders VALUES (?, ?, ?, ?)",
+        [(i, 1 + i % ROWS, 100 * i, RELEASED_TEXT["memo"][i % 3]) for i in range(1, 9)],
+    )
+    con.executemany(
+        "INSERT INTO prefs VALUES (?, ?, ?, ?)",
+        [
+            (
+                i,
+                i,
+                {"color": RELEASED_TEXT["color"][i % 3], "size": i},
+                json.dumps({"color": RELEASED_TEXT["color"][i % 3], "note": "good"}),
+            )
+            for i in range(1, 5)
+        ],
+    )
     rows = con.execute(
         "SELECT table_name, column_name, data_type FROM information_schema.columns "
-        "WHERE table_schema = 'main' ORDER BY table_name, ordinal_position").fetchall()
+        "WHERE table_schema = 'main' ORDER BY table_name, ordinal_position"
+    ).fetchall()
     catalog: dict[str, list[tuple[str, str | None]]] = {}
     for t, c, ty in rows:
         catalog.setdefault(t, []).append((c, ty))
@@ -246,6 +341,7 @@ class Gen:
         self.withheld = withheld
         self.n = 0
         self.nowin = 0  # > 0 where window functions are not allowed (WHERE, aggregates …)
+        self.tags: set[str] = set()  # "raw" (a raw-text slot), "payload" (a hostile one)
 
     # small helpers (strategies are built once: building one per draw dominates otherwise)
     def pick(self, xs):
@@ -275,13 +371,19 @@ class Gen:
         return name
 
     # columns
-    def columns(self, ctx: Ctx, gtype: str | None = None, *, safe: float = 0.0,
-                outer: bool = False) -> list[tuple[str, Col]]:
+    def columns(
+        self, ctx: Ctx, gtype: str | None = None, *, safe: float = 0.0, outer: bool = False
+    ) -> list[tuple[str, Col]]:
         rels = ctx.outer if outer else ctx.rels
-        out = [(r.alias, c) for r in rels for c in r.cols
-               if gtype is None or c.gtype == gtype or (gtype == "struct" and
-                                                        c.gtype.startswith("struct"))
-               or (gtype == "json" and c.gtype.startswith("json"))]
+        out = [
+            (r.alias, c)
+            for r in rels
+            for c in r.cols
+            if gtype is None
+            or c.gtype == gtype
+            or (gtype == "struct" and c.gtype.startswith("struct"))
+            or (gtype == "json" and c.gtype.startswith("json"))
+        ]
         if out and safe and self.chance(safe):
             return [x for x in out if not x[1].prot]
         return out
@@ -298,8 +400,22 @@ class Gen:
 
     # expressions: (sql, protected?)
     def text(self, ctx: Ctx, d: int, safe: float = 0.0, agg: bool = False) -> tuple[str, bool]:
-        kinds = ["col", "col", "cast", "fn", "concat", "pipe", "substr", "replace",
-                 "coalesce", "case", "struct", "json", "list"]
+        kinds = [
+            "col",
+            "col",
+            "cast",
+            "fn",
+            "concat",
+            "pipe",
+            "substr",
+            "replace",
+            "coalesce",
+            "case",
+            "struct",
+            "json",
+            "list",
+            "raw",
+        ]
         if d > 0:
             kinds += ["scalar", "fn"] + ([] if self.nowin else ["window"])
         if agg:
@@ -328,9 +444,13 @@ class Gen:
             e, p = self.text(ctx, d - 1, safe)
             how = self.pick(["substr", "substring", "left", "right", "substr1"])
             a, n = self.int_(1, 4), self.int_(1, 12)
-            return {"substr": f"SUBSTR({e}, {a}, {n})", "substring":
-                    f"SUBSTRING({e}, {a}, {n})", "left": f"LEFT({e}, {n})",
-                    "right": f"RIGHT({e}, {n})", "substr1": f"SUBSTR({e}, {a})"}[how], p
+            return {
+                "substr": f"SUBSTR({e}, {a}, {n})",
+                "substring": f"SUBSTRING({e}, {a}, {n})",
+                "left": f"LEFT({e}, {n})",
+                "right": f"RIGHT({e}, {n})",
+                "substr1": f"SUBSTR({e}, {a})",
+            }[how], p
         if kind == "replace":
             e, p = self.text(ctx, d - 1, safe)
             return f"REPLACE({e}, {self.pick(LITERALS[:2])}, {self.pick(LITERALS)})", p
@@ -351,8 +471,11 @@ class Gen:
             fld = self.pick(c.gtype.split(":")[1].split(","))
             how = self.pick(["dot", "extract", "bracket"])
             r = self.ref(alias, c)
-            e = {"dot": f"{r}.{fld}", "extract": f"STRUCT_EXTRACT({r}, '{fld}')",
-                 "bracket": f"{r}['{fld}']"}[how]
+            e = {
+                "dot": f"{r}.{fld}",
+                "extract": f"STRUCT_EXTRACT({r}, '{fld}')",
+                "bracket": f"{r}['{fld}']",
+            }[how]
             return f"CAST({e} AS VARCHAR)", c.prot
         if kind == "json":
             cands = self.columns(ctx, "json", safe=safe)
@@ -362,17 +485,21 @@ class Gen:
             key = self.pick(c.gtype.split(":")[1].split(","))
             how = self.pick(["arrow2", "arrow", "extract", "cast"])
             r = self.ref(alias, c)
-            return {"arrow2": f"{r} ->> '$.{key}'", "arrow": f"CAST({r} -> '{key}' AS VARCHAR)",
-                    "extract": f"JSON_EXTRACT_STRING({r}, '$.{key}')",
-                    "cast": f"CAST({r} AS VARCHAR)"}[how], c.prot
+            return {
+                "arrow2": f"{r} ->> '$.{key}'",
+                "arrow": f"CAST({r} -> '{key}' AS VARCHAR)",
+                "extract": f"JSON_EXTRACT_STRING({r}, '$.{key}')",
+                "cast": f"CAST({r} AS VARCHAR)",
+            }[how], c.prot
         if kind == "list":
             cands = self.columns(ctx, "list", safe=safe)
             if not cands:
                 return self.text(ctx, 0, safe)
             alias, c = self.pick(cands)
             r = self.ref(alias, c)
-            return self.pick([f"{r}[1]", f"CAST({r} AS VARCHAR)", f"ARRAY_TO_STRING({r}, ',')",
-                              f"{r}[2]"]), c.prot
+            return self.pick(
+                [f"{r}[1]", f"CAST({r} AS VARCHAR)", f"ARRAY_TO_STRING({r}, ',')", f"{r}[2]"]
+            ), c.prot
         if kind == "scalar":
             sub, p = self.scalar_subquery(ctx, d - 1, "text")
             return sub, p
@@ -380,14 +507,86 @@ class Gen:
             e, p = self.no_window(self.text, ctx, d - 1, safe)
             f = self.pick(["FIRST_VALUE", "LAST_VALUE", "LAG", "LEAD", "MAX", "MIN"])
             return f"{f}({e}) OVER ({self.window_spec(ctx)})", p
+        if kind == "raw":
+            return self.raw_slot(ctx, d - 1, safe)
         if kind == "agg":
             e, p = self.no_window(self.text, ctx, d - 1, safe)
             f = self.pick(["MIN", "MAX", "STRING_AGG", "ANY_VALUE", "FIRST"])
             return (f"STRING_AGG({e}, ',')" if f == "STRING_AGG" else f"{f}({e})"), p
         raise AssertionError(kind)
 
-    def integer(self, ctx: Ctx, d: int, safe: float = 0.0, agg: bool = False
-                ) -> tuple[str, bool]:
+    def payload(self, slot: str) -> str | None:
+        """None mostly; now and then a hostile string for a raw-text slot."""
+        if not self.chance(0.04):
+            return None
+        self.tags.add("payload")
+        if slot in SELF_CONTAINED and self.chance(0.5):
+            return SELF_CONTAINED[slot]
+        return self.pick(HOSTILE)
+
+    def raw_slot(self, ctx: Ctx, d: int, safe: float) -> tuple[str, bool]:
+        """A text expression with a slot that sqlglot keeps as raw text."""
+        self.tags.add("raw")
+        kind = self.pick(
+            [
+                "cast",
+                "cast_op",
+                "cast_param",
+                "extract",
+                "date_part",
+                "date_trunc",
+                "interval",
+                "collate",
+                "format",
+            ]
+        )
+        date = self.pick(DATES)
+        if kind in ("cast", "cast_op"):
+            e, p = self.any_expr(ctx, max(d, 0), safe)
+            bad = self.payload("type")
+            t = as_ident(bad) if bad is not None else self.pick(TYPE_NAMES)
+            cast = f"CAST({e} AS {t})" if kind == "cast" else f"({e})::{t}"
+            return f"CAST({cast} AS VARCHAR)", p
+        if kind == "cast_param":
+            e, p = self.integer(ctx, max(d, 0), safe)
+            bad = self.payload("decimal")
+            t = f"DECIMAL({as_ident(bad)})" if bad is not None else self.pick(TYPE_PARAMS)
+            return f"CAST(CAST({e} AS {t}) AS VARCHAR)", p
+        if kind == "extract":
+            bad = self.payload("extract")
+            unit = self.pick([as_ident, as_string])(bad) if bad is not None else self.pick(UNITS)
+            return f"CAST(EXTRACT({unit} FROM {date}) AS VARCHAR)", False
+        if kind in ("date_part", "date_trunc"):
+            bad = self.payload("extract")
+            unit = as_string(bad) if bad is not None else self.pick(UNIT_STRINGS)
+            if kind == "date_part":
+                return f"CAST(DATE_PART({unit}, {date}) AS VARCHAR)", False
+            return f"STRFTIME(DATE_TRUNC({unit}, {date}), {NO_DASH})", False
+        if kind == "interval":
+            bad = self.payload("interval")
+            n = self.int_(1, 3)
+            if bad is not None:
+                iv = self.pick([f"INTERVAL {n} {as_ident(bad)}", f"INTERVAL {as_string(bad)}"])
+            else:
+                unit = self.pick(INTERVAL_UNITS)
+                iv = self.pick(
+                    [
+                        f"INTERVAL {n} {unit}",
+                        f"INTERVAL '{n}' {unit}",
+                        f"INTERVAL '{n} {unit.lower()}'",
+                    ]
+                )
+            return f"STRFTIME({date} + {iv}, {NO_DASH})", False
+        if kind == "collate":
+            e, p = self.text(ctx, max(d, 0), safe)
+            bad = self.payload("collate")
+            c = as_string(bad) if bad is not None else self.pick(COLLATIONS)
+            return f"({e} COLLATE {c})", p
+        bad = self.payload("format")
+        fmt = as_string(bad) if bad is not None else self.pick(FORMATS)
+        return f"STRFTIME({date}, {fmt})", False
+
+    def integer(self, ctx: Ctx, d: int, safe: float = 0.0, agg: bool = False) -> tuple[str, bool]:
         kinds = ["col", "col", "len", "plus", "const"]
         if d > 0:
             kinds += ["scalar"] + ([] if self.nowin else ["rownum"])
@@ -419,8 +618,7 @@ class Gen:
             return f"SUM({e})", p
         raise AssertionError(kind)
 
-    def any_expr(self, ctx: Ctx, d: int, safe: float = 0.0, agg: bool = False
-                 ) -> tuple[str, bool]:
+    def any_expr(self, ctx: Ctx, d: int, safe: float = 0.0, agg: bool = False) -> tuple[str, bool]:
         kind = self.pick(["text", "text", "int", "date"])
         if kind == "int":
             return self.integer(ctx, d, safe, agg)
@@ -486,8 +684,9 @@ class Gen:
 
     def base_rel(self, table: str) -> tuple[str, Rel]:
         alias = self.fresh(self.pick(["t", "p", "T", "x"]))
-        cols = [Col(q(n), g, normalize_name(n) in self.withheld_of(table))
-                for n, _, g in TABLES[table]]
+        cols = [
+            Col(q(n), g, normalize_name(n) in self.withheld_of(table)) for n, _, g in TABLES[table]
+        ]
         tname = self.pick([table, table.upper(), f'"{table}"', f"main.{table}"])
         if self.chance(0.12):  # alias column list on a base table renames the first columns
             k = self.draw(st.integers(1, min(4, len(cols))))
@@ -507,8 +706,9 @@ class Gen:
             kinds += ["cte", "cte"]
         kind = self.pick(kinds)
         if kind == "base":
-            return self.base_rel(self.pick(["people", "people", "people", "depts", "orders",
-                                            "prefs"]))
+            return self.base_rel(
+                self.pick(["people", "people", "people", "depts", "orders", "prefs"])
+            )
         if kind == "cte":
             name = self.pick(sorted(ctx.ctes))
             alias = self.fresh("c")
@@ -517,20 +717,24 @@ class Gen:
         alias = self.fresh("s")
         if self.chance(0.25):  # (subquery) AS s(a, b, …)
             names = [self.fresh("d") for _ in cols]
-            return (f"({sql}) AS {alias}({', '.join(names)})",
-                    Rel(alias, [replace(c, name=n) for c, n in zip(cols, names, strict=True)]))
+            return (
+                f"({sql}) AS {alias}({', '.join(names)})",
+                Rel(alias, [replace(c, name=n) for c, n in zip(cols, names, strict=True)]),
+            )
         return f"({sql}) AS {alias}", Rel(alias, cols)
 
-    def subquery(self, ctx: Ctx, d: int, gtype: str, *, correlated: bool = False
-                 ) -> tuple[str, bool]:
+    def subquery(
+        self, ctx: Ctx, d: int, gtype: str, *, correlated: bool = False
+    ) -> tuple[str, bool]:
         frm, rel = self.from_item(Ctx(ctes=ctx.ctes), max(d, 0))
         inner = Ctx(rels=[rel], outer=ctx.rels, ctes=ctx.ctes)
         e, p = (self.integer if gtype == "int" else self.text)(inner, 0, safe=0.6)
         where = ""
         if correlated and ctx.rels:
             a, pa_ = self.integer(inner, 0, safe=0.85)
-            oalias, oc = self.pick(self.columns(ctx, "int", safe=0.85) or
-                                   [(ctx.rels[0].alias, ctx.rels[0].cols[0])])
+            oalias, oc = self.pick(
+                self.columns(ctx, "int", safe=0.85) or [(ctx.rels[0].alias, ctx.rels[0].cols[0])]
+            )
             where = f" WHERE {a} = {self.ref(oalias, oc)}"
             p = p or pa_ or oc.prot
         elif self.chance(0.3):
@@ -550,10 +754,10 @@ class Gen:
             e = f"MAX({e})"
         where = ""
         if ctx.rels and self.chance(0.4):
-            oalias, oc = self.pick(self.columns(ctx, "int", safe=0.85) or
-                                   [(ctx.rels[0].alias, ctx.rels[0].cols[0])])
-            ia, ic = self.pick(self.columns(inner, "int", safe=0.85) or
-                               [(rel.alias, rel.cols[0])])
+            oalias, oc = self.pick(
+                self.columns(ctx, "int", safe=0.85) or [(ctx.rels[0].alias, ctx.rels[0].cols[0])]
+            )
+            ia, ic = self.pick(self.columns(inner, "int", safe=0.85) or [(rel.alias, rel.cols[0])])
             where = f" WHERE {self.ref(ia, ic)} = {self.ref(oalias, oc)}"
             p = p or oc.prot or ic.prot
         return f"(SELECT {e} FROM {frm}{where})", p
@@ -608,13 +812,16 @@ class Gen:
                 n = self.fresh("g")
                 items.append(f"{e} AS {n}")
                 outs.append(Col(n, "text" if "'" in e else "any", p))
-            group = " GROUP BY " + self.pick([", ".join(keys), ", ".join(
-                str(i + 1) for i in range(len(keys)))])
+            group = " GROUP BY " + self.pick(
+                [", ".join(keys), ", ".join(str(i + 1) for i in range(len(keys)))]
+            )
             for _ in range(self.int_(1, 2)):
-                e, p = self.no_window(self.text if self.chance(0.5) else self.integer, ctx, 1,
-                                      agg=True)
-                if not e.startswith(("COUNT(", "SUM(", "MIN(", "MAX(", "STRING_AGG(",
-                                     "ANY_VALUE(", "FIRST(")):
+                e, p = self.no_window(
+                    self.text if self.chance(0.5) else self.integer, ctx, 1, agg=True
+                )
+                if not e.startswith(
+                    ("COUNT(", "SUM(", "MIN(", "MAX(", "STRING_AGG(", "ANY_VALUE(", "FIRST(")
+                ):
                     e = f"MAX({e})"
                 n = self.fresh("v")
                 items.append(f"{e} AS {n}")
@@ -639,7 +846,8 @@ class Gen:
             for _ in range(self.int_(1, 4)):
                 kind = self.pick(["text", "text", "int", "any"])
                 e, p = {"text": self.text, "int": self.integer, "any": self.any_expr}[kind](
-                    ctx, min(d + 1, 3), safe=0.2)
+                    ctx, min(d + 1, 3), safe=0.2
+                )
                 n = self.fresh("o")
                 if top and self.chance(0.2):
                     n = self.pick(['"Full Name"', '"SSN"', "CityX", '"ö col"', '"a""b"'])
@@ -668,8 +876,10 @@ class Gen:
                 else:
                     order = " ORDER BY 1"
         limit = f" LIMIT {self.int_(1, 10)}" if self.chance(0.15) else ""
-        sql = (f"SELECT {distinct}{', '.join(items)} FROM {frm}{joins}{where}{group}{having}"
-               f"{order}{limit}")
+        sql = (
+            f"SELECT {distinct}{', '.join(items)} FROM {frm}{joins}{where}{group}{having}"
+            f"{order}{limit}"
+        )
         return sql, outs
 
     def query(self) -> str:
@@ -694,12 +904,9 @@ class Gen:
             b, cb = self.select(Ctx(ctes=ctx.ctes), depth)
             n = min(len(ca), len(cb))
             op = self.pick(["UNION", "UNION ALL", "INTERSECT", "EXCEPT", "EXCEPT ALL"])
-            la = ", ".join(f"CAST(u1.{c.name} AS VARCHAR) AS m{i}" for i, c in
-                           enumerate(ca[:n]))
-            lb = ", ".join(f"CAST(u2.{c.name} AS VARCHAR) AS m{i}" for i, c in
-                           enumerate(cb[:n]))
-            return (f"{with_}SELECT {la} FROM ({a}) AS u1 {op} "
-                    f"SELECT {lb} FROM ({b}) AS u2")
+            la = ", ".join(f"CAST(u1.{c.name} AS VARCHAR) AS m{i}" for i, c in enumerate(ca[:n]))
+            lb = ", ".join(f"CAST(u2.{c.name} AS VARCHAR) AS m{i}" for i, c in enumerate(cb[:n]))
+            return f"{with_}SELECT {la} FROM ({a}) AS u1 {op} SELECT {lb} FROM ({b}) AS u2"
         sql, _ = self.select(ctx, depth, top=True)
         return with_ + sql
 
@@ -716,10 +923,23 @@ def refusal_reason(msg: str) -> str:
     m = re.search(r"is used in (.+?)(?: \(subquery\))?(?: at line|;)", first)
     if m:
         return f"withheld column used in {m.group(1)}"
-    for key in ("whole-row", "not on the allowlist", "cannot be traced", "is ambiguous",
-                "is not a column", "star-like", "cannot be analysed", "unknown table",
-                "table function", "another schema", "CTE", "not in the field map",
-                "sensitive_table", "different number of columns", "could not be masked"):
+    for key in (
+        "whole-row",
+        "not on the allowlist",
+        "cannot be traced",
+        "is ambiguous",
+        "is not a column",
+        "star-like",
+        "cannot be analysed",
+        "unknown table",
+        "table function",
+        "another schema",
+        "CTE",
+        "not in the field map",
+        "sensitive_table",
+        "different number of columns",
+        "could not be masked",
+    ):
         if key in first:
             if key == "not on the allowlist":
                 fn = re.search(r"function (\S+)\(\)", first)
@@ -738,7 +958,13 @@ def _summary(terminalreporter) -> None:
         f"{STATS['refused']}, engine errors {STATS['engine_error']}, parse errors "
         f"{STATS['parse_error']}; leaks after rewrite: {STATS['leaked']}; unrewritten form "
         f"leaks a canary in {STATS['would_leak']} of {STATS['raw_checked']} executed queries "
-        f"checked; {STATS['seconds']:.1f} s")
+        f"checked; {STATS['seconds']:.1f} s"
+    )
+    tr.write_line(
+        f"raw-text slots in {STATS['raw']} queries; hostile payloads in {STATS['payload']}: "
+        f"refused {STATS['payload_refused']}, engine errors {STATS['payload_engine_error']}, "
+        f"executed without a leak {STATS['payload_executed']}"
+    )
     for reason, n in REASONS.most_common():
         tr.write_line(f"  refused {n:6d}  {reason}")
     for reason, n in ERRORS.most_common(8):
@@ -751,30 +977,50 @@ class _SummaryPlugin:
 
 
 @st.composite
-def queries(draw, withheld: frozenset[str]) -> str:
-    return Gen(draw, set(withheld)).query()
+def queries(draw, withheld: frozenset[str]) -> tuple[str, frozenset[str]]:
+    gen = Gen(draw, set(withheld))
+    sql = gen.query()
+    return sql, frozenset(gen.tags)
 
 
-def _run_one(sql: str, fm, can: Canaries, con, catalog) -> None:
+def _one_statement(sql: str) -> None:
+    statements = [s for s in sqlglot.parse(sql, read="duckdb") if s is not None]
+    assert len(statements) == 1, f"the generated SQL holds {len(statements)} statements: {sql}"
+
+
+def _run_one(query: tuple[str, frozenset[str]], fm, can: Canaries, con, catalog) -> None:
+    sql, tags = query
     STATS["generated"] += 1
+    for tag in tags:
+        STATS[tag] += 1
+    outcome = "payload_" if "payload" in tags else None
     try:
         result = rewrite_query(sql, fm, DECISION(), dialect="duckdb", catalog=catalog)
     except RefusedError as e:
         STATS["refused"] += 1
+        if outcome:
+            STATS[outcome + "refused"] += 1
         REASONS[refusal_reason(str(e))] += 1
         assert not can.found([str(e)]), str(e)
         return
     except BadInputError as e:
         STATS["parse_error"] += 1
+        if outcome:
+            STATS[outcome + "refused"] += 1
         ERRORS["parse: " + str(e).splitlines()[0][:60]] += 1
         return
     try:
         rows = con.execute(result.sql).fetchall()
     except duckdb.Error as e:
         STATS["engine_error"] += 1
+        if outcome:
+            STATS[outcome + "engine_error"] += 1
         ERRORS[re.sub(r"\d+|\"[^\"]*\"", "N", f"{type(e).__name__}: {str(e)[:60]}")] += 1
+        _one_statement(result.sql)
         return
     STATS["executed"] += 1
+    if outcome:
+        STATS[outcome + "executed"] += 1
     hits = can.found([v for r in rows for v in r])
     if STATS["executed"] % 2:  # every other query: would it have leaked without the rewrite?
         STATS["raw_checked"] += 1
@@ -787,6 +1033,7 @@ def _run_one(sql: str, fm, can: Canaries, con, catalog) -> None:
     if hits:
         STATS["leaked"] += 1
     assert not hits, f"LEAK {sorted(set(hits))[:5]}\nquery: {sql}\nrewritten: {result.sql}"
+    _one_statement(result.sql)
 
 
 def _fuzz_worker(job: tuple[int, int, int]) -> dict:
@@ -799,20 +1046,33 @@ def _fuzz_worker(job: tuple[int, int, int]) -> dict:
     start = time.perf_counter()
 
     @seed(seed_ * 1000 + worker)
-    @settings(max_examples=n, deadline=None, database=None, phases=[Phase.generate, Phase.shrink],
-              suppress_health_check=list(HealthCheck))
-    @given(sql=queries(frozenset(withheld)))
-    def run(sql: str) -> None:
-        _run_one(sql, fm, can, con, catalog)
+    @settings(
+        max_examples=n,
+        deadline=None,
+        database=None,
+        phases=[Phase.generate, Phase.shrink],
+        suppress_health_check=list(HealthCheck),
+        report_multiple_bugs=False,
+    )
+    @given(query=queries(frozenset(withheld)))
+    def run(query: tuple[str, frozenset[str]]) -> None:
+        _run_one(query, fm, can, con, catalog)
 
     try:
         run()
     except Exception as e:  # hypothesis re-raises the shrunk failure
         failure = f"{type(e).__name__}: {e}"
+        for sub in getattr(e, "exceptions", ()):  # an ExceptionGroup: every distinct failure
+            failure += f"\n{type(sub).__name__}: {sub}"
     finally:
         con.close()
-    return {"stats": dict(STATS), "reasons": dict(REASONS), "errors": dict(ERRORS),
-            "failure": failure, "seconds": time.perf_counter() - start}
+    return {
+        "stats": dict(STATS),
+        "reasons": dict(REASONS),
+        "errors": dict(ERRORS),
+        "failure": failure,
+        "seconds": time.perf_counter() - start,
+    }
 
 
 def _env():
@@ -858,6 +1118,8 @@ def test_generated_queries_never_leak(summary) -> None:
     assert STATS["executed"] >= 0.4 * g, dict(STATS)
     assert STATS["would_leak"] >= 0.1 * STATS["raw_checked"], dict(STATS)
     assert STATS["engine_error"] + STATS["parse_error"] <= 0.2 * g, (dict(STATS), ERRORS)
+    # Raw-text slots are exercised, and some of them hold a hostile payload.
+    assert STATS["raw"] >= 0.1 * g and STATS["payload"] >= 0.01 * g, dict(STATS)
 
 
 @pytest.fixture(scope="module")
@@ -870,8 +1132,10 @@ def fuzz_env():
 def test_leak_check_can_fail(fuzz_env) -> None:
     """The leak predicate finds each kind of canary, and passes what the masks allow."""
     _, can, con, _, _ = fuzz_env
-    raw = con.execute("SELECT ssn, dl_number, \"Home Phone\", birth_date, profile, meta, tags, "
-                      "secret_col FROM people").fetchall()
+    raw = con.execute(
+        'SELECT ssn, dl_number, "Home Phone", birth_date, profile, meta, tags, '
+        "secret_col FROM people"
+    ).fetchall()
     for row in raw:
         for v in row:
             assert can.found([v]), v

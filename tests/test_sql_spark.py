@@ -44,7 +44,7 @@ def spark():
 def _to_spark(query: str, tmp_path) -> str:
     fm = tmp_path / "canary.yaml"
     fm.write_text(CANARY_MAP_YAML)
-    r = CliRunner().invoke(cli, ["sql", query, "--map", str(fm), "--purpose",
+    r = CliRunner().invoke(cli, ["sql", query, "--map", str(fm), "--agency", "ICE", "--purpose",
                                  "civil_immigration_enforcement", "--policy", "colorado-sb21-131",
                                  "--dialect", "duckdb", "--to", "spark", "--dry-run"],
                            catch_exceptions=False)

@@ -95,7 +95,7 @@ def test_mask_ast_has_no_risky_construct(dialect: str, keep_last: int) -> None:
 def _sql(query: str, to: str, tmp_path) -> str:
     fm = tmp_path / "canary.yaml"
     fm.write_text(CANARY_MAP_YAML)
-    r = CliRunner().invoke(cli, ["sql", query, "--map", str(fm), "--purpose",
+    r = CliRunner().invoke(cli, ["sql", query, "--map", str(fm), "--agency", "ICE", "--purpose",
                                  "civil_immigration_enforcement", "--policy", "colorado-sb21-131",
                                  "--dialect", "duckdb", "--to", to, "--dry-run"],
                            catch_exceptions=False)

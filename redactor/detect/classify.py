@@ -8,6 +8,7 @@ either the name or the content wins over "not protected" unless a lookalike rule
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -21,6 +22,12 @@ C = Category
 
 #: A protected suggestion at or above this confidence is flagged (withheld when restricted).
 FLAG_THRESHOLD = 0.5
+#: A ``none`` suggestion at or above this confidence has positive evidence that the column is
+#: not protected (a known clear name or value shape) and is *clear*: released when unmapped.
+#: Below it, ``none`` only means "nothing protected was seen": withheld when restricted.
+CLEAR_THRESHOLD = 0.6
+#: Confidence given to ``none`` when nothing says the column is clear.
+UNKNOWN_CONFIDENCE = 0.4
 #: Columns nothing explains get a per-cell Presidio look at this many values at most.
 PRESIDIO_SAMPLE = 100
 
@@ -39,12 +46,24 @@ class ColumnSuggestion:
         """Protected and confident enough to withhold under a restricted decision."""
         return self.category in PROTECTED and self.confidence >= FLAG_THRESHOLD
 
+    @property
+    def clear(self) -> bool:
+        """Positive evidence that the column is not protected (released when unmapped)."""
+        return self.category is C.NONE and self.confidence >= CLEAR_THRESHOLD
+
+    @property
+    def weak(self) -> bool:
+        """Neither flagged nor clear: a reviewer must decide (``scan`` marks it REVIEW)."""
+        return not self.flagged and not self.clear
+
 
 @dataclass(frozen=True, slots=True)
 class _Candidate:
     category: Category
     score: float
     evidence: str
+    # a name reading the values answer (e.g. "remarks" holding a short list of codes)
+    answers: Category | None = None
 
 
 def _pct(prof: ContentProfile, signal: str, what: str) -> str:
@@ -57,8 +76,8 @@ def content_candidates(prof: ContentProfile, name: NameEvidence | None) -> list[
     over = name.overrides if name else frozenset()
     named = name.category if name else None
 
-    def add(cat: Category, score: float, text: str) -> None:
-        out.append(_Candidate(cat, score, text))
+    def add(cat: Category, score: float, text: str, answers: Category | None = None) -> None:
+        out.append(_Candidate(cat, score, text, answers))
 
     if prof.n == 0:
         return out
@@ -104,21 +123,42 @@ def content_candidates(prof: ContentProfile, name: NameEvidence | None) -> list[
         and sh("street") < 0.5
     ):
         add(C.FREE_TEXT, 0.75, _pct(prof, "embedded", "embed an identifier in longer text"))
-    if (
-        named is C.FREE_TEXT
-        and name is not None
-        and name.score < 0.7
-        and not prose
-        and prof.n >= 50
-        and prof.distinct <= 100
-        and prof.distinct_ratio <= 0.1
-    ):
+    closed = closed_list(prof)
+    if named is C.FREE_TEXT and closed and not prose and sh("embedded") == 0:
         add(
             C.NONE,
             0.9,
             f"content: a short list of values ({prof.distinct} distinct in {prof.n}), not prose",
+            answers=C.FREE_TEXT,
         )
-    if sh("status_proxy") > 0 and prof.counts.get("status_proxy", 0) >= 1 and not prose:
+    rule = name.reason if name is not None else ""
+    if named is C.STATUS_PROXY and "class/type" in rule and sh("licence_class") == 1.0:
+        add(
+            C.NONE,
+            0.9,
+            _pct(prof, "licence_class", "are standard AAMVA licence classes (A-D, M, CDL-x)")
+            + ", no status-only marking",
+            answers=C.STATUS_PROXY,
+        )
+    if (
+        named is C.STATUS_PROXY
+        and "document type" in rule
+        and closed
+        and sh("identity_doc") == 0
+        and sh("status_proxy") == 0
+    ):
+        add(
+            C.NONE,
+            0.9,
+            f"content: {prof.distinct} document kinds, none an identity or immigration document",
+            answers=C.STATUS_PROXY,
+        )
+    if (
+        sh("status_proxy") >= 0.02
+        and prof.counts.get("status_proxy", 0) >= 3
+        and "status_proxy" not in over
+        and not prose
+    ):
         add(
             C.STATUS_PROXY,
             0.85,
@@ -135,11 +175,29 @@ def content_candidates(prof: ContentProfile, name: NameEvidence | None) -> list[
         add(C.ITIN, 0.9 if itin >= 0.5 else 0.75, _pct(prof, "itin", "are ITINs (9xx, ITIN group)"))
     if ssn_f >= 0.5:
         add(C.SSN, 0.95, _pct(prof, "ssn_formatted", "are valid formatted SSNs"))
-    elif ssn_f + ssn_b >= 0.5 and "ssn_bare" not in over:
+    elif (
+        ssn_f + ssn_b >= 0.5
+        and "ssn_bare" not in over
+        and sh("not_ssn9") < 0.02
+        and not (prof.numeric_date and prof.numeric_date[0] == "YYYYMMDD")
+    ):
         add(
             C.SSN,
             0.7,
             _pct(prof, "ssn_bare", "are 9-digit numbers valid as SSNs") + " (lean protected)",
+        )
+    if (
+        "ssn_bare" in over
+        and ssn_b >= 0.9
+        and prof.counts.get("not_ssn9", 1) == 0
+        and sh("digits9") >= 0.5
+        and 0.03 <= sh("digits7_8") <= 0.4
+    ):
+        add(
+            C.SSN,
+            0.75,
+            _pct(prof, "ssn_bare", "are whole numbers valid as SSNs")
+            + f", {sh('digits7_8'):.0%} of 7-8 digits (SSNs whose leading zeros were lost)",
         )
     if sh("a_number") >= 0.5:
         add(C.IMMIGRATION_STATUS, 0.95, _pct(prof, "a_number", "are alien registration numbers"))
@@ -194,8 +252,100 @@ def content_candidates(prof: ContentProfile, name: NameEvidence | None) -> list[
             _pct(prof, "name_like", "are capitalised words")
             + f", {prof.distinct_ratio:.0%} distinct (could be names)",
         )
-    if sh("country") >= 0.6:
+    abroad = sh("country") + sh("place_abroad")
+    if abroad >= 0.5 and sh("place_abroad") >= 0.1:
+        add(
+            C.PLACE_OF_BIRTH,
+            0.7,
+            f"content: {abroad:.0%} of {prof.n} sampled values are countries or "
+            "'CITY, ST, CC' places (places of birth, not counties)",
+        )
+    elif sh("country") >= 0.6:
         add(C.PLACE_OF_BIRTH, 0.5, _pct(prof, "country", "are country names"))
+    nd = prof.numeric_date
+    bare_date = name is None or "values decide" in rule
+    if nd is not None and nd[1] and bare_date and "date_birthlike" not in over:
+        lo, hi = nd[2] or (0, 0)
+        add(
+            C.BIRTH_DATE,
+            0.6,
+            f"content: whole numbers read as {nd[0]} give years {lo}-{hi} (10th-90th pct), "
+            "spread like birth years",
+        )
+    return out
+
+
+def closed_list(prof: ContentProfile) -> bool:
+    """A short list of repeated values (codes), with nothing protected-looking among them."""
+    sh = prof.share
+    return (
+        prof.n >= 50
+        and prof.distinct <= 50
+        and prof.distinct_ratio <= 0.2
+        and sh("yes_no") < 0.5
+        and sh("country") < 0.3
+        and sh("place_abroad") == 0
+        and sh("immigration") == 0
+        and sh("visa") == 0
+        and sh("status_proxy") == 0
+        and sh("last_first") == 0
+    )
+
+
+def clear_evidence(prof: ContentProfile, name: NameEvidence | None) -> list[_Candidate]:
+    """Positive evidence from the values that a column holds nothing protected."""
+    out: list[_Candidate] = []
+    if prof.n == 0 or prof.kind in ("binary", "nested"):
+        return out
+    sh = prof.share
+    if prof.kind == "bool" or (sh("yes_no") >= 0.9 and prof.distinct <= 4):
+        return out  # a yes/no flag says nothing about what it flags (lawful presence?)
+    this_year = dt.date.today().year
+    if prof.kind == "float" or (sh("decimal") >= 0.95 and prof.kind == "string"):
+        out.append(_Candidate(C.NONE, 0.75, _pct(prof, "decimal", "are decimal amounts")))
+        return out
+    nd = prof.numeric_date
+    if nd is not None and nd[1] is False and nd[0] != "SAS day numbers":
+        lo, hi = nd[2] or (0, 0)
+        if hi >= this_year - 30:
+            out.append(
+                _Candidate(
+                    C.NONE,
+                    0.75,
+                    f"content: whole numbers read as {nd[0]} are dates of events "
+                    f"(years {lo}-{hi}), not birth dates",
+                )
+            )
+            return out
+    if (
+        sh("small_int") >= 0.95
+        and (nd is None or not nd[1])
+        and not (name is not None and name.category is C.BIRTH_DATE)
+    ):
+        out.append(
+            _Candidate(
+                C.NONE, 0.7, _pct(prof, "small_int", "are small whole numbers (counts, measures)")
+            )
+        )
+        return out
+    dates = prof.kind == "date" or sh("date") >= 0.8 or sh("timestamp") >= 0.8
+    if dates and prof.birthlike is False and prof.year_span and prof.year_span[1] >= this_year - 30:
+        lo, hi = prof.year_span
+        out.append(
+            _Candidate(
+                C.NONE, 0.75, f"content: dates of events, years {lo}-{hi} (not spread like births)"
+            )
+        )
+        return out
+    short_codes = prof.mean_len <= 4  # FFS, HMO1, PCCM; not words such as county names
+    if prof.kind == "string" and closed_list(prof) and (sh("name_like") < 0.5 or short_codes):
+        out.append(
+            _Candidate(
+                C.NONE,
+                0.7,
+                f"content: codes from a closed list ({prof.distinct} distinct in {prof.n})",
+            )
+        )
     return out
 
 
@@ -250,9 +400,18 @@ def classify_column(
     name = name_evidence(column)
     prof = profile(values)
     cands: list[_Candidate] = []
+    content = content_candidates(prof, name)
+    answered = {c.answers for c in content if c.answers is not None}
     if name is not None:
-        cands.append(_Candidate(name.category, name.score, name.reason))
-    cands.extend(content_candidates(prof, name))
+        if name.category in answered:
+            content.append(
+                _Candidate(
+                    C.NONE, 0.0, f"{name.reason} — answered by the values: not {name.category}"
+                )
+            )
+        else:
+            cands.append(_Candidate(name.category, name.score, name.reason))
+    cands.extend(content)
     protected = [c for c in cands if c.category in PROTECTED]
     if (
         presidio
@@ -267,13 +426,8 @@ def classify_column(
         protected = _presidio_candidates(column, values)
         cands.extend(protected)
 
-    if not cands:
-        why = (
-            f"no protected reading of the name or of {prof.n} sampled values"
-            if prof.n
-            else "no rule for the name and no values sampled"
-        )
-        return ColumnSuggestion(column, C.NONE, 0.6 if prof.n else 0.5, (why,))
+    if not cands or all(c.category is C.NONE for c in cands):
+        return _none(column, prof, name, cands)
 
     # Several readings of one category reinforce each other.
     best: dict[Category, float] = {}
@@ -296,14 +450,36 @@ def classify_column(
         cat = C.NONE
     conf = best[cat]
     evidence = [c.evidence for c in sorted(cands, key=lambda c: (c.category is not cat, -c.score))]
-    if cat is C.NONE and prof.n and top_protected is None:
-        evidence.append(f"content: no protected pattern in {prof.n} sampled values")
     if cat is C.NONE and top_protected is not None:
         evidence.append(
             f"not flagged: {top_protected} evidence ({best[top_protected]:.2f}) "
             "outranked by the name rule"
         )
     return ColumnSuggestion(column, cat, round(conf, 2), tuple(evidence))
+
+
+def _none(
+    column: str, prof: ContentProfile, name: NameEvidence | None, cands: list[_Candidate]
+) -> ColumnSuggestion:
+    """``none``: clear with positive evidence (a clear name rule or value shape), else unknown."""
+    evidence = [c.evidence for c in sorted(cands, key=lambda c: -c.score)]
+    clear = [c for c in cands if c.score >= CLEAR_THRESHOLD]
+    clear += clear_evidence(prof, name)
+    if clear:
+        score = max(c.score for c in clear)
+        evidence += [c.evidence for c in clear if c.evidence not in evidence]
+        if prof.n:
+            evidence.append(f"content: no protected pattern in {prof.n} sampled values")
+        return ColumnSuggestion(column, C.NONE, round(score, 2), tuple(evidence))
+    if prof.n:
+        evidence.append(f"content: no protected pattern in {prof.n} sampled values")
+    else:
+        evidence.append("no values sampled")
+    evidence.append(
+        "unknown: nothing shows it is clear (no known clear name, no amount/count/code/event-date "
+        "values) — withheld under a restricted decision unless the field map lists it as none"
+    )
+    return ColumnSuggestion(column, C.NONE, UNKNOWN_CONFIDENCE, tuple(evidence))
 
 
 def classify_columns(table: pa.Table, *, presidio: bool = True) -> dict[str, ColumnSuggestion]:

@@ -101,6 +101,19 @@ CELL_SIGNALS: dict[str, str] = {
     "status_proxy": rf"\b(?:{p.STATUS_PROXY_VALUES})\b",
     "yes_no": p.anchored(p.YES_NO),
     "country": p.anchored(COUNTRY),
+    "place_abroad": r"^[A-Za-z][A-Za-z .'-]*, ?[A-Za-z]{1,3}, ?[A-Za-z]{2,3}$",  # CITY, ST, CC
+    # AAMVA licence classes and their usual spellings (a class list without a status marking)
+    "licence_class": r"(?i)^(?:cdl[- ]?)?[a-fmpr][12m]?$|^(?i:regular|operator|chauffeur|commercial"
+    r"|motorcycle|moped|permit|learner|instruction permit|non-?commercial)$",
+    # identity and immigration documents among "document type" values
+    "identity_doc": r"(?i)passport|visa|\bi-?\d{2,3}\b|\bead\b|green|resident|perman|birth|cert"
+    r"|matr|consul|foreign|\bid\b|identi|licen|ssn|social sec|natural|citizen|refugee|asyl"
+    r"|parol|\btps\b|daca|uscis|\bins\b|dhs|border|arrival|alien|employment auth|work auth"
+    r"|tribal|military|school rec",
+    "int_like": r"^[-+]?\d+$",
+    "small_int": r"^\d{1,5}$",
+    "decimal": r"^[-+]?\d*\.\d+$",
+    "timestamp": r"^\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}",
     "prose": r"\S+\s+\S+\s+\S+\s+\S+\s+\S+",
     "words3": r"\S+\s+\S+\s+\S+",
 }
@@ -125,6 +138,8 @@ class ContentProfile:
     counts: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
     birthlike: bool | None = None  # dates: do the years look like birth years?
     year_span: tuple[int, int] | None = None
+    # whole numbers read as dates: (encoding, birth-like?, 10th-90th pct years)
+    numeric_date: tuple[str, bool | None, tuple[int, int] | None] | None = None
 
     def share(self, signal: str) -> float:
         return self.shares.get(signal, 0.0)
@@ -143,6 +158,47 @@ def _years_birthlike(years: pa.Array) -> tuple[bool | None, tuple[int, int] | No
     this_year = dt.date.today().year
     # birth years: spread over decades and centred well before today
     return (hi - lo >= 15 and med <= this_year - 16 and lo >= 1880), (lo, hi)
+
+
+_SAS_EPOCH = dt.date(1960, 1, 1)
+
+
+def _numeric_date(s: pa.Array) -> tuple[str, bool | None, tuple[int, int] | None] | None:
+    """Read a column of whole numbers as dates: YYYYMMDD, epoch ms/s, or SAS day numbers."""
+    ymd = pc.match_substring_regex(s, r"^(?:18|19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])$")
+    if pc.all(ymd).as_py():
+        years = pc.cast(pc.utf8_slice_codeunits(s, 0, 4), pa.int32())
+        return ("YYYYMMDD", *_years_birthlike(years))
+    try:
+        v = pc.cast(s, pa.int64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    big = pc.max(pc.abs(v)).as_py() or 0
+    if big >= 10**11:
+        enc, secs = "epoch milliseconds", pc.divide(v, 1000)
+    elif big >= 10**8:
+        enc, secs = "epoch seconds", v
+    elif big < 60_000:
+        enc, secs = "SAS day numbers", None
+    else:
+        return None
+    if secs is None:
+        years = pc.add(pc.floor(pc.divide(pc.cast(v, pa.float64()), 365.2425)), 1960)
+    else:
+        years = pc.add(pc.floor(pc.divide(pc.cast(secs, pa.float64()), 31_556_952.0)), 1970)
+    return (enc, *_years_birthlike(pc.cast(years, pa.int32())))
+
+
+def _years_of(s: pa.Array) -> pa.Array:
+    """Years of date strings: a 4-digit year, else a trailing 2-digit one (DD-MON-YY) pivoted."""
+    y4 = pc.struct_field(pc.extract_regex(s, r"(?P<y>(?:18|19|20)\d\d)"), [0])
+    y2 = pc.struct_field(
+        pc.extract_regex(s, r"^\d{1,2}[-/ ](?:\w{3}|\d{1,2})[-/ ](?P<y>\d\d)$"), [0]
+    )
+    y2 = pc.cast(y2, pa.int32())
+    pivot = dt.date.today().year % 100
+    y2 = pc.if_else(pc.less_equal(y2, pivot), pc.add(y2, 2000), pc.add(y2, 1900))
+    return pc.coalesce(pc.cast(y4, pa.int32()), y2)
 
 
 def profile(arr: pa.Array | pa.ChunkedArray) -> ContentProfile:
@@ -194,9 +250,16 @@ def profile(arr: pa.Array | pa.ChunkedArray) -> ContentProfile:
     counts: dict[str, int] = {}
     for name, pattern in CELL_SIGNALS.items():
         counts[name] = pc.sum(pc.match_substring_regex(s, pattern)).as_py() or 0
-    if kind == "integer":
+    # whole numbers, typed or as text (CSV cells are strings)
+    kind_digits = kind == "integer" or (kind == "string" and counts["int_like"] == n)
+    if kind_digits:
         # integer SSNs lose their leading zeros: pad back to nine digits before validating
-        long_enough = s.filter(pc.greater_equal(pc.utf8_length(s), 7))
+        long_enough = s.filter(
+            pc.and_(
+                pc.greater_equal(pc.utf8_length(s), 7),
+                pc.match_substring_regex(s, r"^\d{7,9}$"),
+            )
+        )
         padded = pc.utf8_lpad(long_enough, width=9, padding="0")
         counts["ssn_bare"] = (
             pc.sum(pc.match_substring_regex(padded, p.anchored(p.SSN_VALID_BARE))).as_py() or 0
@@ -204,6 +267,11 @@ def profile(arr: pa.Array | pa.ChunkedArray) -> ContentProfile:
         counts["itin"] = (
             pc.sum(pc.match_substring_regex(padded, p.anchored(p.ITIN_ANY))).as_py() or 0
         )
+        # nine-digit numbers that no SSN or ITIN can be (area 000/666/9xx outside ITIN
+        # groups, group 00, serial 0000): a share of them means case/record numbers
+        counts["not_ssn9"] = len(padded) - counts["ssn_bare"] - counts["itin"]
+        counts["digits9"] = pc.sum(pc.match_substring_regex(s, r"^\d{9}$")).as_py() or 0
+        counts["digits7_8"] = len(long_enough) - counts["digits9"]
     counts["embedded"] = pc.sum(pc.match_substring_regex(s, EMBEDDED)).as_py() or 0
     counts["image"] = pc.sum(pc.match_substring_regex(s, _IMAGE_B64)).as_py() or 0
     # distinct visa-class letters among the values (H-1B, F-1, J-1... vs a grid of "A-1")
@@ -215,8 +283,8 @@ def profile(arr: pa.Array | pa.ChunkedArray) -> ContentProfile:
     )
     birthlike = span = None
     if counts["date"] >= 0.5 * n:
-        years = pc.struct_field(pc.extract_regex(s, r"(?P<y>(?:18|19|20)\d\d)"), [0])
-        birthlike, span = _years_birthlike(pc.cast(years, pa.int32()))
+        birthlike, span = _years_birthlike(_years_of(s))
+    numeric_date = _numeric_date(s) if kind_digits and counts["int_like"] == n else None
     return ContentProfile(
         kind=kind,
         n=n,
@@ -226,4 +294,5 @@ def profile(arr: pa.Array | pa.ChunkedArray) -> ContentProfile:
         counts=MappingProxyType(counts),
         birthlike=birthlike,
         year_span=span,
+        numeric_date=numeric_date,
     )

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from redactor.categories import Category
+from redactor.detect.vocabulary import vocabulary
 
 
 def _words(text: str) -> list[str]:
@@ -349,8 +350,12 @@ ABBREVIATIONS: dict[str, tuple[str, ...]] = {
     "pob_": ("birth", "place"),
 }
 
+# The data vocabulary (sources in data/vocabulary.yaml) adds what the table above lacks.
+for _k, _v in vocabulary().abbreviations.items():
+    ABBREVIATIONS.setdefault(_k, _v)
+
 # Words used to split glued names ("dateofbirth", "oplicno") by dynamic programming.
-_SEGMENT_WORDS = frozenset(
+_SEGMENT_WORDS = vocabulary().segment_words | frozenset(
     _words(
         """
         first last middle given family full name birth date place country city state of day year
@@ -392,6 +397,20 @@ def _segment(word: str) -> tuple[str, ...] | None:
     return best[n] if best[n] and len(best[n]) > 1 else None
 
 
+def _prefixed(word: str) -> tuple[str, ...] | None:
+    """``mbpl`` -> mother + bpl: a one-letter person prefix of a mainframe name (NCHS)."""
+    head, rest = word[0], word[1:]
+    prefix = vocabulary().person_prefixes.get(head)
+    if prefix is None:
+        return None
+    if rest in ABBREVIATIONS or rest in _SEGMENT_WORDS:
+        return (*prefix, rest)
+    seg = _segment(rest) if len(rest) > 3 else None
+    if seg is None or any(len(piece) < 2 for piece in seg):
+        return None
+    return (*prefix, *seg)
+
+
 @lru_cache(maxsize=4096)
 def tokenize(name: str) -> tuple[str, ...]:
     """Raw lower-case words of a column name (before abbreviation expansion)."""
@@ -423,6 +442,8 @@ def canonical_words(name: str) -> tuple[str, ...]:
             out.extend(ABBREVIATIONS[m.group(1)])
             continue
         seg = _segment(w) if w.isalpha() and len(w) > 5 else None
+        if seg is None and w.isalpha() and len(w) >= 4 and w not in _SEGMENT_WORDS:
+            seg = _prefixed(w)
         if seg:
             for piece in seg:
                 out.extend(ABBREVIATIONS.get(piece, (piece,)))
@@ -492,6 +513,35 @@ _FLAG = frozenset(
     ]
 )
 _ID_WORDS = frozenset(["number", "id", "code", "key"])
+# Whose name/birth/address a vital-records or benefits column is about.
+_PERSON_ROLES = frozenset(
+    _words("mother father child infant head household member patient second spouse guardian")
+)
+# Things a number/id belongs to that are not a person's state ID ("stateStudentId").
+_NOT_STATE_ID = frozenset(
+    _words(
+        """
+        student employee provider member inmate offender case record school employer vendor
+        certificate facility program
+        """
+    )
+)
+# Measurements recorded at birth: BWTGRAMS, GESTWKS, APGAR5 are not birth dates.
+_BIRTH_MEASURE = frozenset(
+    _words("weight grams length order plurality gestation weeks apgar height")
+)
+# Housing words that make "cell" a jail cell, not a phone.
+_HOUSING = frozenset(_words("block bed pod tier wing housing bunk unit range dorm"))
+# Names of amounts, counts and measures: positive evidence a column is not protected.
+_CLEAR_MEASURES = frozenset(
+    _words(
+        """
+        amount count total size weight height grams weeks rate score percent fee balance price
+        cost hours days minutes grade level quantity income wage gestation plurality apgar
+        marital children attendance duration sum average mean ratio units language languages
+        """
+    )
+)
 
 
 def _has(words: set[str], *need: str) -> bool:
@@ -506,6 +556,12 @@ def name_evidence(column: str) -> NameEvidence | None:
         w = (w - {"st"}) | ({"street"} if w & {"address", "name", "number"} else {"state"})
     label = " ".join(seq)
     why = f"name: {column!r} reads as {label!r}"
+    exact = vocabulary().exact.get(re.sub(r"[^a-z0-9_]", "", _strip_accents(str(column)).lower()))
+    if exact is None:
+        exact = vocabulary().exact.get(re.sub(r"[^a-z0-9]", "", _strip_accents(column).lower()))
+    if exact is not None:
+        cat, score, rule = exact
+        return NameEvidence(cat, score, f"name: {column!r} is {rule}", frozenset())
     if not w:
         return None
 
@@ -539,7 +595,7 @@ def name_evidence(column: str) -> NameEvidence | None:
             C.NONE,
             0.85,
             "vehicle identifier (plate/tag/VIN) is not a person identifier",
-            ("dl", "ssn_bare", "name_like"),
+            ("dl", "ssn_bare", "name_like", "status_proxy"),
         )
 
     # --- immigration status & proxies (before ssn/license, so SSN_IND is a proxy) ----------
@@ -554,7 +610,7 @@ def name_evidence(column: str) -> NameEvidence | None:
         w & {"ab60", "sb251", "tvdl", "crcsa", "dpc"}
         or _has(w, "real", "id")
         or _has(w, "federal", "limits")
-        or _has(w, "limited", "term")
+        or (w & {"limited"} and w & {"term", "duration", "stay", "presence"})
     ):
         return ev(C.STATUS_PROXY, 0.9, "status-revealing licence marking")
     if w & {"ssn", "itin", "tin"} and flag and not ids - {"code"}:
@@ -591,6 +647,12 @@ def name_evidence(column: str) -> NameEvidence | None:
         return ev(C.IMMIGRATION_STATUS, 0.85, "work authorization (EAD) and its dates")
     if "entry" in w and w & {"country", "us", "usa", "port", "arrival"}:
         return ev(C.IMMIGRATION_STATUS, 0.8, "date or port of entry to the country")
+    if "arrival" in w and w & {"date", "year", "us", "usa", "country", "refugee"}:
+        return ev(
+            C.IMMIGRATION_STATUS,
+            0.7,
+            "date of arrival (to the US: refugee / entry records reveal status)",
+        )
     if ("document" in w and w & {"type", "source", "proof", "identity", "id", "kind"}) or _has(
         w, "proof", "presence"
     ):
@@ -604,7 +666,22 @@ def name_evidence(column: str) -> NameEvidence | None:
             "licence class/type can reveal a status-only credential (e.g. AB60, SB251)",
         )
 
+    if "emergency" in w and w & {"only", "medicaid", "services", "coverage", "restricted"}:
+        return ev(
+            C.STATUS_PROXY,
+            0.85,
+            "emergency-only Medicaid is given for immigration status (MMIS restricted benefits)",
+            ("yes_no",),
+        )
+
     # --- birth ------------------------------------------------------------------------------
+    if "birth" in w and w & _BIRTH_MEASURE:
+        return ev(
+            C.NONE,
+            0.8,
+            "a measurement recorded at birth (weight, gestation, ...), not the birth date",
+            ("date_birthlike", "ssn_bare"),
+        )
     if "birth" in w or "nativity" in w:
         if w & {"place", "country", "city", "state", "county", "location", "nation", "town"}:
             return ev(C.PLACE_OF_BIRTH, 0.9, "place/country of birth")
@@ -652,7 +729,7 @@ def name_evidence(column: str) -> NameEvidence | None:
         return ev(C.DRIVERS_LICENSE, 0.9, "driver licence / ID number")
     if (
         ("credential" in w and ids)
-        or (_has(w, "state", "id") and "code" not in w)
+        or (_has(w, "state", "id") and "code" not in w and not w & _NOT_STATE_ID)
         or (_has(w, "id", "card") and not org)
         or ("operator" in w and ids)
     ):
@@ -661,6 +738,22 @@ def name_evidence(column: str) -> NameEvidence | None:
     # --- contact ----------------------------------------------------------------------------
     if "email" in w or ("e" in w and "mailing" in w) or _has(w, "e", "mail"):
         return ev(C.EMAIL, 0.95, "e-mail address")
+    if "phone" in w and w & _HOUSING:
+        return ev(C.NONE, 0.8, "a jail/housing cell, not a phone", ("phone", "dl", "dl_weak"))
+    if "ein" in w:
+        return ev(
+            C.NONE,
+            0.8,
+            "employer identification number (EIN) of a business, not a person",
+            ("ssn_bare", "dl", "dl_weak", "phone"),
+        )
+    if "npi" in w:
+        return ev(
+            C.NONE,
+            0.85,
+            "national provider identifier (NPI) of a health-care provider",
+            ("phone", "ssn_bare", "dl", "dl_weak"),
+        )
     if "phone" in w or ("contact" in w and ids):
         if org:
             return ev(C.NONE, 0.7, "phone number of an office, not a person", ("phone",))
@@ -708,6 +801,7 @@ def name_evidence(column: str) -> NameEvidence | None:
             "owner",
             "legal",
             "preferred",
+            *_PERSON_ROLES,
         }
     )
     if "name" in w or name_only:
@@ -740,12 +834,19 @@ def name_evidence(column: str) -> NameEvidence | None:
         )
 
     # --- other lookalikes -------------------------------------------------------------------
+    if (w <= {"date", "year", "time"} and "date" in w) or w == {"year"}:
+        return ev(
+            C.NONE,
+            0.5,
+            "a date whose kind the name does not say: the values decide (birth or event)",
+            ("phone", "ssn_bare", "dl", "dl_weak"),  # 10-digit epoch seconds are not phones
+        )
     if "date" in w or "year" in w or w & {"created", "updated", "timestamp", "time"}:
         return ev(
             C.NONE,
             0.8,
             "a date that is not a birth date (application/issue/...)",
-            ("date_birthlike",),
+            ("date_birthlike", "phone", "ssn_bare", "dl", "dl_weak"),
         )
     if "status" in w:
         if w & {"immigration", "citizenship", "legal", "lawful", "residency", "resident"}:
@@ -780,6 +881,21 @@ def name_evidence(column: str) -> NameEvidence | None:
         return ev(C.NONE, 0.6, "jurisdiction code, not a person's address")
     if w == {"id"} or w <= {"row", "id", "key", "uuid", "guid", "seq", "number"}:
         return ev(C.NONE, 0.8, "row identifier", ("ssn_bare", "dl", "dl_weak", "phone"))
+    if w & _CLEAR_MEASURES:
+        return ev(
+            C.NONE,
+            0.75,
+            "an amount, count or measure, not a personal identifier",
+            ("ssn_bare", "phone", "dl", "dl_weak"),
+        )
+    if seq[0] in {"id", "number"} and len(seq) >= 2 and not ids - {seq[0]}:
+        # Spanish word order: no_paciente, num_expediente, id_cliente
+        return ev(
+            C.NONE,
+            0.7,
+            f"identifier of a {seq[1]!r} record, not a personal identifier",
+            ("ssn_bare", "dl", "dl_weak", "phone"),
+        )
     if seq[-1] in {"id", "number", "key"} and len(seq) >= 2:
         return ev(
             C.NONE,

@@ -213,3 +213,21 @@ def bounded(pattern: str) -> str:
 def digit_guarded(pattern: str) -> str:
     """Inside text, not preceded by a digit (captured as group 1) and ending at a boundary."""
     return rf"(^|[^0-9])(?:{pattern})\b"
+
+
+# --- Spanish forms (issue 16) ----------------------------------------------------------
+MES = (
+    r"(?i:enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre"
+    r"|noviembre|diciembre)"
+)
+# "7 de septiembre de 1975", "7 de septiembre", "septiembre de 1975"
+DATE_ES = rf"\d{{1,2}}\s+de\s+{MES}(?:\s+(?i:de|del)\s+\d{{4}})?|{MES}\s+(?i:de|del)\s+\d{{4}}"
+# "Calle Morelos 982", "Av. Insurgentes 695", "Calle 5 de Mayo 12", "Avenida Juárez #45 int. 3"
+STREET_ES = (
+    r"(?:Calle|C/|Avenida|Avda\.?|Av\.?|Calzada|Callej[oó]n|Privada|Carretera|Camino|Paseo"
+    r"|Boulevard|Bulevar|Cerrada|Andador)\s+"
+    r"(?:(?:[\p{Lu}\d][\p{L}\d.'-]*|de|del|la|las|los|y)\s+){1,5}"
+    r"(?:(?i:no\.?|n[uú]m\.?|#)\s*)?\d{1,5}[A-Za-z]?\b"
+    r"(?:,?\s+(?i:int\.?|interior|depto\.?|apto\.?)\s*\w+)?"
+)
+SSN_KEYWORD_ES = r"(?i:n[uú]mero\s+de\s+seguro\s+social|seguro\s+social|nss)"

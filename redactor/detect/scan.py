@@ -81,6 +81,24 @@ def _safe_name(stem: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", stem).strip("_") or "data"
 
 
+def review_marker(s: ColumnSuggestion) -> str:
+    """``REVIEW: ...`` for every low-confidence suggestion ('' for confident ones).
+
+    A ``none`` is written without the marker only when detection has positive evidence that
+    the column is clear (:attr:`ColumnSuggestion.clear`); a weak ``none`` is exactly what
+    ``redact`` withholds when the map does not list it.
+    """
+    if s.category in PROTECTED and not s.flagged:
+        return f"REVIEW: weak evidence for {s.category}; written as none — "
+    if s.flagged and s.confidence < 0.7:
+        return "REVIEW: low confidence; "
+    if s.category is Category.NONE and not s.clear:
+        return "REVIEW: nothing shows this column is clear; "
+    if s.category is Category.NONE and s.confidence < 0.7:
+        return "REVIEW: weak evidence it is clear; "
+    return ""
+
+
 def render_field_map(
     suggestions: Mapping[str, ColumnSuggestion],
     *,
@@ -97,7 +115,8 @@ def render_field_map(
         f"# source: {_comment(source)}; {rows_seen} rows read, {rows_sampled} sampled "
         f"(reservoir); {dt.date.today().isoformat()}",
         f"# {flagged} of {len(suggestions)} columns flagged as protected "
-        f"(confidence >= {FLAG_THRESHOLD:.2f}). Lines marked REVIEW are weak either way.",
+        f"(confidence >= {FLAG_THRESHOLD:.2f}). Lines marked REVIEW are weak either way: "
+        "a column left unlisted is withheld unless detection shows it is clear.",
         f"name: {_yaml_scalar(map_name)}",
         f"description: {_yaml_scalar(f'Suggested by redactor scan from {source}; reviewed: no')}",
         "tables:",
@@ -119,12 +138,7 @@ def render_field_map(
             continue
         seen[key] = col
         cat = s.category if s.flagged else Category.NONE
-        review = ""
-        if s.category in PROTECTED and not s.flagged:
-            review = f"REVIEW: weak evidence for {s.category}; "
-        elif (s.flagged and s.confidence < 0.7) or (not s.flagged and s.confidence < 0.6):
-            review = "REVIEW: "
-        lines.append(f"      # {review}{cat} {s.confidence:.2f}")
+        lines.append(f"      # {review_marker(s)}{cat} {s.confidence:.2f}")
         lines.extend(f"      #   {_comment(e)}" for e in s.evidence)
         lines.append(f"      {_yaml_scalar(str(col))}: {cat}")
     text = "\n".join(lines) + "\n"
@@ -159,5 +173,3 @@ def scan_path(
         rows_sampled=sampled.num_rows,
     )
     return ScanResult(suggestions, text, seen, sampled.num_rows)
-
-

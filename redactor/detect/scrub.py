@@ -26,6 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from redactor.detect import patterns as p
+from redactor.detect.person_names import scrub_names
 
 TOKENS = {
     "ssn": "[SSN]",
@@ -39,6 +40,27 @@ TOKENS = {
     "name": "[NAME]",
     "immigration_status": "[IMMIGRATION_STATUS]",
 }
+
+
+#: Set to 0/off/false/no to stop removing person names from free text (then the plan says so).
+NAMES_ENV = "REDACTOR_SCRUB_NAMES"
+
+
+def names_enabled() -> bool:
+    """Whether free-text scrubbing removes person names (on unless ``REDACTOR_SCRUB_NAMES``
+    turns it off)."""
+    return os.environ.get(NAMES_ENV, "1").strip().lower() not in ("0", "off", "false", "no")
+
+
+def names_notice(scrubber: Scrubber | None = None) -> str | None:
+    """The line a plan must print (even under ``-q``) when names in free text are not removed."""
+    on = scrubber.names if scrubber is not None else names_enabled()
+    if on:
+        return None
+    return (
+        "Person names in free text are NOT removed (REDACTOR_SCRUB_NAMES is off): scrubbed "
+        "columns lose identifiers but keep the names in them"
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +103,7 @@ def default_rules(*, status_terms: bool = True) -> tuple[Rule, ...]:
             r"(?:\s*(?:no|num|number|#)\.?)?)",
             r"\d{3}[- .]?\d{2}[- .]?\d{4}",
         ),
+        _keyword("ssn", p.SSN_KEYWORD_ES, r"\d{3}[- .]?\d{2}[- .]?\d{4}"),
         _keyword(
             "itin",
             r"(?i:itin|tin|taxpayer\s+id(?:entification)?(?:\s+(?:no|number))?\.?)",
@@ -98,8 +121,10 @@ def default_rules(*, status_terms: bool = True) -> tuple[Rule, ...]:
         # 167-580-135"): not an SSN (3-2-4) nor a phone (3-3-4, replaced above).
         _guarded("a_number", r"\d{3}-\d{3}-\d{3}"),
         # Dates before phones and DL numbers (20240115 is a date, not a licence).
+        Rule("address", rf"(?:^|\b)(?:{p.STREET_ES})", TOKENS["address"]),
         _guarded("date", p.DATE_NUMERIC),
         Rule("date", rf"\b(?:{p.DATE_WORDS})\b", TOKENS["date"]),
+        Rule("date", rf"\b(?:{p.DATE_ES})\b", TOKENS["date"]),
         # Driver licence / ID numbers: keyword form first, then the distinctive formats.
         _keyword("dl", p.DL_KEYWORD, p.DL_KEYWORD_VALUE),
         Rule("dl", rf"\b(?:{p.DL_FORMATS})\b", TOKENS["dl"]),
@@ -134,6 +159,8 @@ class Scrubber:
     status_terms: bool = True
     spacy_model: str | None = field(default_factory=lambda: os.environ.get("REDACTOR_SPACY_MODEL"))
     extra_rules: tuple[Rule, ...] = ()
+    # person names from name lists and context rules (redactor.detect.person_names)
+    names: bool = field(default_factory=lambda: names_enabled())
 
     @property
     def rules(self) -> tuple[Rule, ...]:
@@ -164,6 +191,8 @@ class Scrubber:
             arr = pc.replace_substring_regex(
                 arr, pattern=rule.pattern, replacement=rule.replacement
             )
+        if self.names:
+            arr = scrub_names(arr)
         if self.spacy_model:
             arr = _scrub_person_names(arr, self.spacy_model)
         return arr
@@ -195,7 +224,7 @@ def _scrub_person_names(arr: pa.Array, model: str) -> pa.Array:
     return pa.array(out, type=arr.type)
 
 
-_DEFAULT = Scrubber(spacy_model=None)
+_DEFAULT = Scrubber(spacy_model=None, names=True)
 
 
 def scrub_array(
@@ -209,5 +238,5 @@ def scrub_array(
     """
     if scrubber is None:
         model = os.environ.get("REDACTOR_SPACY_MODEL")
-        scrubber = Scrubber(spacy_model=model) if model else _DEFAULT
+        scrubber = Scrubber(spacy_model=model) if model or not names_enabled() else _DEFAULT
     return scrubber.scrub(arr)

@@ -6,8 +6,16 @@ once that category is present). Every outcome carries reasons that cite the pack
 When several packs apply, the strictest action per category wins, and an exception must be
 satisfied under every pack (each pack is evaluated with its own exceptions).
 
-Evidence is accepted by kind and, where the pack requires, by attribute (``issuer``,
-``records`` …). An exception that releases "only the records specifically requested" is granted
+Claims are not evidence: evidence lifts a rule only when a reviewer accepted it
+(:attr:`Evidence.reviewer`); evidence typed with a request is a claim, logged and never lifting
+anything. Accepted evidence must then pass :mod:`redactor.policy.issuers` (court kinds need a
+court issuer; administrative DHS forms and subpoenas are rejected whatever kind they are typed
+as) and the pack's own kind and attribute requirements (``issuer``, ``records`` …).
+
+The requesting agency is matched against the shared recipient registry
+(:mod:`redactor.policy.recipients`): under a pack with ``registry_recipients``, a registry agency
+(or a request naming no agency) is an immigration-enforcement request whatever purpose it
+states. An exception that releases "only the records specifically requested" is granted
 only when its evidence says how many records it names (``records=N``) *and* the caller enforces
 that cap (``record_limit_enforced=True``): otherwise the rule stays in force (fail closed).
 """
@@ -20,8 +28,10 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from redactor.categories import PROTECTED, Action, Category, strictest
+from redactor.policy.issuers import COURT_KINDS, administrative_reason, issuer_problem
 from redactor.policy.loader import LoadedPack
 from redactor.policy.model import AcceptedEvidence, Exception_, Pack, Rule, Trigger
+from redactor.policy.recipients import Recipient, match_recipient
 from redactor.request import Evidence, Request
 from redactor.requestlog.notices import NotifyDuty
 
@@ -48,6 +58,13 @@ class Decision:
     # At most this many records may be released (an exception for "only the records
     # specifically requested" was granted); None: no cap. The caller must enforce it.
     record_limit: int | None = None
+    # The requesting agency as resolved against the recipient registry (None: not listed).
+    recipient: Recipient | None = None
+    # A rule applied because of who asks or an immigration-enforcement purpose (not only an
+    # always-on rule): the request is one the law restricts. The attestation rests on this.
+    immigration_request: bool = False
+    # Categories a triggered rule protects that an exception released.
+    lifted_categories: tuple[Category, ...] = ()
 
     def action_for(self, category: Category) -> Action:
         if category is Category.NONE:
@@ -83,15 +100,61 @@ def _recipient_matches(agency: str | None, names: Sequence[str]) -> str | None:
     return None
 
 
-def _trigger_reason(pack: Pack, t: Trigger, req: Request) -> str | None:
+@dataclass(frozen=True, slots=True)
+class _Asker:
+    """Who asks, as the rules of one pack see it."""
+
+    recipient: Recipient | None
+    registry_reason: str | None  # set when the pack treats the request as immigration enforcement
+    purposes: tuple[str, ...]  # the purposes the purpose triggers test
+
+
+def _asker(pack: Pack, req: Request, recipient: Recipient | None) -> _Asker:
+    if not pack.registry_recipients:
+        return _Asker(recipient, None, req.purposes)
+    if recipient is not None:
+        why = recipient.reason()
+    elif not (req.agency or "").strip():
+        why = (
+            "the request names no agency: treated as possibly an immigration-enforcement "
+            "agency (fail closed; state it with --agency)"
+        )
+    else:
+        return _Asker(None, None, req.purposes)
+    imm = [p for p, d in pack.purposes.items() if d.immigration_enforcement]
+    stated = [p for p in req.purposes if p in imm]
+    eff = tuple(stated or imm[:1])
+    others = [p for p in req.purposes if p not in imm]
+    if others:
+        why += (
+            f", so it is an immigration-enforcement request whatever purpose it states "
+            f"(stated {', '.join(req.purposes)}: a claim)"
+        )
+    else:
+        why += ", so it is an immigration-enforcement request"
+    return _Asker(recipient, why, eff)
+
+
+def _trigger_reason(pack: Pack, t: Trigger, req: Request, asker: _Asker) -> str | None:
     """Why the trigger fires for this request, or None."""
     if t.always:
         return "applies to every stated purpose"
+    if t.registry:
+        if asker.registry_reason:
+            return asker.registry_reason
+        if asker.recipient is not None:
+            return asker.recipient.reason()
+        if not (req.agency or "").strip():
+            return "the request names no agency (fail closed)"
+        return None
     if t.purposes:
-        hits = [p for p in req.purposes if p in t.purposes]
+        purposes = asker.purposes
+        hits = [p for p in purposes if p in t.purposes]
+        if asker.registry_reason and hits:
+            return asker.registry_reason
         if t.test == "any" and hits:
             return f"stated purposes include {', '.join(hits)}"
-        if t.test == "sole" and hits and len(hits) == len(req.purposes):
+        if t.test == "sole" and hits and len(hits) == len(purposes):
             return f"stated purpose is solely {' and '.join(hits)}"
         return None
     for cls in t.recipients:
@@ -147,41 +210,97 @@ class _PackResult:
     obligations: list[str] = field(default_factory=list)
     refused: bool = False
     record_limit: int | None = None
+    immigration: bool = False
+    covered: set[Category] = field(default_factory=set)
+
+
+def _screen(ev: Evidence, acc: AcceptedEvidence | None) -> str | None:
+    """Why ``ev`` cannot count as ``acc`` under any law (administrative document, court kind
+    without a court issuer), or None."""
+    admin = administrative_reason(ev)
+    if admin:
+        return f"rejected: {admin}"
+    if ev.kind in COURT_KINDS:
+        allowed = acc.require.get("issuer") if acc is not None else None
+        problem = issuer_problem(ev, allowed if isinstance(allowed, tuple) else None)
+        if problem:
+            return f"not accepted: {problem}"
+    return None
+
+
+def _claim_note(name: str, ev: Evidence, why_not: str | None) -> str:
+    note = (
+        f"evidence {ev} is a claim typed with the request, not reviewed: it is logged and "
+        f"lifts no rule (exception {name} needs a reviewer to accept it: redactor request "
+        f"review ID --accept {ev.key})"
+    )
+    if why_not:
+        note += f"; even if accepted it would be {why_not}"
+    return note
 
 
 def _grant(
-    pack: Pack, name: str, ex: Exception_, req: Request, enforced: bool, notes: list[str]
+    pack: Pack,
+    name: str,
+    ex: Exception_,
+    req: Request,
+    enforced: bool,
+    notes: list[str],
+    asker_is_registry: bool = False,
 ) -> tuple[str, int | None] | None:
     """(evidence text, record cap) when the request satisfies exception ``name``, else None
     (with the reasons why in ``notes``)."""
     purpose_ok = not ex.purposes or any(p in ex.purposes for p in req.purposes)
     kinds = ex.evidence.accepted_kinds
+    if not ex.registry_agencies and asker_is_registry:
+        if any(e.kind in kinds for e in req.evidence):
+            notes.append(
+                f"exception {name} is not available to an immigration-enforcement agency of the "
+                "recipient registry (its own case papers do not establish it)"
+            )
+        return None
     accepted: list[Evidence] = []
     for e in req.evidence:
         if e.kind in ex.evidence.reject:
             notes.append(
-                f"evidence {e.kind}:{e.reference} is not accepted for {name} "
-                f"({pack.evidence_kinds[e.kind]})"
+                f"evidence {e.key} is not accepted for {name} ({pack.evidence_kinds[e.kind]})"
             )
             continue
         if e.kind not in kinds:
             continue
-        lacks = [_missing_attributes(a, e) for a in ex.evidence.accept if a.kind == e.kind]
-        if not any(not m for m in lacks):
+        accs = [a for a in ex.evidence.accept if a.kind == e.kind]
+        screened = [_screen(e, a) for a in accs]
+        lacks = [_missing_attributes(a, e) for a in accs]
+        fits = [not m and not sc for m, sc in zip(lacks, screened, strict=True)]
+        if ex.specific_records and _records_named(e) is None:
+            why_records = (
+                "only the records it specifically names may be released, so it must say how "
+                "many (add ;records=N)"
+            )
+        else:
+            why_records = None
+        if not e.accepted:
+            why_not = next((sc for sc in screened if sc), None)
+            if why_not is None and not any(fits):
+                need = min(lacks, key=len)
+                why_not = f"short of {' and '.join(need)}"
+            if why_not is None and why_records:
+                why_not = f"short: {why_records}"
+            notes.append(_claim_note(name, e, why_not))
+            continue
+        if not any(fits):
+            sc = next((x for x in screened if x), None)
+            if sc:
+                notes.append(f"evidence {e.key} (accepted by {e.reviewer}) is {sc}")
+                continue
             need = min(lacks, key=len)
-            hint = next((f" (add ;{n.split('=')[0]}=VALUE to --evidence)" for n in need
-                         if "=" in n), "")
             notes.append(
-                f"evidence {e.kind}:{e.reference} is not accepted for {name}: it needs "
-                f"{' and '.join(need)}{hint}"
+                f"evidence {e.key} (accepted by {e.reviewer}) is not accepted for {name}: it "
+                f"needs {' and '.join(need)}"
             )
             continue
-        if ex.specific_records and _records_named(e) is None:
-            notes.append(
-                f"evidence {e.kind}:{e.reference} is not accepted for {name}: only the records "
-                "it specifically names may be released, so it must say how many "
-                "(add ;records=N to --evidence)"
-            )
+        if why_records:
+            notes.append(f"evidence {e.key} is not accepted for {name}: {why_records}")
             continue
         accepted.append(e)
     if not purpose_ok:
@@ -189,10 +308,10 @@ def _grant(
             notes.append(f"exception {name} needs a stated purpose of {' or '.join(ex.purposes)}")
         return None
     if not accepted:
-        if ex.purposes:
+        if ex.purposes and not any(e.kind in kinds for e in req.evidence):
             notes.append(
                 f"exception {name} is claimed by the stated purpose but not granted: it "
-                f"needs evidence of kind {' or '.join(kinds)}"
+                f"needs reviewer-accepted evidence of kind {' or '.join(kinds)}"
             )
         elif any(e.kind in ex.evidence.reject for e in req.evidence):
             notes.append(f"exception {name} needs evidence of kind {' or '.join(kinds)}")
@@ -207,10 +326,12 @@ def _grant(
                 "named records, through a command that enforces the limit)"
             )
             return None
-    return ", ".join(str(e) for e in accepted), cap
+    return ", ".join(f"{e} (accepted by {e.reviewer})" for e in accepted), cap
 
 
-def _evaluate_pack(lp: LoadedPack, req: Request, enforced: bool) -> _PackResult:
+def _evaluate_pack(
+    lp: LoadedPack, req: Request, enforced: bool, recipient: Recipient | None
+) -> _PackResult:
     pack = lp.pack
     pid = pack.id
     res = _PackResult()
@@ -244,12 +365,14 @@ def _evaluate_pack(lp: LoadedPack, req: Request, enforced: bool) -> _PackResult:
         return res
 
     # Which exceptions does the request satisfy?
+    asker = _asker(pack, req, recipient)
+    is_registry = asker.registry_reason is not None or asker.recipient is not None
     granted: dict[str, str] = {}
     caps: dict[str, int] = {}
     ex_notes: dict[str, list[str]] = {}
     for name, ex in pack.exceptions.items():
         notes = ex_notes.setdefault(name, [])
-        got = _grant(pack, name, ex, req, enforced, notes)
+        got = _grant(pack, name, ex, req, enforced, notes, is_registry)
         if got is not None:
             granted[name] = got[0]
             if got[1] is not None:
@@ -257,7 +380,10 @@ def _evaluate_pack(lp: LoadedPack, req: Request, enforced: bool) -> _PackResult:
 
     lifted_any = False
     for rule in pack.rules:
-        why = next((w for t in rule.when if (w := _trigger_reason(pack, t, req))), None)
+        fired = [(t, w) for t in rule.when if (w := _trigger_reason(pack, t, req, asker))]
+        why = fired[0][1] if fired else None
+        if any(not t.always for t, _ in fired):
+            res.immigration = True
         rid = f"{pid}/{rule.id}"
         if why is None:
             note = next((n for t in rule.when if (n := _not_triggered_note(t, req))), None)
@@ -281,6 +407,7 @@ def _evaluate_pack(lp: LoadedPack, req: Request, enforced: bool) -> _PackResult:
                     if f"{rid}: {note}" not in reasons:
                         reasons.append(f"{rid}: {note}")
             continue
+        res.covered.update(rule.protects)
         _apply_rule(pack, rule, rid, why, granted, ex_notes, withheld, reasons, granted_names)
 
     if triggered:
@@ -289,8 +416,16 @@ def _evaluate_pack(lp: LoadedPack, req: Request, enforced: bool) -> _PackResult:
         n = ob.notify_subject
         if n and (n.when == "triggered" or lifted_any):
             obligations.append(
-                NotifyDuty(pid, n.days, n.business_days, n.anchor, n.before_disclosure,
-                           n.timezone).text()
+                NotifyDuty(
+                    pid, n.days, n.business_days, n.anchor, n.before_disclosure, n.timezone
+                ).text()
+            )
+        if ob.certification:
+            c = ob.certification
+            obligations.append(
+                f"{pid}: certification ({c.cite}): {c.statement}"
+                + (f", renewed every {c.every}" if c.every else "")
+                + (", under penalty of perjury" if c.under_penalty_of_perjury else "")
             )
         if ob.report:
             obligations.append(
@@ -366,6 +501,9 @@ def decide(
     refused = False
     record_limit: int | None = None
     day = request.received.date()
+    recipient = match_recipient(request.agency)
+    immigration = False
+    covered: set[Category] = set()
     for lp in packs:
         p = lp.pack
         if p.status != "in_force":
@@ -377,7 +515,9 @@ def decide(
             )
         if p.effective.end and day > p.effective.end:
             warnings.append(f"policy pack {p.id} ceased to have effect on {p.effective.end}")
-        res = _evaluate_pack(lp, request, record_limit_enforced)
+        res = _evaluate_pack(lp, request, record_limit_enforced, recipient)
+        immigration = immigration or res.immigration
+        covered |= res.covered
         refused = refused or res.refused
         reasons += res.reasons
         triggered += res.triggered
@@ -420,4 +560,9 @@ def decide(
         obligations=tuple(dict.fromkeys(obligations)),
         warnings=tuple(warnings),
         record_limit=record_limit,
+        recipient=recipient,
+        immigration_request=immigration,
+        lifted_categories=tuple(
+            c for c in Category if c in covered and categories[c].action is Action.RELEASE
+        ),
     )

@@ -31,6 +31,8 @@ def _trigger(t: Trigger) -> str:
         return "always"
     if t.purposes:
         return f"purposes {t.test} of {', '.join(t.purposes)}"
+    if t.registry:
+        return "requesting agency in the recipient registry (redactor policy recipients)"
     return f"recipient in {', '.join(t.recipients)}"
 
 
@@ -53,6 +55,11 @@ def show_lines(lp: LoadedPack) -> list[str]:
     ]
     if p.agency_required:
         out.append("  decides by who asks: a request must name its agency (--agency)")
+    if p.registry_recipients:
+        out.append(
+            "  a request from an agency of the recipient registry is an immigration-enforcement "
+            "request whatever purpose it states; only reviewer-accepted evidence lifts a rule"
+        )
     out.append("rules:")
     for r in p.rules:
         out.append(f"  {r.id} ({r.cite})")
@@ -73,6 +80,8 @@ def show_lines(lp: LoadedPack) -> list[str]:
             line += f"; lifts only {', '.join(ex.limit_categories)}"
         if ex.evidence.reject:
             line += f"; rejects {', '.join(ex.evidence.reject)}"
+        if not ex.registry_agencies:
+            line += "; not available to a registry agency"
         out.append(line)
     out.append("purposes:")
     out += [f"  {name}: {pp.description}" for name, pp in p.purposes.items()]
@@ -96,6 +105,13 @@ def show_lines(lp: LoadedPack) -> list[str]:
             + (", before disclosure" if n.before_disclosure else "")
             + (" (only when an exception is granted)" if n.when == "exception_granted" else "")
             + (f"; may be withheld: {'; '.join(n.may_suppress)}" if n.may_suppress else "")
+        )
+    if ob.certification:
+        c = ob.certification
+        out.append(
+            f"  certification ({c.cite}): {c.statement}"
+            + (f", renewed every {c.every}" if c.every else "")
+            + (", under penalty of perjury" if c.under_penalty_of_perjury else "")
         )
     if ob.report:
         out.append(

@@ -15,6 +15,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from redactor.categories import Action, Category
+from redactor.policy.issuers import COURT_KINDS, ISSUERS, NEVER_COURT
 
 
 class _Frozen(BaseModel):
@@ -49,19 +50,24 @@ class Trigger(_Frozen):
     - ``always: true`` fires for every request;
     - ``purposes`` + ``test``: ``any`` fires when a stated purpose is among them, ``sole`` only
       when every stated purpose is among them;
-    - ``recipients``: fires when the requesting agency is one of these agencies or classes.
+    - ``recipients``: fires when the requesting agency is one of these agencies or classes;
+    - ``registry: true``: fires when the requesting agency is in the shared recipient registry
+      of immigration-enforcement agencies (``redactor policy recipients``), or names none.
     """
 
     always: bool = False
     purposes: tuple[str, ...] = ()
     test: Literal["any", "sole"] = "any"
     recipients: tuple[str, ...] = ()
+    registry: bool = False
 
     @model_validator(mode="after")
     def _one_kind(self) -> Trigger:
-        kinds = sum([self.always, bool(self.purposes), bool(self.recipients)])
+        kinds = sum([self.always, bool(self.purposes), bool(self.recipients), self.registry])
         if kinds != 1:
-            raise ValueError("a trigger needs exactly one of always, purposes or recipients")
+            raise ValueError(
+                "a trigger needs exactly one of always, purposes, recipients or registry"
+            )
         return self
 
 
@@ -135,6 +141,9 @@ class Exception_(_Frozen):
     # individual records it names (attribute ``records``, a positive integer); the decision then
     # caps the release at that many records (Decision.record_limit).
     specific_records: bool = False
+    # False: the exception is not available when the requesting agency is in the recipient
+    # registry (e.g. a criminal case number an immigration agency states about its own case).
+    registry_agencies: bool = True
 
 
 class Rule(_Frozen):
@@ -192,10 +201,23 @@ class Report(_Frozen):
     attest: bool = False
 
 
+class Certification(_Frozen):
+    """A recipient's certification the law requires before access (e.g. C.R.S. 24-74-105: a
+    third party with database access certifies every year, under penalty of perjury, that it
+    will not use the data for immigration enforcement). Stated with every triggered decision so
+    the request log records it."""
+
+    cite: str
+    statement: str
+    every: Literal["month", "quarter", "year"] | None = "year"
+    under_penalty_of_perjury: bool = False
+
+
 class Obligations(_Frozen):
     log: Literal["all_requests", "triggered_requests"] = "all_requests"
     notify_subject: NotifySubject | None = None
     report: Report | None = None
+    certification: Certification | None = None
 
 
 class Pack(_Frozen):
@@ -215,6 +237,12 @@ class Pack(_Frozen):
     # agency_required: the pack decides by who asks, so a request that does not name its agency
     # (--agency) is refused rather than guessed about.
     agency_required: bool = False
+    # registry_recipients: the law is about immigration enforcement, so a request from an agency
+    # of the shared recipient registry is an immigration-enforcement request whatever purpose
+    # it states: its stated purposes are replaced, for the rules' purpose triggers, by the
+    # pack's immigration-enforcement purposes (a request naming no agency is treated the same
+    # way: fail closed). Exceptions still need reviewer-accepted evidence.
+    registry_recipients: bool = False
     rules: tuple[Rule, ...]
     exceptions: dict[str, Exception_] = {}
     actions: dict[Category, Action]
@@ -240,8 +268,15 @@ class Pack(_Frozen):
         ids = [r.id for r in self.rules]
         if len(ids) != len(set(ids)):
             raise ValueError("rule ids must be unique")
-        if any(t.recipients for r in self.rules for t in r.when) is False and self.agency_required:
+        by_recipient = any(t.recipients or t.registry for r in self.rules for t in r.when)
+        if self.agency_required and not (by_recipient or self.registry_recipients):
             raise ValueError("agency_required is set but no rule has a recipient trigger")
+        if self.registry_recipients and not any(
+            p.immigration_enforcement for p in self.purposes.values()
+        ):
+            raise ValueError(
+                "registry_recipients needs a purpose marked immigration_enforcement: true"
+            )
         for r in self.rules:
             for cat in r.protects:
                 if cat not in self.actions:
@@ -262,6 +297,16 @@ class Pack(_Frozen):
                     raise ValueError(f"exceptions.{name} names unknown evidence kind {k!r}")
             if set(ex.evidence.accepted_kinds) & set(ex.evidence.reject):
                 raise ValueError(f"exceptions.{name} both accepts and rejects the same kind")
+            for acc in ex.evidence.accept:
+                allowed = acc.require.get("issuer")
+                if isinstance(allowed, tuple):
+                    bad = [i for i in allowed if i not in ISSUERS or i in NEVER_COURT]
+                    if bad and acc.kind in COURT_KINDS:
+                        courts = ", ".join(sorted(set(ISSUERS) - NEVER_COURT))
+                        raise ValueError(
+                            f"exceptions.{name}: {acc.kind} issuer {', '.join(bad)} is not a "
+                            f"court or judge (courts: {courts})"
+                        )
             needed = {a for acc in ex.evidence.accept for a in acc.require}
             if ex.specific_records:
                 needed.add("records")

@@ -48,8 +48,14 @@ def _json_default(value: Any) -> str:
 
 def canonical_json(value: Any) -> str:
     """The one serialisation that is hashed: sorted keys, no spaces, UTF-8, no NaN."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                      allow_nan=False, default=_json_default)
+    return json.dumps(
+        value,
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+        allow_nan=False,
+        default=_json_default,
+    )
 
 
 def _strs(value: Iterable[Any] | str | None, what: str) -> tuple[str, ...]:
@@ -72,18 +78,33 @@ class Evidence:
     issuer: str | None = None
     date: str | None = None
     attributes: Mapping[str, str] | None = None  # every ;name=value given (issuer, records, …)
+    # claimed (typed with the request: lifts nothing) or accepted (by ``reviewer``, in the
+    # review entry ``review``); None in entries written before reviews existed.
+    status: str | None = None
+    reviewer: str | None = None
+    review: str | None = None
 
     def __post_init__(self) -> None:
         if self.attributes is not None:
-            object.__setattr__(self, "attributes",
-                               {str(k): str(v) for k, v in sorted(self.attributes.items())})
+            object.__setattr__(
+                self, "attributes", {str(k): str(v) for k, v in sorted(self.attributes.items())}
+            )
 
     @classmethod
     def coerce(cls, value: Evidence | Mapping[str, Any] | tuple | list) -> Evidence:
         if isinstance(value, Evidence):
             return value
         if isinstance(value, Mapping):
-            keys = ("kind", "reference", "issuer", "date", "attributes")
+            keys = (
+                "kind",
+                "reference",
+                "issuer",
+                "date",
+                "attributes",
+                "status",
+                "reviewer",
+                "review",
+            )
             return cls(**{k: value.get(k) for k in keys if value.get(k) is not None})
         if isinstance(value, tuple | list) and 2 <= len(value) <= 4:
             return cls(*(str(v) if v is not None else None for v in value))
@@ -115,8 +136,9 @@ class FieldMapRef:
     sha256: str | None = None
 
     @classmethod
-    def coerce(cls, value: FieldMapRef | Mapping[str, Any] | tuple | list | str | None
-               ) -> FieldMapRef | None:
+    def coerce(
+        cls, value: FieldMapRef | Mapping[str, Any] | tuple | list | str | None
+    ) -> FieldMapRef | None:
         if value is None or isinstance(value, FieldMapRef):
             return value
         if isinstance(value, str):
@@ -163,6 +185,20 @@ class RequestRecord:
     # Notifications due (one per pack that requires one), computed by RequestLog.begin from
     # the obligation lines; older entries have none stored and are derived on reading.
     notices: tuple[NoticeDue, ...] = ()
+    # The request opened with ``redactor request open`` this run belongs to (None: the request
+    # was given on the command line, so its evidence is claims only).
+    opened_request: str | None = None
+    # The operating-system user who ran the command (beside the names given).
+    os_user: str | None = None
+    # The requesting agency as resolved against the recipient registry (canonical name, agency
+    # group, entry id, alias matched); None when it is not a registry agency.
+    recipient: Mapping[str, Any] | None = None
+    # A rule applied because of who asks or an immigration-enforcement purpose (not only an
+    # always-on rule); None in entries written before this was recorded. The attestation uses it.
+    immigration_request: bool | None = None
+    # Protected categories a triggered rule covers that were released because an exception
+    # lifted the rule.
+    categories_lifted: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -170,14 +206,25 @@ class RequestRecord:
             raise ValueError(f"command must be one of {COMMANDS}, not {self.command!r}")
         if self.decision not in DECISIONS:
             raise ValueError(f"decision must be one of {DECISIONS}, not {self.decision!r}")
-        for name in ("purposes", "reasons", "columns_withheld", "exceptions_granted"):
+        for name in (
+            "purposes",
+            "reasons",
+            "columns_withheld",
+            "exceptions_granted",
+            "categories_lifted",
+        ):
             set_(self, name, _strs(getattr(self, name), name))
         set_(self, "evidence", tuple(Evidence.coerce(e) for e in self.evidence))
         set_(self, "notices", tuple(NoticeDue.coerce(n) for n in self.notices))
         set_(self, "packs", tuple(PackRef.coerce(p) for p in self.packs))
         set_(self, "field_map", FieldMapRef.coerce(self.field_map))
-        set_(self, "category_actions",
-             _frozen_mapping({str(k): str(v) for k, v in dict(self.category_actions).items()}))
+        if self.recipient is not None:
+            set_(self, "recipient", _frozen_mapping(self.recipient))
+        set_(
+            self,
+            "category_actions",
+            _frozen_mapping({str(k): str(v) for k, v in dict(self.category_actions).items()}),
+        )
         if isinstance(self.obligations, Mapping):
             set_(self, "obligations", _frozen_mapping(self.obligations))
         else:

@@ -26,5 +26,10 @@ def check_append(kind: str, request_id: str, existing_kinds: set[str]) -> None:
     if kind == "completion" and "completion" in existing_kinds:
         raise LogUsageError(f"request {request_id} is already completed")
     if kind == "notification" and "request" not in existing_kinds:
-        raise LogUsageError(f"cannot record a notification for request {request_id}: "
-                            "it was never logged")
+        raise LogUsageError(
+            f"cannot record a notification for request {request_id}: it was never logged"
+        )
+    if kind == "request_open" and "request_open" in existing_kinds:
+        raise LogUsageError(f"request {request_id} is already opened")
+    if kind == "request_review" and "request_open" not in existing_kinds:
+        raise LogUsageError(f"cannot review request {request_id}: it was never opened")

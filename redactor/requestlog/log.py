@@ -21,6 +21,7 @@ from redactor.requestlog.notices import (
     notice_state,
     notices_from_obligations,
 )
+from redactor.requestlog.opened import OpenedRequest, OpenedView, Review, opened_views, same_person
 from redactor.requestlog.scrub import redact_url, strip_sql_literals
 from redactor.requestlog.views import NoticeView, RequestFilter, RequestView, join_requests
 
@@ -41,7 +42,8 @@ class Store(Protocol):
 def default_log_target() -> str:
     """``$REDACTOR_LOG``, else ``requests.sqlite3`` in the user's data directory."""
     return os.environ.get(ENV_VAR) or str(
-        Path(platformdirs.user_data_dir("redactor")) / "requests.sqlite3")
+        Path(platformdirs.user_data_dir("redactor")) / "requests.sqlite3"
+    )
 
 
 def is_postgres_url(target: str) -> bool:
@@ -62,7 +64,8 @@ def open_log(target: str | os.PathLike | None = None, *, create: bool = True) ->
     if "://" in where:
         raise LogUnavailableError(
             f"unsupported request log URL scheme: {redact_url(where)}",
-            hint="use a file path (SQLite) or postgresql://user@host/dbname")
+            hint="use a file path (SQLite) or postgresql://user@host/dbname",
+        )
     from redactor.requestlog.store_sqlite import SqliteStore
 
     return RequestLog(SqliteStore(where, create=create))
@@ -87,16 +90,60 @@ class RequestLog:
             record,
             request_id=record.request_id or str(uuid.uuid4()),
             time=record.time or utc_now(),
-            query=None if record.query is None else strip_sql_literals(record.query,
-                                                                       record.dialect),
+            query=None
+            if record.query is None
+            else strip_sql_literals(record.query, record.dialect),
             source=None if record.source is None else redact_url(record.source),
         )
         assert record.request_id is not None and record.time is not None
         if not record.notices:
-            record = replace(record,
-                             notices=notices_from_obligations(record.obligations, record.time))
+            record = replace(
+                record, notices=notices_from_obligations(record.obligations, record.time)
+            )
         self.store.append("request", record.request_id, canonical_json(record.to_payload()))
         return record.request_id
+
+    def open_request(self, opened: OpenedRequest) -> str:
+        """Append a ``request_open`` entry (a request to be reviewed) and return its id."""
+        opened = replace(
+            opened, request_id=opened.request_id or str(uuid.uuid4()), time=opened.time or utc_now()
+        )
+        self.store.ensure_kind("request_open")
+        self.store.append("request_open", opened.request_id, canonical_json(opened.to_payload()))
+        return opened.request_id
+
+    def review(self, request_id: str, review: Review) -> int:
+        """Append a reviewer's acceptance or rejection of an opened request's evidence.
+
+        Refused (RefusedError): a reviewer who is the requester. Returns the entry's seq."""
+        view = self.opened(request_id)
+        if same_person(review.reviewer, view.opened.requester):
+            from redactor.errors import RefusedError
+
+            raise RefusedError(
+                f"request {request_id}: the reviewer {review.reviewer!r} is the requester; a "
+                "request's evidence must be reviewed by someone else",
+                hint="ask another person to run `redactor request review`",
+            )
+        if view.opened.os_user and review.os_user == view.opened.os_user:
+            review = replace(review, same_os_user=True)
+        self.store.ensure_kind("request_review")
+        entry = self.store.append("request_review", request_id, canonical_json(review.to_payload()))
+        return entry.seq
+
+    def opened(self, request_id: str) -> OpenedView:
+        """An opened request with its reviews and runs (BadInputError if there is none)."""
+        entries = list(self.store.entries())
+        views = opened_views(
+            (e for e in entries if e.request_id == request_id), join_requests(entries)
+        )
+        if request_id not in views:
+            raise BadInputError(
+                f"no opened request {request_id} in the log at {self.location}",
+                hint="open one with `redactor request open` (it prints the id), and give the "
+                "same --log",
+            )
+        return views[request_id]
 
     def complete(self, request_id: str, completion: Completion) -> None:
         """Append the completion entry of a begun request (never an update of it)."""
@@ -114,30 +161,34 @@ class RequestLog:
             raise BadInputError(f"no request {request_id} in the log at {self.location}")
         notices = {n.pack: n for n in view.record.notices_due()}
         if not notices:
-            raise BadInputError(f"request {request_id} has no notification due: no pack applied "
-                                "to it requires notifying the subject")
+            raise BadInputError(
+                f"request {request_id} has no notification due: no pack applied "
+                "to it requires notifying the subject"
+            )
         if notification.pack not in notices:
             raise BadInputError(
                 f"request {request_id} has no notification due under {notification.pack}",
-                hint=f"due under: {', '.join(notices)}")
+                hint=f"due under: {', '.join(notices)}",
+            )
         done = {n.pack: n for n in view.notifications}
         if notification.pack in done:
             prior = done[notification.pack]
             raise BadInputError(
                 f"request {request_id} already has a notification recorded under "
                 f"{notification.pack} ({prior.status} on {prior.on})",
-                hint="the log is append-only; a correction goes in the agency's own case file")
+                hint="the log is append-only; a correction goes in the agency's own case file",
+            )
         on = date.fromisoformat(notification.on)
         if on < view.day:
             raise BadInputError(f"notification date {on} is before the request ({view.day})")
         if on > datetime.now(UTC).date() + timedelta(days=1):
             raise BadInputError(f"notification date {on} is in the future")
         self.store.ensure_kind("notification")
-        self.store.append("notification", request_id,
-                          canonical_json(notification.to_payload()))
+        self.store.append("notification", request_id, canonical_json(notification.to_payload()))
 
-    def obligations(self, where: RequestFilter | None = None, *,
-                    today: date | None = None) -> list[NoticeView]:
+    def obligations(
+        self, where: RequestFilter | None = None, *, today: date | None = None
+    ) -> list[NoticeView]:
         """Every notification due for the requests selected, with its state as of ``today``
         (default: today, UTC)."""
         today = today or datetime.now(UTC).date()
@@ -157,28 +208,49 @@ class RequestLog:
         views = join_requests(self.store.entries())
         return [v for v in views if where is None or where.matches(v)]
 
-    def resolve_id(self, id_or_prefix: str) -> str:
-        """A full request id from itself or a unique prefix (at least 4 characters)."""
+    def resolve_id(self, id_or_prefix: str, *, opened: bool = False) -> str:
+        """A full request id from itself or a unique prefix (at least 4 characters).
+
+        ``opened``: the id of a request opened for review (``request open``); otherwise the id
+        of a run (redact, export, sql). An id of the other kind is refused with a pointer to the
+        command that shows it."""
         if len(id_or_prefix) < 4:
             raise LogUsageError("give at least 4 characters of the request id")
+        want = "request_open" if opened else "request"
         found = self.store.request_ids_with_prefix(id_or_prefix)
-        if id_or_prefix in found:
-            return id_or_prefix
-        if len(found) == 1:
-            return found[0]
-        from redactor.errors import BadInputError
-
-        if not found:
+        kinds = {rid: {e.kind for e in self.store.entries(rid)} for rid in found}
+        mine = [rid for rid in found if want in kinds[rid]]
+        exact = id_or_prefix in mine
+        if exact or len(mine) == 1:
+            return id_or_prefix if exact else mine[0]
+        if not mine and found:
+            if opened:
+                raise BadInputError(
+                    f"{id_or_prefix} is a run (redact, export or sql), not a request opened for "
+                    "review",
+                    hint=f"see it with `redactor log show {id_or_prefix}`; its opened request, if "
+                    "any, is its opened_request",
+                )
+            raise BadInputError(
+                f"{id_or_prefix} is a request opened for review, not a run",
+                hint=f"see its whole story with `redactor request show {id_or_prefix}`",
+            )
+        if not mine:
             raise BadInputError(f"no request {id_or_prefix} in the log at {self.location}")
-        raise BadInputError(f"request id prefix {id_or_prefix} is ambiguous ({len(found)} match)",
-                            hint="give more characters")
+        raise BadInputError(
+            f"request id prefix {id_or_prefix} is ambiguous ({len(mine)} match)",
+            hint="give more characters",
+        )
 
     def request_entries(self, request_id: str) -> list[Entry]:
         return list(self.store.entries(request_id))
 
     def verify(self, *, expect_head: str | None = None) -> VerifyResult:
-        return verify_entries(self.store.entries(), expect_head=expect_head,
-                              guard_problems=self.store.guard_problems())
+        return verify_entries(
+            self.store.entries(),
+            expect_head=expect_head,
+            guard_problems=self.store.guard_problems(),
+        )
 
     def close(self) -> None:
         self.store.close()

@@ -20,8 +20,9 @@ from redactor.requestlog.notices import NOTICE_STATES, notice_state
 from redactor.requestlog.views import RequestFilter, RequestView
 
 # Used for the attestation only when a record does not say whether a restriction applied.
-RESTRICTED_PURPOSES = frozenset({"civil_immigration_enforcement",
-                                 "criminal_immigration_enforcement"})
+RESTRICTED_PURPOSES = frozenset(
+    {"civil_immigration_enforcement", "criminal_immigration_enforcement"}
+)
 NO_AGENCY = "(not stated)"
 NO_PURPOSE = "(none stated)"
 _DELIVERED = ("released", "redacted", "incomplete")  # incomplete: output may have been released
@@ -59,10 +60,11 @@ class Period:
 
 @dataclass(frozen=True)
 class CountRow:
-    agency: str
+    agency: str  # canonical: the registry agency (ICE for "ERO Denver"), else the name as given
     purposes: str
     outcome: str
     requests: int
+    names: str = ""  # the names as typed that were grouped under ``agency``
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,8 @@ class ListedRequest:
     reasons: tuple[str, ...] = ()
     released_categories: tuple[str, ...] = ()
     note: str | None = None
+    reviewers: tuple[str, ...] = ()  # who accepted the evidence the exceptions rest on
+    opened_request: str | None = None
 
 
 @dataclass(frozen=True)
@@ -143,21 +147,27 @@ class Report:
     @property
     def attestation(self) -> str:
         if self.attested:
-            return (f"No request logged from {self.period.start} to {self.period.end} was granted "
-                    f"for a prohibited purpose: every request under a restricted purpose either "
-                    f"withheld all protected categories or was released under an exception with "
-                    f"recorded evidence ({self.total} requests, computed from the verified log).")
-        return (f"ATTESTATION WITHHELD: {len(self.violations)} request(s) under a restricted "
-                f"purpose released protected categories without an exception supported by "
-                f"recorded evidence; they are listed under 'Requests that prevent attestation'.")
+            return (
+                f"No request logged from {self.period.start} to {self.period.end} was granted "
+                f"for a prohibited purpose: every request under a restricted purpose either "
+                f"withheld all protected categories or was released under an exception with "
+                f"recorded evidence ({self.total} requests, computed from the verified log)."
+            )
+        return (
+            f"ATTESTATION WITHHELD: {len(self.violations)} request(s) under a restricted "
+            f"purpose released protected categories without an exception supported by "
+            f"recorded evidence; they are listed under 'Requests that prevent attestation'."
+        )
 
     def to_dict(self) -> dict:
         return {
-            "period": {"label": self.period.label, "start": self.period.start.isoformat(),
-                       "end": self.period.end.isoformat()},
+            "period": {
+                "label": self.period.label,
+                "start": self.period.start.isoformat(),
+                "end": self.period.end.isoformat(),
+            },
             "generated_at": self.generated_at,
-            "log": {"entries": self.log_entries, "head_hash": self.log_head_hash,
-                    "verified": True},
+            "log": {"entries": self.log_entries, "head_hash": self.log_head_hash, "verified": True},
             "attested": self.attested,
             "attestation": self.attestation,
             "total": self.total,
@@ -168,11 +178,40 @@ class Report:
             "refused": [asdict(r) for r in self.refused],
             "unfinished": [asdict(r) for r in self.unfinished],
             "violations": [asdict(r) for r in self.violations],
-            "notifications": {"as_of": self.as_of, "totals": self.notice_totals,
-                              "missed": self.notices_missed,
-                              "items": [asdict(n) for n in self.notices]},
+            "notifications": {
+                "as_of": self.as_of,
+                "totals": self.notice_totals,
+                "missed": self.notices_missed,
+                "items": [asdict(n) for n in self.notices],
+            },
             "packs": [asdict(p) for p in self.packs],
         }
+
+
+def canonical_agency(view: RequestView) -> str:
+    """The agency a request is counted under: a registry agency by its canonical top agency
+    (every name of ICE together), any other by its name with case and spacing normalised."""
+    rec = view.record.recipient
+    if rec is None and view.record.agency:  # an entry written before agencies were resolved
+        from redactor.policy.recipients import match_recipient
+
+        hit = match_recipient(view.record.agency)
+        rec = hit.to_log() if hit else None
+    if rec and rec.get("agency") and rec.get("agency") != "UNLISTED":
+        try:
+            from redactor.policy.recipients import registry
+
+            entry = registry().entry(str(rec["agency"]))
+            return f"{entry.name} ({entry.id})"
+        except (StopIteration, Exception):  # an agency id no longer in the registry
+            return str(rec["agency"])
+    if view.record.agency:
+        return " ".join(view.record.agency.split())
+    return NO_AGENCY
+
+
+def _reviewers(view: RequestView) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(e.reviewer for e in view.record.evidence if e.reviewer))
 
 
 def _purposes(view: RequestView) -> str:
@@ -180,7 +219,17 @@ def _purposes(view: RequestView) -> str:
 
 
 def _evidence(view: RequestView) -> tuple[str, ...]:
-    return tuple(f"{e.kind}: {e.reference}" for e in view.record.evidence)
+    return tuple(
+        f"{e.kind}: {e.reference}"
+        + (
+            f" (accepted by {e.reviewer})"
+            if e.reviewer
+            else " (claimed)"
+            if e.status == "claimed"
+            else ""
+        )
+        for e in view.record.evidence
+    )
 
 
 def released_protected(view: RequestView) -> tuple[str, ...]:
@@ -192,28 +241,53 @@ def released_protected(view: RequestView) -> tuple[str, ...]:
 
 
 def is_restricted(view: RequestView) -> bool:
+    """Whether the law restricts this request: a rule applied because of who asks or an
+    immigration-enforcement purpose (``immigration_request``). An always-on rule (status
+    withheld from everyone) does not make a routine request restricted. Older entries fall back
+    to ``restricted``, then to the stated purposes."""
+    if view.record.immigration_request is not None:
+        return view.record.immigration_request
     if view.record.restricted is not None:
         return view.record.restricted
     return bool(RESTRICTED_PURPOSES.intersection(view.record.purposes))
 
 
 def violation_note(view: RequestView) -> str | None:
-    """Why this request prevents attestation, or None if it does not."""
+    """Why this request prevents attestation (a release the law forbids), or None."""
     if not is_restricted(view) or view.outcome not in _DELIVERED:
+        return None
+    rec = view.record
+    if rec.immigration_request is not None:  # entries that say what an exception released
+        if not rec.categories_lifted:
+            return None  # only categories no triggered rule protects were released
+        if not rec.exceptions_granted:
+            return "protected categories released under a restricted request with no exception"
+        if not any(e.status == "accepted" and e.reviewer for e in rec.evidence):
+            return "exception granted on evidence no reviewer accepted (a claim)"
         return None
     released = released_protected(view)
     if not released:
         return None
-    if not view.record.exceptions_granted:
+    if not rec.exceptions_granted:
         return "protected categories released under a restricted purpose with no exception"
-    if not view.record.evidence:
+    if not rec.evidence:
         return "exception granted but no evidence recorded"
+    if all(e.status == "claimed" for e in rec.evidence):
+        return "exception granted on evidence no reviewer accepted (a claim)"
     return None
 
 
 def _listed(view: RequestView, **extra) -> ListedRequest:
-    return ListedRequest(view.request_id, view.day.isoformat(),
-                         view.record.agency or NO_AGENCY, _purposes(view), view.outcome, **extra)
+    return ListedRequest(
+        view.request_id,
+        view.day.isoformat(),
+        canonical_agency(view),
+        _purposes(view),
+        view.outcome,
+        reviewers=_reviewers(view),
+        opened_request=view.record.opened_request,
+        **extra,
+    )
 
 
 def _notice_rows(views: list[RequestView], today: date) -> tuple[NoticeRow, ...]:
@@ -222,51 +296,88 @@ def _notice_rows(views: list[RequestView], today: date) -> tuple[NoticeRow, ...]
         made = {n.pack: n for n in v.notifications}
         for notice in v.record.notices_due():
             rec = made.get(notice.pack)
-            rows.append(NoticeRow(
-                v.request_id, v.day.isoformat(), v.record.agency or NO_AGENCY, notice.pack,
-                notice.due, notice_state(notice, rec, today),
-                rec.on if rec else None, rec.reference if rec else None,
-                rec.reason if rec else None))
+            rows.append(
+                NoticeRow(
+                    v.request_id,
+                    v.day.isoformat(),
+                    v.record.agency or NO_AGENCY,
+                    notice.pack,
+                    notice.due,
+                    notice_state(notice, rec, today),
+                    rec.on if rec else None,
+                    rec.reference if rec else None,
+                    rec.reason if rec else None,
+                )
+            )
     return tuple(rows)
 
 
-def _pack_sections(views: list[RequestView], notices: tuple[NoticeRow, ...]
-                   ) -> tuple[PackSection, ...]:
+def _pack_sections(
+    views: list[RequestView], notices: tuple[NoticeRow, ...]
+) -> tuple[PackSection, ...]:
     ids = sorted({p.id for v in views for p in v.record.packs})
     out = []
     for pid in ids:
         mine = [v for v in views if any(p.id == pid for p in v.record.packs)]
         prefix = f"{pid}/"
-        restricted = [v for v in mine
-                      if any(r.startswith(prefix) for r in v.record.reasons)
-                      or any(str(o).startswith(f"{pid}:") for o in v.record.obligations)]
+        restricted = [
+            v
+            for v in mine
+            if any(r.startswith(prefix) for r in v.record.reasons)
+            or any(str(o).startswith(f"{pid}:") for o in v.record.obligations)
+        ]
         totals = Counter(v.outcome for v in mine)
-        exceptions = tuple(f"{v.request_id}: {g.removeprefix(prefix)}"
-                           for v in mine for g in v.record.exceptions_granted
-                           if g.startswith(prefix))
-        duties = tuple(sorted({str(o).split(": ", 1)[1] for v in mine
-                               for o in v.record.obligations
-                               if isinstance(o, str) and o.startswith(f"{pid}: report")}))
+        exceptions = tuple(
+            f"{v.request_id}: {g.removeprefix(prefix)}"
+            for v in mine
+            for g in v.record.exceptions_granted
+            if g.startswith(prefix)
+        )
+        duties = tuple(
+            sorted(
+                {
+                    str(o).split(": ", 1)[1]
+                    for v in mine
+                    for o in v.record.obligations
+                    if isinstance(o, str) and o.startswith(f"{pid}: report")
+                }
+            )
+        )
         pn = [n for n in notices if n.pack == pid]
-        out.append(PackSection(
-            pack=pid,
-            versions=tuple(sorted({p.version for v in mine for p in v.record.packs
-                                   if p.id == pid})),
-            requests=len(mine), restricted=len(restricted),
-            totals={o: totals.get(o, 0) for o in OUTCOMES},
-            exceptions=exceptions,
-            notices={s: sum(n.state == s for n in pn) for s in NOTICE_STATES},
-            duties=duties))
+        out.append(
+            PackSection(
+                pack=pid,
+                versions=tuple(
+                    sorted({p.version for v in mine for p in v.record.packs if p.id == pid})
+                ),
+                requests=len(mine),
+                restricted=len(restricted),
+                totals={o: totals.get(o, 0) for o in OUTCOMES},
+                exceptions=exceptions,
+                notices={s: sum(n.state == s for n in pn) for s in NOTICE_STATES},
+                duties=duties,
+            )
+        )
     return tuple(out)
 
 
-def build_report(views: list[RequestView], period: Period, verified: VerifyResult,
-                 today: date | None = None) -> Report:
+def build_report(
+    views: list[RequestView], period: Period, verified: VerifyResult, today: date | None = None
+) -> Report:
     """The report over ``views`` (already filtered to the period) from a verified log.
     Notification states are judged as of ``today`` (default: today, UTC)."""
     today = today or datetime.now(UTC).date()
     notices = _notice_rows(views, today)
-    counts = Counter((v.record.agency or NO_AGENCY, _purposes(v), v.outcome) for v in views)
+    groups: dict[str, str] = {}  # casefolded canonical -> the first spelling seen
+    names: dict[tuple[str, str, str], dict[str, None]] = {}
+    keyed = []
+    for v in views:
+        canon = canonical_agency(v)
+        label = groups.setdefault(canon.casefold(), canon)
+        key = (label, _purposes(v), v.outcome)
+        names.setdefault(key, {})[" ".join((v.record.agency or NO_AGENCY).split())] = None
+        keyed.append(key)
+    counts = Counter(keyed)
     totals = Counter(v.outcome for v in views)
     by_month = {m: dict.fromkeys(OUTCOMES, 0) for m in period.months()}
     for v in views:
@@ -275,9 +386,15 @@ def build_report(views: list[RequestView], period: Period, verified: VerifyResul
     for v in views:
         note = violation_note(v)
         if note:
-            violations.append(_listed(v, exceptions=v.record.exceptions_granted,
-                                      evidence=_evidence(v),
-                                      released_categories=released_protected(v), note=note))
+            violations.append(
+                _listed(
+                    v,
+                    exceptions=v.record.exceptions_granted,
+                    evidence=_evidence(v),
+                    released_categories=released_protected(v),
+                    note=note,
+                )
+            )
     return Report(
         period=period,
         generated_at=utc_now(),
@@ -285,16 +402,31 @@ def build_report(views: list[RequestView], period: Period, verified: VerifyResul
         log_head_hash=verified.head_hash,
         total=len(views),
         totals={o: totals.get(o, 0) for o in OUTCOMES},
-        rows=tuple(CountRow(a, p, o, n) for (a, p, o), n in sorted(counts.items())),
+        rows=tuple(
+            CountRow(a, p, o, n, "; ".join(names[(a, p, o)]))
+            for (a, p, o), n in sorted(counts.items())
+        ),
         by_month=by_month,
-        exceptions=tuple(_listed(v, exceptions=v.record.exceptions_granted, evidence=_evidence(v))
-                         for v in views if v.record.exceptions_granted),
-        refused=tuple(_listed(v, reasons=v.record.reasons)
-                      for v in views if v.outcome == "refused"),
+        exceptions=tuple(
+            _listed(v, exceptions=v.record.exceptions_granted, evidence=_evidence(v))
+            for v in views
+            if v.record.exceptions_granted
+        ),
+        refused=tuple(
+            _listed(v, reasons=v.record.reasons) for v in views if v.outcome == "refused"
+        ),
         unfinished=tuple(
-            _listed(v, note=(v.completion.error if v.completion else
-                             "no completion recorded (process stopped before finishing)"))
-            for v in views if v.outcome in ("failed", "incomplete")),
+            _listed(
+                v,
+                note=(
+                    v.completion.error
+                    if v.completion
+                    else "no completion recorded (process stopped before finishing)"
+                ),
+            )
+            for v in views
+            if v.outcome in ("failed", "incomplete")
+        ),
         violations=tuple(violations),
         notices=notices,
         packs=_pack_sections(views, notices),
@@ -310,6 +442,7 @@ def report_from_log(log: RequestLog, period: Period, today: date | None = None) 
         raise LogTamperedError(
             f"the request log at {log.location} fails verification; no report was written: "
             f"{verified.problems()[0]}",
-            hint="run `redactor log verify` and investigate before reporting")
+            hint="run `redactor log verify` and investigate before reporting",
+        )
     views = log.requests(RequestFilter(start=period.start, end=period.end))
     return build_report(views, period, verified, today)

@@ -49,7 +49,7 @@ def _chart(report: Report) -> str:
         f'<line x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{base}" stroke="#444"/>',
         f'<text x="{LEFT - 8}" y="{base + 4}" text-anchor="end">0</text>',
         f'<text x="{LEFT - 8}" y="{TOP + 4}" text-anchor="end">'
-        f'{round(PLOT_H / scale) if peak else 0}</text>',
+        f"{round(PLOT_H / scale) if peak else 0}</text>",
     ]
     for i, (month, counts) in enumerate(months):
         x = LEFT + SLOT_W * i + (SLOT_W - BAR_W) // 2
@@ -63,17 +63,22 @@ def _chart(report: Report) -> str:
             parts.append(
                 f'<rect class="bar" data-month="{month}" data-outcome="{outcome}" '
                 f'data-count="{n}" x="{x}" y="{y:g}" width="{BAR_W}" height="{h:g}" '
-                f'fill="{COLORS[outcome]}"><title>{month} {outcome}: {n}</title></rect>')
+                f'fill="{COLORS[outcome]}"><title>{month} {outcome}: {n}</title></rect>'
+            )
         total = sum(counts.values())
-        parts.append(f'<text x="{x + BAR_W // 2}" y="{y - 5:g}" text-anchor="middle">'
-                     f'{total}</text>')
-        parts.append(f'<text x="{x + BAR_W // 2}" y="{base + 18}" text-anchor="middle">'
-                     f'{month}</text>')
+        parts.append(
+            f'<text x="{x + BAR_W // 2}" y="{y - 5:g}" text-anchor="middle">{total}</text>'
+        )
+        parts.append(
+            f'<text x="{x + BAR_W // 2}" y="{base + 18}" text-anchor="middle">{month}</text>'
+        )
     lx = LEFT + SLOT_W * len(months) + 24
     for j, outcome in enumerate(OUTCOMES):
         ly = TOP + 20 * j
-        parts.append(f'<rect class="legend-swatch" x="{lx}" y="{ly}" width="{SWATCH}" '
-                     f'height="{SWATCH}" fill="{COLORS[outcome]}"/>')
+        parts.append(
+            f'<rect class="legend-swatch" x="{lx}" y="{ly}" width="{SWATCH}" '
+            f'height="{SWATCH}" fill="{COLORS[outcome]}"/>'
+        )
         parts.append(f'<text x="{lx + SWATCH + 6}" y="{ly + 10}">{outcome}</text>')
     parts.append("</svg>")
     return "\n".join(parts)
@@ -96,8 +101,9 @@ def _table(header: list[str], rows: list[list[object]], numeric: int = 0) -> str
 def _listed(items: tuple[ListedRequest, ...], header: list[str], *cols: str) -> str:
     if not items:
         return "<p>None.</p>"
-    rows = [[r.request_id, r.date, r.agency, r.purposes, *(getattr(r, c) for c in cols)]
-            for r in items]
+    rows = [
+        [r.request_id, r.date, r.agency, r.purposes, *(getattr(r, c) for c in cols)] for r in items
+    ]
     return _table(["Request", "Date", "Agency", "Stated purposes", *header], rows)
 
 
@@ -105,14 +111,28 @@ def _notices(report: Report) -> str:
     if not report.notices:
         return "<p>None due for requests in this period.</p>"
     t = report.notice_totals
-    summary = (f"As of {report.as_of}: {t['on_time']} made on time, {t['late']} made late, "
-               f"{t['suppressed']} lawfully withheld, {t['due']} still due, {t['overdue']} "
-               f"overdue ({report.notices_missed} missed).")
-    rows = [[n.request_id, n.date, n.agency, n.pack, n.due, n.state, n.notified_on or "",
-             n.reason or n.reference or ""] for n in report.notices]
-    return (f'<p id="notices-summary">{escape(summary)}</p>'
-            + _table(["Request", "Date", "Agency", "Pack", "Due", "State", "Notified",
-                      "Reference / ground"], rows))
+    summary = (
+        f"As of {report.as_of}: {t['on_time']} made on time, {t['late']} made late, "
+        f"{t['suppressed']} lawfully withheld, {t['due']} still due, {t['overdue']} "
+        f"overdue ({report.notices_missed} missed)."
+    )
+    rows = [
+        [
+            n.request_id,
+            n.date,
+            n.agency,
+            n.pack,
+            n.due,
+            n.state,
+            n.notified_on or "",
+            n.reason or n.reference or "",
+        ]
+        for n in report.notices
+    ]
+    return f'<p id="notices-summary">{escape(summary)}</p>' + _table(
+        ["Request", "Date", "Agency", "Pack", "Due", "State", "Notified", "Reference / ground"],
+        rows,
+    )
 
 
 def _packs(report: Report) -> list[str]:
@@ -121,9 +141,12 @@ def _packs(report: Report) -> list[str]:
     out = []
     for p in report.packs:
         out.append(f"<h3>{escape(p.pack)} ({escape(', '.join(p.versions))})</h3>")
-        out.append(f"<p>{p.requests} request(s) decided under this pack; a rule of it applied "
-                   f"to {p.restricted}." + (f" Reporting duty: {escape('; '.join(p.duties))}."
-                                            if p.duties else "") + "</p>")
+        out.append(
+            f"<p>{p.requests} request(s) decided under this pack; a rule of it applied "
+            f"to {p.restricted}."
+            + (f" Reporting duty: {escape('; '.join(p.duties))}." if p.duties else "")
+            + "</p>"
+        )
         out.append(_table(["Outcome", "Requests"], [[o, p.totals[o]] for o in OUTCOMES], 1))
         if p.exceptions:
             out.append("<p>Exceptions granted: " + escape("; ".join(p.exceptions)) + "</p>")
@@ -143,20 +166,40 @@ def render_html(report: Report) -> str:
         "<h2>Requests per month by outcome</h2>",
         _chart(report),
         "<h2>Summary</h2>",
-        _table(["Outcome", "Requests"],
-               [[o, report.totals[o]] for o in OUTCOMES] + [["total", report.total]], 1),
+        _table(
+            ["Outcome", "Requests"],
+            [[o, report.totals[o]] for o in OUTCOMES] + [["total", report.total]],
+            1,
+        ),
         "<h2>Requests by agency, stated purpose and outcome</h2>",
-        _table(["Agency", "Stated purposes", "Outcome", "Requests"],
-               [[r.agency, r.purposes, r.outcome, r.requests] for r in report.rows], 1),
+        _table(
+            ["Agency", "Names as given", "Stated purposes", "Outcome", "Requests"],
+            [[r.agency, r.names, r.purposes, r.outcome, r.requests] for r in report.rows],
+            1,
+        ),
     ]
     if report.violations:
-        sections += ["<h2>Requests that prevent attestation</h2>",
-                     _listed(report.violations, ["Released", "Exceptions", "Evidence", "Why"],
-                             "released_categories", "exceptions", "evidence", "note")]
+        sections += [
+            "<h2>Requests that prevent attestation</h2>",
+            _listed(
+                report.violations,
+                ["Released", "Exceptions", "Evidence", "Why"],
+                "released_categories",
+                "exceptions",
+                "evidence",
+                "note",
+            ),
+        ]
     sections += [
         "<h2>Exceptions used</h2>",
-        _listed(report.exceptions, ["Exceptions", "Evidence", "Outcome"],
-                "exceptions", "evidence", "outcome"),
+        _listed(
+            report.exceptions,
+            ["Exceptions", "Evidence", "Reviewed by", "Outcome"],
+            "exceptions",
+            "evidence",
+            "reviewers",
+            "outcome",
+        ),
         "<h2>Refused requests</h2>",
         _listed(report.refused, ["Reasons"], "reasons"),
         "<h2>Failed or incomplete requests</h2>",
@@ -167,7 +210,8 @@ def render_html(report: Report) -> str:
         *_packs(report),
     ]
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f"<title>{escape(title)}</title><style>{_CSS}</style></head><body>\n"
-        + "\n".join(sections) + "\n</body></html>\n"
+        + "\n".join(sections)
+        + "\n</body></html>\n"
     )

@@ -24,8 +24,10 @@ def _table(header: list[str], rows: list[list[object]]) -> list[str]:
 
 
 def _listed_rows(items: tuple[ListedRequest, ...], *cols: str) -> list[list[object]]:
-    return [[f"`{r.request_id}`", r.date, r.agency, r.purposes, *(getattr(r, c) for c in cols)]
-            for r in items]
+    return [
+        [f"`{r.request_id}`", r.date, r.agency, r.purposes, *(getattr(r, c) for c in cols)]
+        for r in items
+    ]
 
 
 def render_markdown(report: Report) -> str:
@@ -40,36 +42,87 @@ def render_markdown(report: Report) -> str:
         "",
         "## Summary",
         "",
-        *_table(["Outcome", "Requests"],
-                [[o, report.totals[o]] for o in OUTCOMES] + [["**total**", report.total]]),
+        *_table(
+            ["Outcome", "Requests"],
+            [[o, report.totals[o]] for o in OUTCOMES] + [["**total**", report.total]],
+        ),
         "## Requests by agency, stated purpose and outcome",
         "",
-        *_table(["Agency", "Stated purposes", "Outcome", "Requests"],
-                [[r.agency, r.purposes, r.outcome, r.requests] for r in report.rows]),
+        *_table(
+            ["Agency", "Names as given", "Stated purposes", "Outcome", "Requests"],
+            [[r.agency, r.names, r.purposes, r.outcome, r.requests] for r in report.rows],
+        ),
         "## Requests per month",
         "",
-        *_table(["Month", *OUTCOMES],
-                [[m, *(c[o] for o in OUTCOMES)] for m, c in report.by_month.items()]),
+        *_table(
+            ["Month", *OUTCOMES],
+            [[m, *(c[o] for o in OUTCOMES)] for m, c in report.by_month.items()],
+        ),
     ]
     if report.violations:
-        lines += ["## Requests that prevent attestation", "",
-                  *_table(["Request", "Date", "Agency", "Stated purposes", "Released",
-                           "Exceptions", "Evidence", "Why"],
-                          _listed_rows(report.violations, "released_categories", "exceptions",
-                                       "evidence", "note"))]
+        lines += [
+            "## Requests that prevent attestation",
+            "",
+            *_table(
+                [
+                    "Request",
+                    "Date",
+                    "Agency",
+                    "Stated purposes",
+                    "Released",
+                    "Exceptions",
+                    "Evidence",
+                    "Why",
+                ],
+                _listed_rows(
+                    report.violations, "released_categories", "exceptions", "evidence", "note"
+                ),
+            ),
+        ]
     lines += ["## Exceptions used", ""]
-    lines += (_table(["Request", "Date", "Agency", "Stated purposes", "Exceptions", "Evidence",
-                      "Outcome"],
-                     _listed_rows(report.exceptions, "exceptions", "evidence", "outcome"))
-              if report.exceptions else ["None.", ""])
+    lines += (
+        _table(
+            [
+                "Request",
+                "Date",
+                "Agency",
+                "Stated purposes",
+                "Exceptions",
+                "Evidence",
+                "Reviewed by",
+                "Opened request",
+                "Outcome",
+            ],
+            _listed_rows(
+                report.exceptions,
+                "exceptions",
+                "evidence",
+                "reviewers",
+                "opened_request",
+                "outcome",
+            ),
+        )
+        if report.exceptions
+        else ["None.", ""]
+    )
     lines += ["## Refused requests", ""]
-    lines += (_table(["Request", "Date", "Agency", "Stated purposes", "Reasons"],
-                     _listed_rows(report.refused, "reasons"))
-              if report.refused else ["None.", ""])
+    lines += (
+        _table(
+            ["Request", "Date", "Agency", "Stated purposes", "Reasons"],
+            _listed_rows(report.refused, "reasons"),
+        )
+        if report.refused
+        else ["None.", ""]
+    )
     lines += ["## Failed or incomplete requests", ""]
-    lines += (_table(["Request", "Date", "Agency", "Stated purposes", "Outcome", "Note"],
-                     _listed_rows(report.unfinished, "outcome", "note"))
-              if report.unfinished else ["None.", ""])
+    lines += (
+        _table(
+            ["Request", "Date", "Agency", "Stated purposes", "Outcome", "Note"],
+            _listed_rows(report.unfinished, "outcome", "note"),
+        )
+        if report.unfinished
+        else ["None.", ""]
+    )
     lines += notice_lines(report)
     lines += pack_lines(report)
     return "\n".join(lines)
@@ -81,14 +134,28 @@ def notice_lines(report: Report) -> list[str]:
     if not report.notices:
         return [*lines, "None due for requests in this period.", ""]
     t = report.notice_totals
-    lines += [f"As of {report.as_of}: {t['on_time']} made on time, {t['late']} made late, "
-              f"{t['suppressed']} lawfully withheld, {t['due']} still due, {t['overdue']} "
-              f"overdue (**{report.notices_missed} missed**).", ""]
-    lines += _table(["Request", "Date", "Agency", "Pack", "Due", "State", "Notified",
-                     "Reference / ground"],
-                    [[f"`{n.request_id}`", n.date, n.agency, n.pack, n.due, n.state,
-                      n.notified_on or "—", n.reason or n.reference or "—"]
-                     for n in report.notices])
+    lines += [
+        f"As of {report.as_of}: {t['on_time']} made on time, {t['late']} made late, "
+        f"{t['suppressed']} lawfully withheld, {t['due']} still due, {t['overdue']} "
+        f"overdue (**{report.notices_missed} missed**).",
+        "",
+    ]
+    lines += _table(
+        ["Request", "Date", "Agency", "Pack", "Due", "State", "Notified", "Reference / ground"],
+        [
+            [
+                f"`{n.request_id}`",
+                n.date,
+                n.agency,
+                n.pack,
+                n.due,
+                n.state,
+                n.notified_on or "—",
+                n.reason or n.reference or "—",
+            ]
+            for n in report.notices
+        ],
+    )
     return lines
 
 
@@ -97,26 +164,37 @@ def pack_lines(report: Report) -> list[str]:
     if not report.packs:
         return [*lines, "No requests.", ""]
     for p in report.packs:
-        lines += [f"### {p.pack} ({', '.join(p.versions)})", "",
-                  f"{p.requests} request(s) decided under this pack; a rule of it applied to "
-                  f"{p.restricted}.", ""]
+        lines += [
+            f"### {p.pack} ({', '.join(p.versions)})",
+            "",
+            f"{p.requests} request(s) decided under this pack; a rule of it applied to "
+            f"{p.restricted}.",
+            "",
+        ]
         lines += _table(["Outcome", "Requests"], [[o, p.totals[o]] for o in OUTCOMES])
         if p.duties:
             lines += ["Reporting duty: " + "; ".join(p.duties) + ".", ""]
         if any(p.notices.values()):
-            lines += ["Notifications: " + ", ".join(f"{k} {v}" for k, v in p.notices.items()
-                                                   if v) + ".", ""]
-        lines += (["Exceptions granted:", "", *[f"- `{e}`" for e in p.exceptions], ""]
-                  if p.exceptions else ["No exception granted.", ""])
+            lines += [
+                "Notifications: " + ", ".join(f"{k} {v}" for k, v in p.notices.items() if v) + ".",
+                "",
+            ]
+        lines += (
+            ["Exceptions granted:", "", *[f"- `{e}`" for e in p.exceptions], ""]
+            if p.exceptions
+            else ["No exception granted.", ""]
+        )
     return lines
 
 
 def render_csv(report: Report) -> str:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(["period", "agency", "stated_purposes", "outcome", "requests"])
+    writer.writerow(
+        ["period", "agency", "stated_purposes", "outcome", "requests", "names_as_given"]
+    )
     for r in report.rows:
-        writer.writerow([report.period.label, r.agency, r.purposes, r.outcome, r.requests])
+        writer.writerow([report.period.label, r.agency, r.purposes, r.outcome, r.requests, r.names])
     return buf.getvalue()
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from redactor.requestlog.chain import GENESIS, Entry, entry_hash
+from redactor.requestlog.chain import GENESIS, KINDS_SQL, Entry, entry_hash
 from redactor.requestlog.entry import utc_now
 from redactor.requestlog.errors import LogUnavailableError, check_append
 from redactor.requestlog.scrub import redact_url
@@ -28,7 +28,7 @@ SCHEMA_SQL = f"""
 CREATE TABLE {TABLE} (
     seq        bigint PRIMARY KEY,
     kind       text NOT NULL CONSTRAINT {TABLE}_kind_check
-                   CHECK (kind IN ('request', 'completion', 'notification')),
+                   CHECK (kind IN ({KINDS_SQL})),
     request_id text NOT NULL,
     time       text NOT NULL,
     payload    text NOT NULL,
@@ -50,7 +50,7 @@ CREATE TRIGGER {GUARDS[1]} BEFORE TRUNCATE ON {TABLE}
 UPGRADE_SQL = (
     f"ALTER TABLE {TABLE} DROP CONSTRAINT IF EXISTS {TABLE}_kind_check, "
     f"ADD CONSTRAINT {TABLE}_kind_check "
-    "CHECK (kind IN ('request', 'completion', 'notification'))"
+    f"CHECK (kind IN ({KINDS_SQL}))"
 )
 
 
@@ -61,17 +61,17 @@ class PostgresStore:
         self._psycopg = psycopg
         self.location = redact_url(url)
         try:
-            self.conn = psycopg.connect(url, autocommit=True, connect_timeout=30,
-                                        application_name="redactor-request-log")
+            self.conn = psycopg.connect(
+                url, autocommit=True, connect_timeout=30, application_name="redactor-request-log"
+            )
         except psycopg.Error as exc:
             raise LogUnavailableError(
-                f"cannot connect to the request log at {self.location}: "
-                f"{_first_line(exc)}") from None
+                f"cannot connect to the request log at {self.location}: {_first_line(exc)}"
+            ) from None
         try:
             if not self._has_table():
                 if not create:
-                    raise LogUnavailableError(
-                        f"no request log table {TABLE} at {self.location}")
+                    raise LogUnavailableError(f"no request log table {TABLE} at {self.location}")
                 with self.conn.transaction():
                     self.conn.execute("SELECT pg_advisory_xact_lock(%s)", (LOCK_KEY,))
                     if not self._has_table():
@@ -81,7 +81,8 @@ class PostgresStore:
             raise LogUnavailableError(
                 f"cannot set up the request log at {self.location}: {_first_line(exc)}",
                 hint="create the table as an administrator (docs/request-log.md) or grant "
-                     "CREATE on the schema") from None
+                "CREATE on the schema",
+            ) from None
 
     def _has_table(self) -> bool:
         row = self.conn.execute("SELECT to_regclass(%s)", (TABLE,)).fetchone()
@@ -90,9 +91,14 @@ class PostgresStore:
     def ensure_kind(self, kind: str) -> None:
         """Widen an older table's CHECK constraint so it accepts ``kind`` (see module doc)."""
         psycopg = self._psycopg
-        defs = [r[0] for r in self.conn.execute(
-            "SELECT pg_get_constraintdef(oid) FROM pg_constraint "
-            "WHERE conrelid = to_regclass(%s) AND contype = 'c'", (TABLE,))]
+        defs = [
+            r[0]
+            for r in self.conn.execute(
+                "SELECT pg_get_constraintdef(oid) FROM pg_constraint "
+                "WHERE conrelid = to_regclass(%s) AND contype = 'c'",
+                (TABLE,),
+            )
+        ]
         if not any("kind" in d for d in defs) or any(f"'{kind}'" in d for d in defs):
             return
         try:
@@ -103,28 +109,36 @@ class PostgresStore:
             raise LogUnavailableError(
                 f"cannot upgrade the request log table at {self.location} to accept {kind} "
                 f"entries: {_first_line(exc)}",
-                hint=f"as the table's owner run: {UPGRADE_SQL}") from None
+                hint=f"as the table's owner run: {UPGRADE_SQL}",
+            ) from None
 
     def append(self, kind: str, request_id: str, payload: str) -> Entry:
         psycopg = self._psycopg
         try:
             with self.conn.transaction():
                 self.conn.execute("SELECT pg_advisory_xact_lock(%s)", (LOCK_KEY,))
-                kinds = {r[0] for r in self.conn.execute(
-                    f"SELECT kind FROM {TABLE} WHERE request_id = %s", (request_id,))}
+                kinds = {
+                    r[0]
+                    for r in self.conn.execute(
+                        f"SELECT kind FROM {TABLE} WHERE request_id = %s", (request_id,)
+                    )
+                }
                 check_append(kind, request_id, kinds)
                 last = self.conn.execute(
-                    f"SELECT seq, hash FROM {TABLE} ORDER BY seq DESC LIMIT 1").fetchone()
+                    f"SELECT seq, hash FROM {TABLE} ORDER BY seq DESC LIMIT 1"
+                ).fetchone()
                 seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
                 time = utc_now()
                 digest = entry_hash(prev, seq, kind, request_id, time, payload)
                 self.conn.execute(
                     f"INSERT INTO {TABLE} (seq, kind, request_id, time, payload, prev_hash, hash)"
                     " VALUES (%s, %s, %s, %s, %s, %s, %s)",
-                    (seq, kind, request_id, time, payload, prev, digest))
+                    (seq, kind, request_id, time, payload, prev, digest),
+                )
         except psycopg.Error as exc:
             raise LogUnavailableError(
-                f"cannot write the request log at {self.location}: {_first_line(exc)}") from None
+                f"cannot write the request log at {self.location}: {_first_line(exc)}"
+            ) from None
         return Entry(seq, kind, request_id, time, payload, prev, digest)
 
     def entries(self, request_id: str | None = None) -> Iterator[Entry]:
@@ -140,16 +154,20 @@ class PostgresStore:
     def request_ids_with_prefix(self, prefix: str) -> list[str]:
         rows = self.conn.execute(
             f"SELECT DISTINCT request_id FROM {TABLE} WHERE left(request_id, %s) = %s",
-            (len(prefix), prefix))
+            (len(prefix), prefix),
+        )
         return [r[0] for r in rows]
 
     def guard_problems(self) -> tuple[str, ...]:
         rows = self.conn.execute(
-            "SELECT tgname, tgenabled FROM pg_trigger WHERE tgrelid = to_regclass(%s)",
-            (TABLE,)).fetchall()
+            "SELECT tgname, tgenabled FROM pg_trigger WHERE tgrelid = to_regclass(%s)", (TABLE,)
+        ).fetchall()
         enabled = {name for name, state in rows if state != "D"}
-        return tuple(f"append-only guard missing or disabled: trigger {g}"
-                     for g in GUARDS if g not in enabled)
+        return tuple(
+            f"append-only guard missing or disabled: trigger {g}"
+            for g in GUARDS
+            if g not in enabled
+        )
 
     def close(self) -> None:
         self.conn.close()

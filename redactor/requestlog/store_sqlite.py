@@ -17,14 +17,13 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-from redactor.requestlog.chain import GENESIS, Entry, entry_hash
+from redactor.requestlog.chain import GENESIS, KINDS_SQL, Entry, entry_hash
 from redactor.requestlog.entry import utc_now
 from redactor.requestlog.errors import LogUnavailableError, check_append
 
 BUSY_TIMEOUT_S = 120.0
 GUARDS = ("request_log_no_update", "request_log_no_delete")
 
-KINDS_SQL = "'request', 'completion', 'notification'"
 _TABLE_SQL = """CREATE TABLE {table} (
     seq        INTEGER PRIMARY KEY,
     kind       TEXT NOT NULL CHECK (kind IN ({kinds})),
@@ -52,11 +51,13 @@ class SqliteStore:
             if not create:
                 raise LogUnavailableError(
                     f"no request log at {self.path}",
-                    hint="pass --log PATH|URL or set REDACTOR_LOG to the log to read")
+                    hint="pass --log PATH|URL or set REDACTOR_LOG to the log to read",
+                )
             self._create_file()
         try:
-            self.conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None,
-                                        check_same_thread=False)
+            self.conn = sqlite3.connect(
+                self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
+            )
             self.conn.execute("PRAGMA journal_mode=WAL")
             self.conn.execute("PRAGMA synchronous=FULL")
             if create:
@@ -65,7 +66,8 @@ class SqliteStore:
                 raise LogUnavailableError(f"{self.path} is not a redactor request log")
         except sqlite3.Error as exc:
             raise LogUnavailableError(
-                f"cannot open the request log at {self.path}: {exc}") from None
+                f"cannot open the request log at {self.path}: {exc}"
+            ) from None
 
     def _create_file(self) -> None:
         """Create the log with its schema under a private temporary name, then link it into
@@ -92,13 +94,15 @@ class SqliteStore:
         except (OSError, sqlite3.Error) as exc:
             why = exc.strerror if isinstance(exc, OSError) else str(exc)
             raise LogUnavailableError(
-                f"cannot create the request log at {self.path}: {why}") from None
+                f"cannot create the request log at {self.path}: {why}"
+            ) from None
         finally:
             tmp.unlink(missing_ok=True)
 
     def _has_table(self) -> bool:
         row = self.conn.execute(
-            "SELECT 1 FROM sqlite_master WHERE type='table' AND name='request_log'").fetchone()
+            "SELECT 1 FROM sqlite_master WHERE type='table' AND name='request_log'"
+        ).fetchone()
         return row is not None
 
     def _ensure_schema(self) -> None:
@@ -117,25 +121,33 @@ class SqliteStore:
     def ensure_kind(self, kind: str) -> None:
         """Widen an older log's CHECK constraint so it accepts ``kind`` (see module doc)."""
         row = self.conn.execute(
-            "SELECT sql FROM sqlite_master WHERE type='table' AND name='request_log'").fetchone()
+            "SELECT sql FROM sqlite_master WHERE type='table' AND name='request_log'"
+        ).fetchone()
         if row is None or f"'{kind}'" in row[0]:
             return
         try:
             self.conn.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:
-            raise LogUnavailableError(f"cannot upgrade the request log at {self.path}: {exc}") \
-                from None
+            raise LogUnavailableError(
+                f"cannot upgrade the request log at {self.path}: {exc}"
+            ) from None
         try:
             row = self.conn.execute(
                 "SELECT sql FROM sqlite_master WHERE type='table' AND name='request_log'"
             ).fetchone()
             if f"'{kind}'" not in row[0]:
-                guards = {r[0] for r in self.conn.execute(
-                    "SELECT name FROM sqlite_master WHERE type='trigger' "
-                    "AND tbl_name='request_log'")}
+                guards = {
+                    r[0]
+                    for r in self.conn.execute(
+                        "SELECT name FROM sqlite_master WHERE type='trigger' "
+                        "AND tbl_name='request_log'"
+                    )
+                }
                 self.conn.execute(_TABLE_SQL.format(table="request_log_v2", kinds=KINDS_SQL))
-                self.conn.execute("INSERT INTO request_log_v2 SELECT seq, kind, request_id, "
-                                  "time, payload, prev_hash, hash FROM request_log ORDER BY seq")
+                self.conn.execute(
+                    "INSERT INTO request_log_v2 SELECT seq, kind, request_id, "
+                    "time, payload, prev_hash, hash FROM request_log ORDER BY seq"
+                )
                 self.conn.execute("DROP TABLE request_log")  # fires no DELETE trigger
                 self.conn.execute("ALTER TABLE request_log_v2 RENAME TO request_log")
                 self.conn.execute(_SCHEMA[1])
@@ -152,26 +164,34 @@ class SqliteStore:
         try:
             self.conn.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:
-            raise LogUnavailableError(f"cannot write the request log at {self.path}: {exc}") \
-                from None
+            raise LogUnavailableError(
+                f"cannot write the request log at {self.path}: {exc}"
+            ) from None
         try:
-            kinds = {r[0] for r in self.conn.execute(
-                "SELECT kind FROM request_log WHERE request_id = ?", (request_id,))}
+            kinds = {
+                r[0]
+                for r in self.conn.execute(
+                    "SELECT kind FROM request_log WHERE request_id = ?", (request_id,)
+                )
+            }
             check_append(kind, request_id, kinds)
             last = self.conn.execute(
-                "SELECT seq, hash FROM request_log ORDER BY seq DESC LIMIT 1").fetchone()
+                "SELECT seq, hash FROM request_log ORDER BY seq DESC LIMIT 1"
+            ).fetchone()
             seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
             time = utc_now()
             digest = entry_hash(prev, seq, kind, request_id, time, payload)
             self.conn.execute(
                 "INSERT INTO request_log (seq, kind, request_id, time, payload, prev_hash, hash)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (seq, kind, request_id, time, payload, prev, digest))
+                (seq, kind, request_id, time, payload, prev, digest),
+            )
             self.conn.execute("COMMIT")
         except sqlite3.Error as exc:
             self.conn.execute("ROLLBACK")
-            raise LogUnavailableError(f"cannot write the request log at {self.path}: {exc}") \
-                from None
+            raise LogUnavailableError(
+                f"cannot write the request log at {self.path}: {exc}"
+            ) from None
         except BaseException:
             self.conn.execute("ROLLBACK")
             raise
@@ -188,14 +208,20 @@ class SqliteStore:
     def request_ids_with_prefix(self, prefix: str) -> list[str]:
         rows = self.conn.execute(
             "SELECT DISTINCT request_id FROM request_log WHERE substr(request_id, 1, ?) = ?",
-            (len(prefix), prefix))
+            (len(prefix), prefix),
+        )
         return [r[0] for r in rows]
 
     def guard_problems(self) -> tuple[str, ...]:
-        have = {r[0] for r in self.conn.execute(
-            "SELECT name FROM sqlite_master WHERE type='trigger' AND tbl_name='request_log'")}
-        return tuple(f"append-only guard missing: trigger {g} was dropped"
-                     for g in GUARDS if g not in have)
+        have = {
+            r[0]
+            for r in self.conn.execute(
+                "SELECT name FROM sqlite_master WHERE type='trigger' AND tbl_name='request_log'"
+            )
+        }
+        return tuple(
+            f"append-only guard missing: trigger {g} was dropped" for g in GUARDS if g not in have
+        )
 
     def close(self) -> None:
         self.conn.close()

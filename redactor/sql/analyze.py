@@ -127,8 +127,8 @@ def _clause_of(node: exp.Expression, stop: exp.Expression) -> str:
     cur = node
     while cur.parent is not None and cur.parent is not stop:
         parent = cur.parent
-        if isinstance(parent, exp.Window) and cur.arg_key in ("partition_by", "order"):
-            return "window"
+        if isinstance(parent, exp.Window) and cur.arg_key in ("partition_by", "order", "spec"):
+            return "window"  # the frame bounds (ROWS BETWEEN <expr> PRECEDING …) included
         if isinstance(parent, exp.Order) and isinstance(parent.parent, (exp.AggFunc,
                                                                           exp.WithinGroup)):
             return "order"  # STRING_AGG(x ORDER BY ssn), PERCENTILE … WITHIN GROUP

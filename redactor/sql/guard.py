@@ -46,8 +46,24 @@ ALLOWED_FUNCTIONS: frozenset[str] = frozenset({
     "date", "typeof", "nullif", "ifnull", "nvl", "iif", "ceiling", "split_part", "concat_ws",
     "regexp_matches", "list_value", "array_length", "cardinality", "make_date", "justify_days",
     "bit_length", "octet_length", "char_length", "character_length", "reverse", "repeat",
-    "strip_accents", "title", "week", "dayofweek", "dayofyear", "quarter", "epoch",
+    "strip_accents", "title", "week", "dayofweek", "dayofyear", "quarter", "epoch", "json",
 })
+
+# Functions that return a set of rows: in the select list they multiply rows in ways the lineage
+# analysis does not model, so they are refused there (in FROM, table functions are refused too).
+_SET_RETURNING = _node_types(("Unnest", "Explode", "ExplodeOuter", "Posexplode",
+                              "PosexplodeOuter", "Inline", "GenerateSeries"))
+_SET_RETURNING_NAMES = frozenset({"regexp_matches", "regexp_split_to_table", "string_to_table",
+                                  "json_each", "jsonb_each", "json_array_elements",
+                                  "jsonb_array_elements", "generate_subscripts"})
+# Spellings of "the current time" sqlglot leaves unmodelled in some dialects, and the node that
+# every target dialect can print (SQLite has no now()).
+_CLOCK = {"now": exp.CurrentTimestamp, "transaction_timestamp": exp.CurrentTimestamp,
+          "statement_timestamp": exp.CurrentTimestamp, "clock_timestamp": exp.CurrentTimestamp,
+          "get_current_timestamp": exp.CurrentTimestamp,
+          "current_timestamp": exp.CurrentTimestamp, "today": exp.CurrentDate}
+# Deeper than this, sqlglot's recursive passes (and Python's stack) give out; refuse first.
+MAX_DEPTH = 200
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]{0,62}$")
 _TOKEN_REPR = re.compile(r"<Token token_type: TokenType\.(\w+)[^>]*>")
@@ -92,10 +108,12 @@ def parse_query(sql: str, dialect: str) -> exp.Query:
         raise BadInputError("The SQL query is empty", hint="pass a query or -f FILE")
     try:
         statements = [s for s in sqlglot.parse(sql, read=dialect) if s is not None]
+    except RecursionError:
+        raise _too_deep() from None
     except ParseError as e:
         err = e.errors[0] if e.errors else {}
         desc = _TOKEN_REPR.sub(lambda m: m.group(1).lower(), str(err.get("description", "")))
-        desc = re.sub(r"'[^']*'|\"[^\"]*\"", "…", desc)[:160]  # never echo a literal
+        desc = _safe_description(re.sub(r"'[^']*'|\"[^\"]*\"", "…", desc)[:160], sql)
         where = f" at line {err['line']}, col {err['col']}" if "line" in err else ""
         raise BadInputError(f"SQL does not parse{where}: {desc or 'syntax error'}",
                             hint=f"the query is read as {dialect} SQL (see --dialect)") from None
@@ -116,6 +134,8 @@ def parse_query(sql: str, dialect: str) -> exp.Query:
             hint="send one SELECT (a trailing ';' is fine)",
         )
     tree = statements[0]
+    if depth(tree) > MAX_DEPTH:
+        raise _too_deep()
     if not isinstance(tree, exp.Query):
         kind = type(tree).__name__.upper()
         raise RefusedError(
@@ -125,8 +145,49 @@ def parse_query(sql: str, dialect: str) -> exp.Query:
     return tree
 
 
-def check_syntax(tree: exp.Expression) -> None:
-    """Refuse writes, side effects, star-like functions and unknown functions anywhere."""
+# Words of sqlglot's parse-error descriptions; a description holding any other word of the
+# query's own text is not shown (it may be a value: `Unknown option X) , SSN FROM …`).
+_DESCRIPTION_TEXT = """expecting expected invalid expression unexpected token required keyword
+    missing for unknown option table name but got line col class of after before statement
+    the a an or and to in is not"""
+_DESCRIPTION_WORDS = frozenset(_DESCRIPTION_TEXT.split())
+
+
+def _safe_description(desc: str, sql: str) -> str:
+    text = sql.casefold()
+    for word in re.findall(r"[^\W_]{2,}", desc):
+        if word.casefold() not in _DESCRIPTION_WORDS and word.casefold() in text:
+            return "syntax error"
+    return desc
+
+
+def _too_deep() -> RefusedError:
+    return RefusedError(
+        f"Refused: the query nests more than {MAX_DEPTH} levels deep, more than can be checked",
+        hint="flatten the expression (fewer nested parentheses, NOTs or subqueries)")
+
+
+def depth(tree: exp.Expression) -> int:
+    """How deeply ``tree`` nests (iteratively: a deep tree must not exhaust the stack)."""
+    deepest = 0
+    stack = [(tree, 1)]
+    while stack:
+        node, d = stack.pop()
+        deepest = max(deepest, d)
+        stack.extend((c, d + 1) for c in node.iter_expressions())
+    return deepest
+
+
+def normalize_clock(tree: exp.Expression) -> None:
+    """``now()`` and friends as the node every dialect prints (SQLite has no ``now()``)."""
+    for fn in list(tree.find_all(exp.Anonymous)):
+        node = _CLOCK.get(fn.name.lower())
+        if node is not None and not fn.expressions:
+            fn.replace(node())
+
+
+def check_syntax(tree: exp.Expression, dialect: str | None = None) -> None:
+    """Refuse writes, side effects, star-like, set-returning and unknown functions anywhere."""
     bad = tree.find(*_DENY)
     if bad is not None:
         kind = type(bad).__name__
@@ -146,6 +207,13 @@ def check_syntax(tree: exp.Expression) -> None:
         )
     for star in tree.find_all(exp.Star):
         parent = star.parent
+        if isinstance(parent, exp.Column) and not isinstance(parent.parent, exp.Select):
+            raise RefusedError(  # t.*::text, ROW(t.*), COUNT(t.*): every column in one value
+                f"Refused: whole-row value {safe_name(parent.table)}.*{at(parent)} inside "
+                f"{type(parent.parent).__name__.upper()} passes every column of a table at "
+                "once, which cannot be checked",
+                hint="list the columns by name",
+            )
         if parent is None or isinstance(parent, (exp.Select, exp.Column, exp.Count)):
             continue
         raise RefusedError(
@@ -153,14 +221,36 @@ def check_syntax(tree: exp.Expression) -> None:
             "that cannot be checked",
             hint="list the columns by name",
         )
+    for srf in tree.find_all(*_SET_RETURNING):
+        if not _in_from(srf):
+            name = type(srf).__name__.upper()
+            name = next((n for n in ("GENERATE_SERIES", "POSEXPLODE", "INLINE")
+                         if n.replace("_", "") in name), "UNNEST")
+            raise _set_returning(name, srf)
     for fn in tree.find_all(exp.Anonymous):
         name = fn.name.lower()
+        if name in _SET_RETURNING_NAMES and dialect in (None, "postgres") and not _in_from(fn):
+            raise _set_returning(safe_name(fn.name), fn)
         if name not in ALLOWED_FUNCTIONS:
             raise RefusedError(
                 f"Refused: function {safe_name(fn.name)}(){at(fn)} is not on the allowlist",
                 hint="functions that read files, other tables or settings, or change state are "
                 "refused; see docs/sql.md for what is allowed",
             )
+
+
+def _in_from(node: exp.Expression) -> bool:
+    """Whether ``node`` is a source (FROM, JOIN, LATERAL) of its query, not an expression."""
+    owner = node.find_ancestor(exp.From, exp.Join, exp.Lateral, exp.Select)
+    return owner is not None and not isinstance(owner, exp.Select)
+
+
+def _set_returning(name: str, node: exp.Expression) -> RefusedError:
+    return RefusedError(
+        f"Refused: set-returning function {name}(){at(node)} outside FROM turns one row into "
+        "many, which the analysis does not follow",
+        hint="export the column itself and split it afterwards",
+    )
 
 
 def check_qualified(tree: exp.Expression, known_tables: Collection[str],

@@ -9,6 +9,7 @@ and outputs built from dropped columns are dropped from the file.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -16,11 +17,12 @@ from types import MappingProxyType
 import pyarrow as pa
 
 from redactor.categories import Action, Category
-from redactor.errors import RedactorError, RefusedError, UsageError
+from redactor.errors import QueryError, RedactorError, RefusedError, UsageError
 from redactor.fieldmap import ColumnRule, FieldMap, TableMap, normalize_name
 from redactor.io.formats import Format
 from redactor.pipeline import Job, Outcome, log_failure, run
 from redactor.policy.decide import Decision
+from redactor.sql import postcheck
 from redactor.sql.export import DEFAULT_BATCH_ROWS, catalog_schema, iter_query_batches
 from redactor.sql.rewrite import OutputColumn, RewriteResult, rewrite_query
 from redactor.sql.urls import parse_url
@@ -134,7 +136,12 @@ def export_query(
                       dry_run=True, on_plan=on_plan)
         return ExportResult(result, outcome)
     try:
-        schema, batches = iter_query_batches(url, result.sql, batch_rows)
+        # Sampled before the query runs; checks the released outputs of every batch.
+        check = postcheck.prepare(url, result, field_map, decision, catalog)
+        try:
+            schema, batches = iter_query_batches(url, result.sql, batch_rows)
+        except QueryError as e:
+            raise _in_user_query(e, result) from None
         if len(schema.names) != len(names):
             raise RefusedError("Refused: the database returned a different number of columns "
                                "than the query analysis found")
@@ -142,9 +149,39 @@ def export_query(
     except RedactorError as e:
         log_failure(log, decision, job, field_map, str(e).splitlines()[0])
         raise
+    batches = _located_batches(result, batches)
+    if check is not None:
+        batches = check.checked(batches)
     outcome = run(decision, schema, _counted(batches, progress), job, field_map=out_map,
                   log=log, on_plan=on_plan)
     return ExportResult(result, outcome)
+
+
+_SENT_AT = re.compile(r" at line \d+, col \d+ of the SQL sent to the database")
+
+
+def _in_user_query(e: QueryError, result: RewriteResult) -> QueryError:
+    """``e`` with the error's position given in the user's own query (the SQL that ran is the
+    rewritten one), or said to lie in redactor's masks."""
+    if e.offset is None or not _SENT_AT.search(e.message):
+        return e
+    pos = result.position_of(e.offset)
+    where = f" at {pos} of the query" if pos else " in redactor's masked copy of a table"
+    located = QueryError(_SENT_AT.sub(where, e.message), hint=e.hint, error_class=e.error_class,
+                         sqlstate=e.sqlstate, offset=e.offset)
+    return located
+
+
+def _located_batches(result: RewriteResult, batches: Iterator[pa.RecordBatch]
+                     ) -> Iterator[pa.RecordBatch]:
+    try:
+        yield from batches
+    except QueryError as e:
+        raise _in_user_query(e, result) from None
+    finally:
+        close = getattr(batches, "close", None)
+        if close:
+            close()
 
 
 def _counted(batches: Iterator[pa.RecordBatch], progress: Callable[[int], None] | None

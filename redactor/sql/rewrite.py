@@ -28,8 +28,9 @@ from redactor.errors import RefusedError, UsageError
 from redactor.fieldmap import ColumnRule, FieldMap, normalize_name
 from redactor.plan import action_for_rule
 from redactor.policy.decide import Decision
-from redactor.sql import guard
+from redactor.sql import guard, verify
 from redactor.sql.analyze import UNKNOWN, BaseRef, clause_uses, output_lineage
+from redactor.sql.guard import safe_name
 from redactor.sql.masks import SUPPORTED_DIALECTS, Mask, mask_for
 from redactor.sql.schema import CatalogSpec, SourceColumn, Sources, SourceTable, build_sources
 
@@ -79,10 +80,40 @@ class RewriteResult:
     tables: tuple[str, ...]  # base tables read
     substituted: tuple[str, ...] = ()  # tables replaced by a masking derived table
     notes: tuple[str, ...] = field(default=())
+    tree: exp.Query | None = field(default=None, compare=False, repr=False)  # what was checked
 
     @property
     def withheld_outputs(self) -> tuple[str, ...]:
         return tuple(o.name for o in self.outputs if o.withheld)
+
+    def position_of(self, offset: int) -> str | None:
+        """``line L, col C`` in the user's own query of the SQL at ``offset`` (0-based) of
+        :attr:`sql`, as a database error reports it; None when it lies in redactor's own masks.
+
+        The smallest node of the checked tree whose text spans the offset, and that came from the
+        user's query (it carries a position), decides.
+        """
+        if self.tree is None or not 0 <= offset < len(self.sql):
+            return None
+        best: tuple[int, str] | None = None
+        for i, node in enumerate(self.tree.walk()):
+            if i > 5000:
+                break
+            if node is self.tree or _in_mask(node) or (
+                    node.arg_key == "table" and isinstance(node.parent, exp.Column)):
+                continue  # the root, redactor's masks, a qualifier qualify() added
+            text = node.sql(dialect=self.dialect, comments=False)
+            if not text or len(text) > (best[0] if best else len(self.sql) + 1):
+                continue
+            start = self.sql.find(text)
+            while start != -1 and start + len(text) <= offset:
+                start = self.sql.find(text, start + 1)
+            if start == -1 or start > offset:
+                continue
+            pos = _user_position(node)
+            if pos is not None:
+                best = (len(text), pos)
+        return best[1] if best else None
 
     def explain(self) -> str:
         lines = [o.explain() for o in self.outputs]
@@ -98,7 +129,19 @@ def rewrite_query(sql: str, field_map: FieldMap, decision: Decision, *, dialect:
 
     ``catalog`` is the live database's ``{table: [(column, type), …]}`` (see
     :func:`redactor.sql.export.catalog_schema`); without it the field map's columns are the schema.
+    The SQL returned is parsed again and compared with the tree that was checked
+    (:mod:`redactor.sql.verify`): what runs is what was checked.
     """
+    try:
+        return _rewrite(sql, field_map, decision, dialect=dialect, to=to, catalog=catalog)
+    except RecursionError:  # sqlglot's passes are recursive; parse_query bounds the depth
+        raise RefusedError("Refused: the query nests too deeply to be checked",
+                           hint="flatten the expression (fewer nested parentheses, NOTs or "
+                           "subqueries)") from None
+
+
+def _rewrite(sql: str, field_map: FieldMap, decision: Decision, *, dialect: str,
+             to: str | None, catalog: CatalogSpec | None) -> RewriteResult:
     target = to or dialect
     _check_dialect(dialect, "--dialect", any_known=True)
     _check_dialect(target, "--to", any_known=False)
@@ -107,7 +150,8 @@ def rewrite_query(sql: str, field_map: FieldMap, decision: Decision, *, dialect:
                            reasons=decision.reasons)
     restricted = decision.restricted
     tree = guard.parse_query(sql, dialect)
-    guard.check_syntax(tree)
+    guard.normalize_clock(tree)
+    guard.check_syntax(tree, dialect)
     sources = build_sources(field_map, catalog)
     _pin_output_names(tree, dialect)
     try:
@@ -119,6 +163,7 @@ def rewrite_query(sql: str, field_map: FieldMap, decision: Decision, *, dialect:
     except SqlglotError as e:
         raise RefusedError(f"Refused: the query cannot be analysed ({type(e).__name__})") from None
     guard.check_qualified(tree, set(sources.tables), ALLOWED_SCHEMAS.get(dialect, set()))
+    _expand_all(tree)
 
     base_tables = _base_tables(tree)
     used = {normalize_name(t.name) for t in base_tables}
@@ -137,9 +182,11 @@ def rewrite_query(sql: str, field_map: FieldMap, decision: Decision, *, dialect:
         _catalog_output_names(tree, sources, dialect)
     outputs = tuple(_outputs(tree, sources, policies, restricted))
     substituted = _substitute(tree, base_tables, sources, policies, dialect)
+    verify.check_raw_text(tree)
     out_sql = tree.sql(dialect=target, comments=False)
+    verify.check_round_trip(tree, out_sql, target, source=dialect)
     names = tuple(dict.fromkeys(sources.tables[k].name for k in sorted(used)))
-    return RewriteResult(out_sql, target, outputs, restricted, names, substituted)
+    return RewriteResult(out_sql, target, outputs, restricted, names, substituted, tree=tree)
 
 
 def _check_dialect(name: str, option: str, *, any_known: bool) -> None:
@@ -189,6 +236,27 @@ def _pin_output_names(tree: exp.Query, dialect: str) -> None:
                     ref.meta["case_sensitive"] = True
 
 
+def _expand_all(tree: exp.Query) -> None:
+    """DuckDB's ``GROUP BY ALL`` / ``ORDER BY ALL`` spelled out, so the clause checks see them.
+
+    ``GROUP BY ALL`` groups by every select expression that holds no aggregate; ``ORDER BY ALL``
+    orders by every select expression, left to right.
+    """
+    for select in list(tree.find_all(exp.Select)):
+        plain = [s.unalias() for s in select.selects]
+        group = select.args.get("group")
+        if isinstance(group, exp.Group) and group.args.get("all"):
+            keys = [e.copy() for e in plain if e.find(exp.AggFunc) is None]
+            select.set("group", exp.Group(expressions=keys) if keys else None)
+        order = select.args.get("order")
+        if isinstance(order, exp.Order) and len(order.expressions) == 1:
+            only = order.expressions[0]
+            if isinstance(only.this, exp.Var) and only.this.name.upper() == "ALL":
+                order.set("expressions", [
+                    exp.Ordered(this=e.copy(), desc=only.args.get("desc"),
+                                nulls_first=only.args.get("nulls_first")) for e in plain])
+
+
 def _unresolved(e: OptimizeError, original: exp.Expression, sources: Sources) -> RefusedError:
     m = re.search(r"[Cc]olumn '([^']*)'", str(e))
     name = m.group(1) if m else None
@@ -196,6 +264,11 @@ def _unresolved(e: OptimizeError, original: exp.Expression, sources: Sources) ->
     if name is not None:
         node = next((c for c in original.find_all(exp.Column)
                      if c.name == name or normalize_name(c.name) == normalize_name(name)), None)
+    if node is None:  # a name holding a quote defeats the message's parsing: find it instead
+        known = {c.key for t in sources.tables.values() for c in t.columns}
+        node = next((c for c in original.find_all(exp.Column)
+                     if not isinstance(c.this, exp.Star) and normalize_name(c.name) not in known),
+                    None)
     ambiguous = "mbiguous" in str(e)
     what = "is ambiguous" if ambiguous else "is not a column of any table read"
     # The name is the query's own text, which may be a value in disguise (a double-quoted
@@ -320,6 +393,54 @@ def _outputs(tree: exp.Query, sources: Sources, policies: dict[BaseRef, ColumnPo
     return out
 
 
+# Clauses of a table reference that belong to the base table itself: they move into the masking
+# derived table (``FROM ONLY people TABLESAMPLE BERNOULLI (1)`` samples the base table). Any other
+# clause on a table that is substituted is refused rather than dropped.
+_CARRIED = ("only", "sample", "hints", "version", "system_time", "partition", "indexed")
+_TABLE_OWN = ("this", "alias", "db", "catalog")
+
+
+def _carry_table_clauses(old: exp.Table, new: exp.Table) -> None:
+    for key, value in old.args.items():
+        if key in _TABLE_OWN or value is None or value is False or value == []:
+            continue
+        if key not in _CARRIED:
+            what = "PIVOT/UNPIVOT" if key == "pivots" else key.upper().replace("_", " ")
+            raise RefusedError(
+                f"Refused: {what}{guard.at(old)} on table {safe_name(old.name)}, which has "
+                "withheld columns, cannot be kept when the table is masked",
+                hint="select the columns you need in a subquery first, then apply it to that",
+            )
+        new.set(key, value.copy() if isinstance(value, exp.Expression) else value)
+
+
+_MASKED_COPY = "redactor_masked_copy"  # meta key on the derived tables _substitute creates
+
+
+def _in_mask(node: exp.Expression) -> bool:
+    """Whether ``node`` is (inside) a masked copy of a table: redactor's SQL, not the user's."""
+    cur: exp.Expression | None = node
+    while cur is not None:
+        if cur._meta and cur.meta.get(_MASKED_COPY):
+            return True
+        cur = cur.parent
+    return False
+
+
+def _user_position(node: exp.Expression) -> str | None:
+    """The position of ``node`` in the user's query: its own, else that of its first operand
+    (``this``), else the first one below it outside redactor's masked copies."""
+    cur: exp.Expression | None = node
+    while isinstance(cur, exp.Expression):
+        if cur._meta and "line" in cur.meta:
+            return guard.position(cur)
+        cur = cur.args.get("this")
+    for n in node.walk(prune=lambda n: _in_mask(n)):
+        if not _in_mask(n) and n._meta and "line" in n.meta:
+            return guard.position(n)
+    return None
+
+
 def _substitute(tree: exp.Query, base_tables: list[exp.Table], sources: Sources,
                 policies: dict[BaseRef, ColumnPolicy], dialect: str) -> tuple[str, ...]:
     done: list[str] = []
@@ -331,7 +452,8 @@ def _substitute(tree: exp.Query, base_tables: list[exp.Table], sources: Sources,
         cols: list[exp.Expression] = []
         for c in src.columns:
             pol = policies[(src.key, c.key)]
-            ident = sg_normalize_name(c.name, dialect=dialect, normalize=True)
+            ident = (exp.to_identifier(c.name, quoted=True) if sources.exact_names(dialect)
+                     else sg_normalize_name(c.name, dialect=dialect, normalize=True))
             base = (exp.column(c.name, quoted=True) if sources.has_catalog
                     else exp.Column(this=exp.to_identifier(c.name)))
             value = pol.mask.expression.transform(
@@ -339,6 +461,7 @@ def _substitute(tree: exp.Query, base_tables: list[exp.Table], sources: Sources,
             ) if pol.mask is not None else base
             cols.append(exp.alias_(value, ident))
         table = exp.Table(this=exp.to_identifier(src.name, quoted=sources.has_catalog))
+        _carry_table_clauses(t, table)
         created.add(id(table))
         alias = t.args.get("alias")
         alias = alias.copy() if alias is not None else exp.TableAlias(
@@ -348,8 +471,10 @@ def _substitute(tree: exp.Query, base_tables: list[exp.Table], sources: Sources,
             # `people AS t(a, b)` renames the first columns only (DuckDB, PostgreSQL); Spark and
             # others want one name per column of a derived table: name the rest as they are.
             alias.set("columns", [*named, *(c.args["alias"].copy() for c in cols[len(named):])])
-        t.replace(exp.Subquery(this=exp.select(*cols, copy=False).from_(table, copy=False),
-                               alias=alias))
+        masked = exp.Subquery(this=exp.select(*cols, copy=False).from_(table, copy=False),
+                              alias=alias)
+        masked.meta[_MASKED_COPY] = True
+        t.replace(masked)
         done.append(src.name)
     # Belt and braces: no base table with a withheld column may be left unsubstituted.
     ctes = {c.alias_or_name.casefold() for c in tree.find_all(exp.CTE)}

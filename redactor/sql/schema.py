@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 
+from sqlglot.dialects.dialect import Dialect, NormalizationStrategy
 from sqlglot.schema import MappingSchema
 
 from redactor.errors import DataError
@@ -57,9 +58,21 @@ class Sources:
         return self.tables.get(normalize_name(name))
 
     def sqlglot_schema(self, dialect: str) -> MappingSchema:
-        """The schema qualify() resolves against (types are not needed for qualification)."""
+        """The schema qualify() resolves against (types are not needed for qualification).
+
+        With a live catalog on an engine where quoted names are case-sensitive (PostgreSQL:
+        ``"ISSUE_DT"`` is not ``issue_dt``), names are matched exactly as the engine stores them,
+        so a query resolves here only where it resolves on the engine. Otherwise (DuckDB, SQLite,
+        or the field map alone) names match case-insensitively.
+        """
         mapping = {t.name: {c.name: "TEXT" for c in t.columns} for t in self.tables.values()}
-        return MappingSchema(mapping, dialect=dialect, normalize=True)
+        return MappingSchema(mapping, dialect=dialect, normalize=not self.exact_names(dialect))
+
+    def exact_names(self, dialect: str) -> bool:
+        """Whether names are matched exactly as the catalog spells them (see sqlglot_schema)."""
+        strategy = Dialect.get_or_raise(dialect).normalization_strategy
+        return self.has_catalog and strategy in (NormalizationStrategy.LOWERCASE,
+                                                 NormalizationStrategy.UPPERCASE)
 
 
 def build_sources(field_map: FieldMap, catalog: CatalogSpec | None = None) -> Sources:

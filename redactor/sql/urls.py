@@ -46,7 +46,7 @@ def parse_url(url: str) -> DbUrl:
             hint="use sqlite:///path.db, duckdb:///path.duckdb or postgresql://user@host:port/db",
         )
     scheme = m.group(1).lower().split("+", 1)[0]
-    rest = url[m.end():]
+    rest = url[m.end() :]
     if scheme in ("sqlite", "duckdb"):
         path_part = rest.split("?", 1)[0]
         if not path_part.startswith("/") or path_part == "/":

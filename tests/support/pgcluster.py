@@ -11,7 +11,13 @@ Or without pytest::
 
     cluster = start_cluster()            # Cluster(url=..., dsn=..., socket_dir=...)
     url = cluster.new_database()         # postgresql://postgres@/db_1?host=%2Ftmp%2F...
+    reader = cluster.reader_url("db_1")  # the same database as the least-privilege reader role
     cluster.stop()
+
+redactor refuses to export as a superuser (or a role that can read server files), so tests that
+run queries through it seed the database as ``postgres`` and then connect with
+:func:`reader_url` (or the ``pg_reader_url`` fixture): a ``LOGIN`` role with ``SELECT`` on the
+database's tables, present and future, and nothing else.
 
 The server listens on no TCP address (``listen_addresses=''``), only on a socket inside its own
 temp directory, with ``trust`` authentication for the ``postgres`` superuser. PostgreSQL refuses
@@ -24,6 +30,7 @@ database, so tests never see each other's tables.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import glob
 import itertools
 import os
@@ -35,11 +42,12 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import pytest
 
 SUPERUSER = "postgres"
+READER = "redactor_reader"  # the least-privilege role tests export as
 PORT = 5432  # only names the socket file; nothing listens on TCP
 
 
@@ -52,6 +60,7 @@ def find_bindir() -> Path:
     on_path = shutil.which("initdb")
     if on_path and shutil.which("pg_ctl"):
         return Path(os.path.realpath(on_path)).parent
+
     def version(initdb: str) -> int:
         name = Path(initdb).parent.parent.name
         return int(name) if name.isdigit() else 0
@@ -75,7 +84,8 @@ def _server_user() -> pwd.struct_passwd | None:
         except KeyError:
             continue
     raise PostgresUnavailable(
-        "running as root and no 'postgres' or 'nobody' user to run the server as")
+        "running as root and no 'postgres' or 'nobody' user to run the server as"
+    )
 
 
 @dataclass
@@ -121,12 +131,27 @@ class Cluster:
             conn.execute(f'CREATE DATABASE "{name}"')
         return self.url_for(name)
 
+    def reader_url(self, dbname: str, role: str = READER) -> str:
+        """URL of ``dbname`` for a reader role (created if need be) with SELECT on its tables."""
+        return reader_url(self.url_for(dbname), role)
+
     def stop(self) -> None:
         if self.stopped:
             return
         self.stopped = True
-        _run(self, [str(self.bindir / "pg_ctl"), "stop", "-D", str(self.data_dir),
-                    "-m", "immediate", "-w"], check=False)
+        _run(
+            self,
+            [
+                str(self.bindir / "pg_ctl"),
+                "stop",
+                "-D",
+                str(self.data_dir),
+                "-m",
+                "immediate",
+                "-w",
+            ],
+            check=False,
+        )
         shutil.rmtree(self.root, ignore_errors=True)
 
 
@@ -141,7 +166,8 @@ def _run(cluster: Cluster, argv: list[str], *, check: bool = True) -> subprocess
     )
     if check and proc.returncode != 0:
         raise RuntimeError(
-            f"{Path(argv[0]).name} failed ({proc.returncode}): {proc.stderr.strip()}")
+            f"{Path(argv[0]).name} failed ({proc.returncode}): {proc.stderr.strip()}"
+        )
     return proc
 
 
@@ -160,15 +186,40 @@ def start_cluster(base_dir: str | os.PathLike | None = None) -> Cluster:
         if user is not None:
             for p in (root, cluster.socket_dir):
                 os.chown(p, user.pw_uid, user.pw_gid)
-        _run(cluster, [str(bindir / "initdb"), "-D", str(cluster.data_dir), "-U", SUPERUSER,
-                       "--auth=trust", "--encoding=UTF8", "--no-sync"])
+        _run(
+            cluster,
+            [
+                str(bindir / "initdb"),
+                "-D",
+                str(cluster.data_dir),
+                "-U",
+                SUPERUSER,
+                "--auth=trust",
+                "--encoding=UTF8",
+                "--no-sync",
+            ],
+        )
         opts = (
             f"-c listen_addresses='' -c unix_socket_directories='{cluster.socket_dir}' "
             f"-p {PORT} -c fsync=off -c synchronous_commit=off -c full_page_writes=off "
             "-c max_connections=60 -c shared_buffers=32MB"
         )
-        _run(cluster, [str(bindir / "pg_ctl"), "start", "-w", "-t", "60", "-D",
-                       str(cluster.data_dir), "-l", str(root / "server.log"), "-o", opts])
+        _run(
+            cluster,
+            [
+                str(bindir / "pg_ctl"),
+                "start",
+                "-w",
+                "-t",
+                "60",
+                "-D",
+                str(cluster.data_dir),
+                "-l",
+                str(root / "server.log"),
+                "-o",
+                opts,
+            ],
+        )
     except BaseException:
         log = root / "server.log"
         detail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
@@ -193,6 +244,42 @@ def shared_cluster() -> Cluster:
         return _shared
 
 
+_roles_lock = threading.Lock()
+
+
+def reader_url(superuser_url: str, role: str = READER) -> str:
+    """Give ``role`` (a LOGIN role without any other attribute, created if need be) read access
+    to the database of ``superuser_url``: CONNECT, USAGE on schema public, SELECT on its tables
+    now and on tables the superuser creates there later. Returns the URL with ``role`` as user.
+    """
+    import psycopg
+    from psycopg import sql
+
+    parts = urlsplit(superuser_url)
+    dbname = parts.path.lstrip("/")
+    ident = sql.Identifier(role)
+    with _roles_lock, psycopg.connect(superuser_url, autocommit=True) as con:
+        exists = con.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone()
+        if not exists:
+            # another process may create it meanwhile
+            with contextlib.suppress(
+                psycopg.errors.DuplicateObject, psycopg.errors.UniqueViolation
+            ):
+                con.execute(sql.SQL("CREATE ROLE {} LOGIN").format(ident))
+        con.execute(
+            sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(sql.Identifier(dbname), ident)
+        )
+        con.execute(sql.SQL("GRANT USAGE ON SCHEMA public TO {}").format(ident))
+        con.execute(sql.SQL("GRANT SELECT ON ALL TABLES IN SCHEMA public TO {}").format(ident))
+        con.execute(
+            sql.SQL(
+                "ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO {}"
+            ).format(ident)
+        )
+    host = parts.netloc.rsplit("@", 1)[-1]
+    return urlunsplit(parts._replace(netloc=f"{quote(role, safe='')}@{host}"))
+
+
 @pytest.fixture(scope="session")
 def pg_cluster() -> Cluster:
     """The session's throwaway cluster; skips the test when PostgreSQL is not installed."""
@@ -204,5 +291,12 @@ def pg_cluster() -> Cluster:
 
 @pytest.fixture
 def pg_url(pg_cluster: Cluster) -> str:
-    """URL of a fresh, empty database on the session cluster."""
+    """URL of a fresh, empty database on the session cluster (as the superuser)."""
     return pg_cluster.new_database()
+
+
+@pytest.fixture
+def pg_reader_url(pg_url: str) -> str:
+    """The database of ``pg_url`` for the reader role: seed it through ``pg_url`` (tables the
+    superuser creates later are readable too), query it through this URL."""
+    return reader_url(pg_url)
