@@ -18,8 +18,10 @@ import json
 import os
 import re
 import secrets
+import shutil
 import socket
 import sys
+import tempfile
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
@@ -162,8 +164,9 @@ class AtomicOutput:
     """A destination that appears whole or not at all.
 
     ``open()`` gives a hashing binary sink; ``commit()`` fsyncs and puts the file in place;
-    ``abort()`` discards it. ``-`` writes to standard output (nothing to rename: the caller must
-    have logged the request before writing). Files are created owner-only (``mode``, 0600).
+    ``abort()`` discards it. ``-`` is standard output: the data is spooled to an anonymous
+    private temporary file (in ``$TMPDIR``) and copied to standard output only on ``commit()``,
+    so a failure leaves standard output empty. Files are created owner-only (``mode``, 0600).
 
     Where the filesystem allows (Linux ``O_TMPFILE``) the data is written to an anonymous file
     in the destination's folder: a process killed while writing leaves nothing behind. On
@@ -192,7 +195,16 @@ class AtomicOutput:
 
     def open(self) -> HashingWriter:
         if self.is_stdout:
-            self.sink = HashingWriter(sys.stdout.buffer)
+            # Spooled: standard output gets nothing until the whole input was read, checked and
+            # the request's completion logged; a failure near the end leaves it empty.
+            try:
+                self._fh = tempfile.TemporaryFile(buffering=1 << 20)  # noqa: SIM115 (closed by commit/abort)
+            except OSError as e:
+                raise DataError(
+                    f"standard output: cannot create a spool file in {tempfile.gettempdir()} "
+                    f"({e.strerror})", hint="set TMPDIR to a writable folder with free space"
+                ) from None
+            self.sink = HashingWriter(self._fh)
             return self.sink
         dest = Path(self.path)
         if dest.is_dir():
@@ -241,20 +253,24 @@ class AtomicOutput:
     def finish_writing(self) -> None:
         """Flush and fsync the temporary file (before the request's completion is logged)."""
         try:
-            if self._fh is not None:
+            if self.is_stdout:
+                if self._fh is not None:
+                    self._fh.flush()
+            elif self._fh is not None:
                 self._fh.flush()
                 os.fsync(self._fh.fileno())
                 if not self._anonymous:  # an anonymous file must stay open until linked
                     self._fh.close()
                     self._fh = None
-            elif self.is_stdout:
-                sys.stdout.buffer.flush()
         except OSError as e:
             self._error = e
             raise
 
     def commit(self) -> None:
         self.finish_writing()
+        if self.is_stdout:
+            self._release_to_stdout()
+            return
         try:
             if self._anonymous and self._fh is not None:
                 self.tmp = self._temp_name()
@@ -275,6 +291,19 @@ class AtomicOutput:
                 os.close(dfd)
         except OSError:
             pass
+
+    def _release_to_stdout(self) -> None:
+        assert self._fh is not None
+        try:
+            self._fh.seek(0)
+            shutil.copyfileobj(self._fh, sys.stdout.buffer, 1 << 20)
+            sys.stdout.buffer.flush()
+        except OSError as e:
+            self._error = e
+            raise
+        finally:
+            self._fh.close()
+            self._fh = None
 
     def _link_anonymous(self, name: str) -> None:
         assert self._fh is not None and self.tmp is not None
