@@ -130,6 +130,23 @@ def parse_mode(text: str) -> int:
         ) from None
 
 
+def check_paths(job: Job, log_target: str | None, *, with_log: bool = True) -> None:
+    """Input, output, manifest and request log must be four distinct files (by real path and
+    by device and inode), checked before the log is opened or anything is written."""
+    from redactor.paths import Role, check_distinct
+    from redactor.pipeline import manifest_path_for
+
+    roles = [Role("input", job.source), Role("output", job.output)]
+    manifest = manifest_path_for(job)
+    if manifest:
+        roles.append(Role("manifest", manifest))
+    if with_log:
+        from redactor.requestlog.log import default_log_target
+
+        roles.append(Role("request log", log_target or default_log_target()))
+    check_distinct(roles)
+
+
 def _open_log(target: str | None):
     from redactor.requestlog import open_log
 
@@ -290,12 +307,6 @@ def redact(
         out_fmt = resolve_format(output, None, role="output")
     else:
         out_fmt = in_fmt
-    if (
-        output != "-"
-        and input_path != "-"
-        and os.path.abspath(output) == os.path.abspath(input_path)
-    ):
-        raise UsageError("The output would overwrite the input", hint="choose another -o path")
     # the pipeline stops (and discards the output) past the number of records an order names
     decision = decide(request, packs, record_limit_enforced=True)
     job = Job(
@@ -309,6 +320,7 @@ def redact(
         allow_empty=allow_empty,
         output_mode=parse_mode(output_mode),
     )
+    check_paths(job, log_target, with_log=not dry_run)
     log = None if dry_run else _open_log(log_target)
     try:
         outcome = redact_file(

@@ -257,7 +257,17 @@ def typed_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return fn(*args, **kwargs)
         except RedactorError as exc:
-            click.echo(f"redactor: {exc}", err=True)
+            if getattr(exc, "quiet", False):  # a closed pipe: the shell's status, no message
+                from redactor.interrupts import silence_stdout
+
+                silence_stdout()
+            else:
+                click.echo(f"redactor: {exc}", err=True)
             sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            from redactor.interrupts import INTERRUPTED_EXIT, interrupted
+
+            click.echo(f"redactor: {interrupted()}", err=True)
+            sys.exit(INTERRUPTED_EXIT)
 
     return wrapper

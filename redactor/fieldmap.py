@@ -12,14 +12,15 @@ Format (see DESIGN.md)::
           DL_NBR: {category: drivers_license, action: mask, keep_last: 4}
           RES_ADDR: {category: address, action: generalize, generalize_to: zip3}
 
-Column names match case-insensitively (and ignoring surrounding whitespace).
+Column names match as a person reads them: case, surrounding whitespace, invisible characters
+and look-alike letters are ignored (:mod:`redactor.colnames`).
 """
 
 from __future__ import annotations
 
 import difflib
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -27,7 +28,9 @@ from typing import Any, Literal
 
 import yaml
 
+from redactor.actions_rules import action_problem
 from redactor.categories import PROTECTED, Action, Category, unknown_category_message
+from redactor.colnames import name_key
 from redactor.errors import ConfigError
 
 GeneralizeTo = Literal["year", "city", "zip3", "zip5", "state"]
@@ -35,8 +38,10 @@ _COLUMN_KEYS = {"category", "action", "keep_last", "generalize_to", "note"}
 
 
 def normalize_name(name: str) -> str:
-    """The key a column name is matched by: case-insensitive, surrounding whitespace ignored."""
-    return str(name).strip().casefold()
+    """The key a column or table name is matched by: the name as a person reads it (case,
+    surrounding whitespace, invisible characters and look-alike letters ignored; see
+    :mod:`redactor.colnames`)."""
+    return name_key(name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,9 +66,26 @@ class TableMap:
     columns: Mapping[str, ColumnRule]  # keyed by normalize_name(column)
     sensitive_table: bool = False
     description: str | None = None
+    # the other tables of the same map (set by parse_field_map), for better_table
+    siblings: tuple[TableMap, ...] = field(default=(), compare=False, repr=False)
 
     def rule(self, column: str) -> ColumnRule | None:
         return self.columns.get(normalize_name(column))
+
+    def matched(self, columns: Sequence[str]) -> int:
+        """How many of ``columns`` this table lists."""
+        return sum(1 for c in columns if normalize_name(c) in self.columns)
+
+    def better_table(self, columns: Sequence[str]) -> TableMap | None:
+        """The table of the map that lists the most of ``columns``, if it lists more than this
+        one does (a sensitive table wins a tie between such tables), or None: an input that
+        looks like another table must not be planned by this one's rules (``--table`` naming
+        the wrong table is not a way out)."""
+        mine = self.matched(columns)
+        better = [t for t in self.siblings if t.matched(columns) > mine]
+        if not better:
+            return None
+        return max(better, key=lambda t: (t.matched(columns), t.sensitive_table))
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +183,14 @@ def _parse_column(source: str, path: str, col: str, spec: Any) -> ColumnRule:
             f"Unknown generalize_to {gen!r}",
             f"one of {', '.join(allowed_gen)}",
         )
+    problem = action_problem(category, action, keep_last=keep_last, generalize_to=gen)
+    if problem is not None:
+        raise _fail(
+            source,
+            path,
+            f"This map would weaken a mask: {problem}",
+            "a field map may only withhold more than the policy pack, never less",
+        )
     note = spec.get("note")
     return ColumnRule(
         name=str(col),
@@ -224,7 +254,8 @@ def parse_field_map(data: Any, source: str = "<memory>", sha256: str = "") -> Fi
                 raise _fail(
                     source,
                     f"{tpath}.columns.{cname}",
-                    f"Column {cname!r} is listed twice (names match case-insensitively)",
+                    f"Column {cname!r} is listed twice (names match as read: case, invisible "
+                    "characters and look-alike letters are ignored)",
                 )
             cols[key] = _parse_column(source, f"{tpath}.columns.{cname}", str(cname), cspec)
         tkey = normalize_name(str(tname))
@@ -236,6 +267,8 @@ def parse_field_map(data: Any, source: str = "<memory>", sha256: str = "") -> Fi
             sensitive_table=sensitive,
             description=tspec.get("description"),
         )
+    for t in tables.values():  # each table knows the others (frozen: set once, here)
+        object.__setattr__(t, "siblings", tuple(o for o in tables.values() if o is not t))
     return FieldMap(
         name=name.strip(),
         tables=MappingProxyType(tables),

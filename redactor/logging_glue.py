@@ -52,7 +52,7 @@ def request_record(
         field_map=None
         if field_map is None
         else {"name": field_map.name, "sha256": field_map.sha256 or None},
-        source=job.source,
+        source=_shown(job.source, decision),
         query=job.query,
         dialect=dialect,
         reasons=tuple(reasons),
@@ -78,7 +78,7 @@ def completion(outcome: Outcome, job: Job, error: str | None) -> Completion:
             rows_in=outcome.rows_in,
             rows_out=None,
             output_sha256=None,
-            output=job.output,
+            output=_shown(job.output, outcome.decision),
             error=error,
         )
     return Completion(
@@ -86,5 +86,13 @@ def completion(outcome: Outcome, job: Job, error: str | None) -> Completion:
         rows_in=outcome.rows_in,
         rows_out=outcome.rows_out,
         output_sha256=outcome.output_sha256,
-        output=job.output,
+        output=_shown(job.output, outcome.decision),
     )
+
+
+def _shown(path: str | None, decision: Decision) -> str | None:
+    """Under a restricted decision, path parts that read like values are masked (with the
+    path's hash): file names are user data (redactor/safe_names.py)."""
+    from redactor.pipeline import shown_path
+
+    return shown_path(path, decision)

@@ -59,6 +59,9 @@ class HashKey:
                 "The hashing key in REDACTOR_KEY_FILE is shorter than 32 bytes",
                 hint="generate one with: head -c 48 /dev/urandom | base64 > key; chmod 600 key",
             )
+        from redactor.keys import check_entropy
+
+        check_entropy(secret)  # one repeated byte, a short alphabet, a placeholder: refused
         return cls(secret=secret, fingerprint=hashlib.sha256(secret).hexdigest()[:12])
 
     @classmethod
@@ -83,6 +86,12 @@ def as_text(arr: ArrayLike) -> pa.Array:
     """The values as strings, whatever their type (integers, floats, dates, binary)."""
     a = _decode_dictionary(_combine(arr))
     t = a.type
+    if isinstance(t, pa.BaseExtensionType):  # a UUID, JSON or user type: its stored form
+        return as_text(a.storage)
+    if pa.types.is_float16(t):  # no kernel takes half floats: float32 holds each exactly
+        return as_text(a.cast(pa.float32()))
+    if pa.types.is_fixed_size_binary(t):
+        return as_text(a.cast(pa.binary()))
     if pa.types.is_string(t):
         return a
     if pa.types.is_large_string(t) or pa.types.is_string_view(t):
@@ -93,10 +102,17 @@ def as_text(arr: ArrayLike) -> pa.Array:
         as_int = pc.cast(pc.if_else(whole, a, None), pa.int64(), safe=False)
         return pc.if_else(whole, pc.cast(as_int, pa.string()), pc.cast(a, pa.string()))
     if pa.types.is_binary(t) or pa.types.is_large_binary(t):
-        return pc.cast(a.cast(pa.binary()), pa.string(), safe=False)
+        b = a.cast(pa.binary())
+        try:
+            return b.cast(pa.string())  # checks the bytes are UTF-8
+        except pa.ArrowInvalid:  # raw bytes (a UUID, a digest): as hex, never invalid text
+            return pa.array([None if v is None else v.hex() for v in b.to_pylist()], pa.string())
     if pa.types.is_nested(t):
         raise TypeError("nested values have no text form")
-    return pc.cast(a, pa.string())
+    try:
+        return pc.cast(a, pa.string())
+    except pa.ArrowNotImplementedError:  # interval and other types with no cast to text
+        return pa.array([None if v is None else str(v) for v in a.to_pylist()], pa.string())
 
 
 def null_like(arr: ArrayLike) -> pa.Array:

@@ -9,10 +9,14 @@ caller provides a schema and an iterator of record batches. Order of events, for
 4. stream batches through the plan into a temporary file beside the destination;
 5. fsync, log the completion (rows, output SHA-256), write the manifest, rename into place.
 A failure at any step after 3 is logged as failed and leaves the destination untouched.
+With ``-o -`` step 5 copies the spooled output to standard output *before* the completion is
+logged (a pipe cannot be taken back, so a reader that closes it early makes the request
+``failed``, exit 141; redactor/interrupts.py). Ctrl-C at any step is exit 130, logged failed.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections import deque
@@ -25,9 +29,10 @@ from typing import TYPE_CHECKING, Protocol
 import pyarrow as pa
 
 from redactor import __version__
-from redactor.categories import Action
+from redactor.categories import Action, Category
 from redactor.errors import DataError, RedactorError, RefusedError, UsageError
-from redactor.fieldmap import FieldMap, TableMap
+from redactor.fieldmap import FieldMap, TableMap, normalize_name
+from redactor.interrupts import interrupted, is_closed_pipe, pipe_closed
 from redactor.io.formats import Format
 from redactor.io.writers import AtomicOutput, dumps_json, open_writer
 from redactor.masking import HashKey, apply_action
@@ -38,6 +43,59 @@ if TYPE_CHECKING:
     from redactor.requestlog import Completion, RequestRecord
 
 SAMPLE_ROWS = 5_000
+# Sampling covers the file: the plan is made from rows spread evenly over the first non-empty
+# batch (up to SAMPLE_ROWS, not its first rows only), and every later batch is sampled the same
+# way (up to DRIFT_SAMPLE_ROWS) for the columns detection released; a released column whose later
+# rows look protected stops the run (exit 4, nothing written) instead of releasing them.
+# The check stops on the categories whose values have a shape no clear column reaches by
+# growing (a row number passes 99999 and reads like a ZIP code; it never reads like an SSN).
+DRIFT_SAMPLE_ROWS = 1_000
+DRIFT_CATEGORIES = frozenset(
+    {
+        Category.SSN,
+        Category.ITIN,
+        Category.EMAIL,
+        Category.IMMIGRATION_STATUS,
+        Category.STATUS_PROXY,
+    }
+)
+
+
+def spread_sample(batch: pa.RecordBatch, rows: int) -> pa.RecordBatch:
+    """Up to ``rows`` rows taken at even steps over the whole batch (a stratified sample)."""
+    n = batch.num_rows
+    if n <= rows:
+        return batch
+    step = n / rows
+    return batch.take(pa.array([int(i * step) for i in range(rows)], pa.int64()))
+
+
+def released_by_detection(plan: Sequence[ColumnPlan]) -> list[int]:
+    """Indexes of the columns released on detection's word (not listed in the field map)."""
+    return [i for i, p in enumerate(plan) if not p.withheld and p.origin != "map"]
+
+
+def check_drift(
+    batch: pa.RecordBatch, plan: Sequence[ColumnPlan], columns: Sequence[int], job: Job, at: int
+) -> None:
+    """Raise DataError when a column released on the first rows' evidence looks protected in
+    this later batch (``at``: the number of rows before it)."""
+    if not columns or not batch.num_rows:
+        return
+    from redactor.detect import classify_columns
+
+    sample = spread_sample(batch.select(list(columns)), DRIFT_SAMPLE_ROWS)
+    table = detectable(pa.Table.from_batches([sample]))
+    found = classify_columns(table, presidio=False)
+    for i, name in zip(columns, table.column_names, strict=True):
+        s = found[name]
+        if s.flagged and s.category in DRIFT_CATEGORIES:
+            raise DataError(
+                f"{_where(job)}: column {i + 1} was released on the evidence of the first rows, "
+                f"but rows after {at} look like {s.category}; nothing was written",
+                hint="map the column in the field map (its category and action), or run with "
+                "--strict to withhold every column the map does not list",
+            )
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,14 +160,14 @@ def detect_unmapped(
     unmapped = [c for c in columns if table is None or table.rule(c) is None]
     if not unmapped:
         return {}
-    from redactor.detect import classify_columns
+    from redactor.colnames import classify_by_read_names
 
     if sample is None:
         sample = pa.table({c: pa.array([], pa.string()) for c in unmapped})
     else:
-        sample = sample.select(unmapped)
+        sample = detectable(sample.select(unmapped))
     out: dict[str, Detected] = {}
-    for col, s in classify_columns(sample).items():
+    for col, s in classify_by_read_names(sample).items():
         out[col] = Detected(
             category=s.category,
             confidence=s.confidence,
@@ -117,6 +175,41 @@ def detect_unmapped(
             evidence=tuple(s.evidence),
         )
     return out
+
+
+def detectable_array(arr: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """A column in a type detection's kernels take: extension types as their storage,
+    dictionaries decoded (whatever their value type), half floats as float32, and the types no
+    text kernel knows (time, duration, interval, decimal of any precision) as text."""
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks() if arr.num_chunks != 1 else arr.chunk(0)
+    t = arr.type
+    if isinstance(t, pa.BaseExtensionType):
+        return detectable_array(arr.storage)
+    if pa.types.is_dictionary(t):
+        return detectable_array(arr.dictionary_decode())
+    if pa.types.is_float16(t):
+        return arr.cast(pa.float32())
+    if pa.types.is_fixed_size_binary(t):
+        return arr.cast(pa.binary())
+    if (
+        pa.types.is_time(t)
+        or pa.types.is_duration(t)
+        or pa.types.is_interval(t)
+        or pa.types.is_decimal(t)
+    ):
+        from redactor.masking import as_text
+
+        return as_text(arr)
+    return arr
+
+
+def detectable(sample: pa.Table) -> pa.Table:
+    return pa.table({n: detectable_array(sample.column(n)) for n in sample.column_names})
+
+
+def _where(job: Job) -> str:
+    return "standard input" if job.source == "-" else job.source
 
 
 def plan_columns(
@@ -147,6 +240,8 @@ def plan_columns(
     plan = build_plan(
         schema.names, table, decision, strict=job.strict, detected=detected, nested=nested
     )
+    if decision.restricted:
+        plan = with_safe_names(plan)
     refusing = [p for p in plan if p.action is Action.REFUSE]
     if refusing:
         cols = ", ".join(f"{p.name} ({p.category})" for p in refusing)
@@ -162,11 +257,26 @@ def plan_columns(
     return plan
 
 
+def with_safe_names(plan: list[ColumnPlan]) -> list[ColumnPlan]:
+    """Under a restricted decision: a withheld column whose name reads like a value (an SSN, an
+    A-number, a date, a person's name) is ``column N`` from here on — in the output, the
+    manifest, the request log and every message (redactor/safe_names.py)."""
+    from dataclasses import replace
+
+    from redactor.safe_names import safe_column_names
+
+    names = safe_column_names([p.name for p in plan], [p.withheld for p in plan])
+    return [
+        p if n == p.name else replace(p, name=n, reason=p.reason.replace(p.name, n))
+        for p, n in zip(plan, names, strict=True)
+    ]
+
+
 def stale_columns(schema: pa.Schema, field_map: FieldMap | None, job: Job) -> list[str]:
     if field_map is None:
         return []
     table = field_map.table(job.table)
-    present = {n.strip().casefold() for n in schema.names}
+    present = {normalize_name(n) for n in schema.names}
     return [r.name for k, r in table.columns.items() if k not in present]
 
 
@@ -258,9 +368,12 @@ def manifest_doc(
             "agency": req.agency,
             "purposes": list(req.purposes),
             "evidence": [
-                {"kind": e.kind, "reference": e.reference,
-                 "status": "accepted" if e.accepted else "claimed",
-                 **({"reviewer": e.reviewer} if e.reviewer else {})}
+                {
+                    "kind": e.kind,
+                    "reference": e.reference,
+                    "status": "accepted" if e.accepted else "claimed",
+                    **({"reviewer": e.reviewer} if e.reviewer else {}),
+                }
                 for e in req.evidence
             ],
             "opened_request": req.opened_request,
@@ -294,15 +407,29 @@ def manifest_doc(
             for p in plan
         ],
         "hash_key_fingerprint": key.fingerprint if key else None,
-        "input": {"source": job.source, "sha256": outcome.input_sha256, "rows": outcome.rows_in},
+        "input": {
+            "source": shown_path(job.source, decision),
+            "sha256": outcome.input_sha256,
+            "rows": outcome.rows_in,
+        },
         "output": {
-            "path": job.output,
+            "path": shown_path(job.output, decision),
             "format": job.output_format.value,
             "sha256": outcome.output_sha256,
             "rows": outcome.rows_out,
         },
         "warnings": outcome.warnings,
     }
+
+
+def shown_path(path: str | None, decision: Decision) -> str | None:
+    """A file path as the log and manifest store it: under a restricted decision, parts that
+    read like values masked (and then the path's SHA-256 added)."""
+    if not decision.restricted:
+        return path
+    from redactor.safe_names import safe_path
+
+    return safe_path(path)
 
 
 def _prepare(
@@ -334,7 +461,7 @@ def _prepare(
                 "an empty day)",
             )
         if first is not None and decision.restricted:
-            sample = pa.Table.from_batches([first.slice(0, SAMPLE_ROWS)])
+            sample = pa.Table.from_batches([spread_sample(first, SAMPLE_ROWS)])
     try:
         plan = plan_columns(schema, decision, field_map, job, sample)
     except RefusedError as e:
@@ -412,6 +539,19 @@ def run(
     except RedactorError as e:
         log_failure(log, decision, job, field_map, str(e).splitlines()[0])
         raise
+    except KeyboardInterrupt:
+        err = interrupted()
+        log_failure(log, decision, job, field_map, err.message)
+        raise err from None
+    except Exception as e:  # inside detection or a library: bad input, never a bare exit 1
+        err = DataError(
+            f"{_where(job)}: the columns could not be classified ({type(e).__name__}); "
+            "nothing was written",
+            hint="check the column types of the input (rerun with REDACTOR_DEBUG=1 for a "
+            "traceback if the input is well-formed)",
+        )
+        log_failure(log, decision, job, field_map, err.message)
+        raise err from e
     plan = outcome.plan
     key = outcome.key
     if on_plan:
@@ -432,10 +572,17 @@ def run(
         out_schema = transform_batch(empty, plan, key, scrubber).schema
         writer = open_writer(job.output_format, out.open(), out_schema)
 
+        watched = released_by_detection(plan) if decision.restricted else []
+
         def all_batches() -> Iterator[pa.RecordBatch]:
+            at = 0
             if first is not None:
                 yield first
-            yield from batches
+                at = first.num_rows
+            for b in batches:
+                check_drift(b, plan, watched, job, at)
+                at += b.num_rows
+                yield b
 
         for b, tb in transformed(all_batches(), plan, key, scrubber):
             outcome.rows_in += b.num_rows
@@ -458,21 +605,31 @@ def run(
         if manifest_path:  # written (not yet renamed) before the completion is logged
             manifest_out = AtomicOutput(manifest_path, mode=job.output_mode)
             manifest_out.open().write(
-                (dumps_json(manifest_doc(decision, plan, job, field_map, outcome, key)) + "\n")
-                .encode("utf-8")
+                (
+                    dumps_json(manifest_doc(decision, plan, job, field_map, outcome, key)) + "\n"
+                ).encode("utf-8")
             )
             manifest_out.finish_writing()
+        if out.is_stdout:
+            # standard output cannot be taken back: the completion is logged once it has been
+            # delivered whole (a reader that closes the pipe early makes it a failed request)
+            out.commit()
         if log is not None:
             log.complete(outcome.request_id, completion(outcome, job, None))
-        out.commit()
-        if manifest_out is not None:
+        if manifest_out is not None:  # first: an output never appears without its manifest
             manifest_out.commit()
             outcome.manifest_path = manifest_path
+        if not out.is_stdout:
+            out.commit()
         return outcome
     except BaseException as e:
         out.abort()
         if manifest_out is not None:
             manifest_out.abort()
+        if outcome.manifest_path:  # committed, but its output could not be: take it back
+            with contextlib.suppress(OSError):
+                os.unlink(outcome.manifest_path)
+            outcome.manifest_path = None
         err = _as_user_error(e, job, out)
         if log is not None and outcome.request_id is not None:
             msg = (
@@ -496,7 +653,11 @@ def _as_user_error(e: BaseException, job: Job, out: AtomicOutput) -> RedactorErr
     asked), or the values cannot be written in the output format."""
     if isinstance(e, RedactorError):
         return None
+    if isinstance(e, KeyboardInterrupt):
+        return interrupted()
     write_err = out.write_error()
+    if job.output == "-" and (is_closed_pipe(write_err) or is_closed_pipe(e)):
+        return pipe_closed()
     if write_err is not None:
         why = write_err.strerror or type(write_err).__name__
         where = "standard output" if job.output == "-" else job.output
@@ -509,10 +670,14 @@ def _as_user_error(e: BaseException, job: Job, out: AtomicOutput) -> RedactorErr
             f"{job.source}: an I/O error stopped the redaction ({e.strerror or type(e).__name__})",
             hint="check the input and the destination, then run it again",
         )
-    if isinstance(e, (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError)):
+    if isinstance(
+        e, (pa.ArrowException, TypeError, ValueError, OverflowError, ArithmeticError)
+    ) and not isinstance(e, UnicodeDecodeError):
+        # raised inside Arrow or a conversion: a value or type the output cannot hold
         return DataError(
-            f"{job.source}: cannot convert the data ({type(e).__name__})",
-            hint="the column types could not be written in the output format",
+            f"{_where(job)}: cannot convert the data ({type(e).__name__}); nothing was written",
+            hint="the column types could not be written in the output format: choose another "
+            "--output-format or withhold the column",
         )
     if isinstance(e, UnicodeDecodeError):
         return DataError(
@@ -594,6 +759,10 @@ def redact_file(
     except RedactorError as e:
         log_failure(log, decision, job, field_map, str(e).splitlines()[0])
         raise
+    except KeyboardInterrupt:
+        err = interrupted()
+        log_failure(log, decision, job, field_map, err.message)
+        raise err from None
     with src:
         return run(
             decision,

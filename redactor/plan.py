@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from redactor.categories import PROTECTED, Action, Category
-from redactor.errors import DataError
+from redactor.colnames import escaped
+from redactor.errors import DataError, RefusedError
 from redactor.fieldmap import ColumnRule, TableMap, normalize_name
 from redactor.policy.decide import Decision
 
@@ -144,13 +145,76 @@ def build_plan(
         key = normalize_name(c)
         if key in seen:
             raise DataError(
-                f"Columns {seen[key]!r} and {c!r} have the same name (names match "
-                "case-insensitively), so the field map cannot tell them apart",
+                f"Columns {escaped(seen[key])} and {escaped(c)} have the same name as read "
+                "(case, invisible characters and look-alike letters are ignored), so the field "
+                "map cannot tell them apart",
                 hint="rename one of them in the export",
             )
         seen[key] = c
+    if table is not None:
+        check_table_choice(table, columns)
+    plans = _plan_columns(columns, table, decision, strict, detected or {}, nested)
+    if table is not None and decision.restricted:
+        plans = withhold_suspects(plans, table, seen)
+    return plans
+
+
+def check_table_choice(table: TableMap, columns: Sequence[str]) -> None:
+    """Refuse (exit 3) when the input's columns match another table of the map better than
+    ``table`` (a ``sensitive_table`` above all): naming the wrong table with ``--table`` must
+    not plan an input by a laxer table's rules."""
+    other = table.better_table(columns)
+    if other is None:
+        return
+    what = "the sensitive table" if other.sensitive_table else "table"
+    raise RefusedError(
+        f"The input's columns match {what} {other.name!r} of the field map better than "
+        f"{table.name!r} ({other.matched(columns)} columns against {table.matched(columns)}): "
+        "refused rather than planned by the wrong table's rules",
+        hint=f"if the input is {other.name!r}, say --table {other.name}",
+        reasons=(f"wrong_table:{other.name}",),
+    )
+
+
+def withhold_suspects(
+    plans: list[ColumnPlan], table: TableMap, present: Mapping[str, str]
+) -> list[ColumnPlan]:
+    """Under a restricted decision: when a protected column of the map is missing from the
+    input, every column the map does not list that would be released may be that column
+    renamed (a look-alike name, an extra character): it is withheld, and the plan says why."""
+    missing = [r.name for k, r in table.columns.items() if r.protected and k not in present]
+    if not missing:
+        return plans
+    names = ", ".join(missing[:5]) + (" ..." if len(missing) > 5 else "")
+    out: list[ColumnPlan] = []
+    for p in plans:
+        if p.origin == "map" or p.withheld:
+            out.append(p)
+            continue
+        out.append(
+            ColumnPlan(
+                p.name,
+                None,
+                Action.DROP,
+                "unmapped",
+                f"suspect: not in the field map while the map's protected column(s) {names} "
+                "are missing from the input, so it may be one of them renamed: withheld — "
+                f"fix the name in the export, or {RELEASE_HINT}",
+                confidence=p.confidence,
+            )
+        )
+    return out
+
+
+def _plan_columns(
+    columns: Sequence[str],
+    table: TableMap | None,
+    decision: Decision,
+    strict: bool,
+    detected: Mapping[str, Detected],
+    nested: Collection[str],
+) -> list[ColumnPlan]:
     plans: list[ColumnPlan] = []
-    detected = detected or {}
     for c in columns:
         rule = table.rule(c) if table is not None else None
         if rule is not None:

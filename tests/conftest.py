@@ -33,6 +33,6 @@ def log_path() -> Path:
 @pytest.fixture
 def key_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     p = tmp_path / "hmac.key"
-    p.write_bytes(b"synthetic-test-key-" + b"k" * 40)
+    p.write_bytes(os.urandom(32).hex().encode())  # a real key: guessable ones are refused
     monkeypatch.setenv("REDACTOR_KEY_FILE", str(p))
     return p

@@ -27,12 +27,15 @@ import pyarrow.csv as pacsv
 import pyarrow.json as pajson
 import pyarrow.parquet as pq
 
+from redactor.colnames import escaped, name_problem
 from redactor.errors import DataError, UsageError
 from redactor.fieldmap import normalize_name
 from redactor.io.formats import COMPRESSION, Format, compression_suffix
-from redactor.io.streams import HashingReader, PrefixedReader, sha256_file
+from redactor.io.streams import HashingReader, PrefixedReader, TextGuard, sha256_file
 
 DEFAULT_BATCH_ROWS = 65_536
+
+
 def _block_bytes() -> int:
     """Bytes per CSV/JSON block: also the longest row that can be read. 4 MiB keeps memory flat
     (larger blocks let the allocator's footprint grow with the input); a file with longer rows
@@ -248,11 +251,17 @@ def check_column_names(names: list[str], where: str, what: str = "column") -> No
                 if what == "column"
                 else "give every key a name",
             )
+        if (problem := name_problem(str(n))) is not None:
+            raise DataError(
+                f"{where}: {what} {i}'s name {escaped(str(n))} holds {problem}",
+                hint="rename the column in the export: a name must be printable text on one line",
+            )
         key = normalize_name(n)
         if key in seen:
             raise DataError(
-                f"{where}: {what}s {seen[key]} and {i} are both named {n!r} "
-                "(names match case-insensitively, ignoring surrounding spaces)",
+                f"{where}: {what}s {seen[key]} and {i} are both named {key!r} as read "
+                f"({escaped(names[seen[key] - 1])} and {escaped(str(n))}: case, surrounding "
+                "spaces, invisible characters and look-alike letters are ignored)",
                 hint="rename one of them; redactor cannot tell which one a field map means",
             )
         seen[key] = i
@@ -377,6 +386,41 @@ def _csv_error(
     )
 
 
+def _guard_error(guard: TextGuard, path: str, what: str = "row") -> DataError | None:
+    """The stated limit a text input broke (see :class:`TextGuard`), as a one-line error."""
+    if guard.problem is None:
+        return None
+    kind, line = guard.problem
+    if kind == "long":
+        return _too_long(path, f"line {line}", what)
+    return DataError(
+        f"{_where(path)}: line {line} has text right after a closing quote (a quoted field "
+        'followed by more characters, like "abc"x, is not a field)',
+        hint='quote the whole field and write a quote inside it twice (""), or remove the junk',
+    )
+
+
+def _too_long(path: str, at: str, what: str = "row") -> DataError:
+    return DataError(
+        f"{_where(path)}: {at} is longer than {_block_bytes() >> 20} MiB, the longest {what} read "
+        "(an unterminated quote, or one huge field?)",
+        hint="close the quote, or raise the limit for this file with REDACTOR_MAX_ROW_MB (e.g. 16)",
+    )
+
+
+def _first_long_row(batch: pa.RecordBatch, limit: int) -> int | None:
+    """Index of the first row whose fields add up to more than ``limit`` bytes (CSV/TSV: every
+    column is text; a row spread over several lines by quoted newlines is counted whole)."""
+    if batch.num_rows == 0 or batch.num_columns == 0:
+        return None
+    total = pa.array([batch.num_columns - 1] * batch.num_rows, pa.int64())
+    for col in batch.columns:
+        total = pc.add(total, pc.fill_null(pc.cast(pc.binary_length(col), pa.int64()), 0))
+    if pc.max(total).as_py() <= limit:
+        return None
+    return pc.index(pc.greater(total, limit), True).as_py()
+
+
 def _first_nul(batch: pa.RecordBatch) -> tuple[int, str] | None:
     """(row index, column name) of the first NUL byte in a batch of text columns."""
     hits = []
@@ -407,7 +451,9 @@ def _open_csv(path: str, delimiter: str, batch_rows: int, schema_only: bool = Fa
         return "error"
 
     body = PrefixedReader(prefix, text.stream)
-    stream = io.BufferedReader(body, buffer_size=1 << 20)
+    limit = _block_bytes()
+    guard = TextGuard(body, max_line=limit, delimiter=delimiter.encode())
+    stream = io.BufferedReader(guard, buffer_size=1 << 20)
     try:
         reader = pacsv.open_csv(
             stream,
@@ -439,8 +485,12 @@ def _open_csv(path: str, delimiter: str, batch_rows: int, schema_only: bool = Fa
             try:
                 b = reader.read_next_batch()
             except StopIteration:
+                if (err := _guard_error(guard, path)) is not None:
+                    raise err from None
                 return
             except (pa.ArrowInvalid, pa.ArrowException, OSError) as e:
+                if (err := _guard_error(guard, path)) is not None:
+                    raise err from None
                 if text.codec and (
                     not isinstance(e, pa.ArrowInvalid) or "compress" in str(e).lower()
                 ):
@@ -451,10 +501,13 @@ def _open_csv(path: str, delimiter: str, batch_rows: int, schema_only: bool = Fa
             if b.num_columns != len(names):
                 raise DataError(f"{_where(path)}: inconsistent column count after row {rows + 1}")
             b = pa.RecordBatch.from_arrays(b.columns, schema=schema)
+            if (err := _guard_error(guard, path)) is not None:
+                raise err
+            if (long_at := _first_long_row(b, limit)) is not None:
+                raise _too_long(path, f"row {rows + long_at + 2}")
             if body.saw_nul and (hit := _first_nul(b)) is not None:
                 raise DataError(
-                    f"{_where(path)}: row {rows + hit[0] + 2}, column {hit[1]!r} holds a NUL "
-                    "byte",
+                    f"{_where(path)}: row {rows + hit[0] + 2}, column {hit[1]!r} holds a NUL byte",
                     hint="NUL bytes mean binary or UTF-16 data: export the table as UTF-8 text",
                 )
             rows += b.num_rows
@@ -494,8 +547,10 @@ def _parquet_shape_error(path: str, f: BinaryIO) -> DataError | None:
             kind = "text" if _looks_like_text(head) else "data of an unknown kind"
             if kind == "text":
                 kind = "JSON Lines text" if head.lstrip().startswith(b"{") else "CSV text"
-        fix = {"CSV text": "pass --format csv (or name it .csv)",
-               "JSON Lines text": "pass --format jsonl (or name it .jsonl)"}
+        fix = {
+            "CSV text": "pass --format csv (or name it .csv)",
+            "JSON Lines text": "pass --format jsonl (or name it .jsonl)",
+        }
         return DataError(
             f"{where}: not a Parquet file (it holds {kind})",
             hint=fix.get(kind, "check the file, or pass --format for its real format"),
@@ -525,8 +580,7 @@ def _open_parquet(path: str, batch_rows: int) -> Source:
     if comp is not None:
         raise DataError(
             f"{path}: compressed Parquet ({comp}) is not supported",
-            hint="decompress it first: Parquet needs random access (and compresses its own "
-            "pages)",
+            hint="decompress it first: Parquet needs random access (and compresses its own pages)",
         )
     closers: list = []
     if path == "-":
@@ -588,7 +642,7 @@ def _json_error(e: Exception, path: str, rows_before: int) -> DataError:
         if not key:
             return DataError(
                 f"{where}: {line} is a JSON {now}, not an object",
-                hint="each line must be one JSON object, e.g. {\"col\": value}",
+                hint='each line must be one JSON object, e.g. {"col": value}',
             )
         return DataError(
             f"{where}: key {key!r} holds {was} values, then a {now} at {line}",
@@ -644,7 +698,8 @@ def _open_jsonl(path: str, batch_rows: int) -> Source:
             hint="JSON Lines needs at least one object per line",
         )
     body = PrefixedReader(head, text.stream)
-    stream = io.BufferedReader(body, buffer_size=1 << 20)
+    guard = TextGuard(body, max_line=_block_bytes())
+    stream = io.BufferedReader(guard, buffer_size=1 << 20)
     try:
         reader = pajson.open_json(
             stream, read_options=pajson.ReadOptions(block_size=_block_bytes())
@@ -665,9 +720,15 @@ def _open_jsonl(path: str, batch_rows: int) -> Source:
             try:
                 b = reader.read_next_batch()
             except StopIteration:
+                if (err := _guard_error(guard, path, "line")) is not None:
+                    raise err from None
                 return
             except (pa.ArrowInvalid, pa.ArrowException, OSError) as e:
+                if (err := _guard_error(guard, path, "line")) is not None:
+                    raise err from None
                 raise _json_error(e, path, rows) from None
+            if (err := _guard_error(guard, path, "line")) is not None:
+                raise err
             if b.schema != schema:
                 raise DataError(
                     f"{_where(path)}: the keys or their types change after line {rows}",
@@ -682,8 +743,7 @@ def _open_jsonl(path: str, batch_rows: int) -> Source:
                 )
             if body.saw_nul and (hit := _first_nul_json(b)) is not None:
                 raise DataError(
-                    f"{_where(path)}: line {rows + hit[0] + 1}, key {hit[1]!r} holds a NUL "
-                    "byte",
+                    f"{_where(path)}: line {rows + hit[0] + 1}, key {hit[1]!r} holds a NUL byte",
                     hint="NUL bytes mean binary data: export the table as UTF-8 text",
                 )
             rows += b.num_rows

@@ -117,3 +117,100 @@ def sha256_file(path: str, chunk: int = 1 << 20) -> str:
         while data := f.read(chunk):
             h.update(data)
     return h.hexdigest()
+
+
+class TextGuard(io.RawIOBase):
+    """Passes ``raw`` through and notes the first place a text input breaks a stated limit.
+
+    - ``max_line``: the longest physical line in bytes (a JSON Lines row is one line; a CSV row
+      is at least as long as its longest line);
+    - ``quote``/``delimiter`` (CSV, TSV): a quoted field must end at a delimiter or line end. The
+      quotes are counted from the start of the file, so a quote that leaves the count even
+      closes a field (or is the first of a doubled ``""``); what follows it must be another
+      quote, the delimiter, CR or LF — ``"219-09-9999"x`` is not a field.
+
+    Vectorised with NumPy per read; ``problem`` is ``(kind, line)`` with kind ``"long"`` or
+    ``"junk"`` and a 1-based physical line number, None while the input is clean.
+    """
+
+    def __init__(
+        self,
+        raw: io.RawIOBase | BinaryIO,
+        *,
+        max_line: int,
+        delimiter: bytes | None = None,
+        quote: bytes = b'"',
+    ) -> None:
+        self._raw = raw
+        self._max = max_line
+        self._delim = None if delimiter is None else delimiter[0]
+        self._quote = quote[0]
+        self._quotes = 0  # quotes seen so far
+        self._since_nl = 0  # bytes since the last LF
+        self._lines = 0  # LFs seen so far
+        self._pending_close = False  # the last byte read was a closing quote
+        self.problem: tuple[str, int] | None = None
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int:  # type: ignore[override]
+        data = self._raw.read(len(b))
+        if not data:
+            return 0
+        n = len(data)
+        b[:n] = data
+        if self.problem is None:
+            self._check(data)
+        return n
+
+    def _line_at(self, data: bytes, pos: int) -> int:
+        return self._lines + data.count(b"\n", 0, pos) + 1
+
+    def _check(self, data: bytes) -> None:
+        import numpy as np
+
+        arr = np.frombuffer(data, dtype=np.uint8)
+        size = len(arr)
+        if self._delim is not None:
+            q = np.flatnonzero(arr == self._quote)
+            if self._pending_close and not _ends_field(arr[:1], self._quote, self._delim)[0]:
+                self.problem = ("junk", self._lines + 1)
+                return
+            # quotes that leave the running count even close a field (or start a "" pair)
+            closing = q[1 - self._quotes % 2 :: 2]
+            inner = closing[closing < size - 1]
+            bad = ~_ends_field(arr[inner + 1], self._quote, self._delim)
+            if bad.any():
+                self.problem = ("junk", self._line_at(data, int(inner[bad][0])))
+                return
+            self._pending_close = bool(len(closing) and closing[-1] == size - 1)
+            self._quotes += len(q)
+        if self._since_nl + size <= self._max:  # no line in this read can be too long
+            nl_count = data.count(b"\n")
+            if nl_count:
+                self._since_nl = size - 1 - data.rindex(b"\n")
+            else:
+                self._since_nl += size
+            self._lines += nl_count
+            return
+        nl = np.flatnonzero(arr == 10)
+        if len(nl):
+            starts = np.concatenate(([-1 - self._since_nl], nl[:-1]))
+            over = np.flatnonzero(nl - starts - 1 > self._max)
+            if len(over):
+                self.problem = ("long", self._lines + int(over[0]) + 1)
+                return
+            self._since_nl = size - 1 - int(nl[-1])
+        else:
+            self._since_nl += size
+        if self._since_nl > self._max:
+            self.problem = ("long", self._lines + len(nl) + 1)
+            return
+        self._lines += len(nl)
+
+
+def _ends_field(after, quote: int, delimiter: int):
+    """Whether each byte may follow a closing quote: a quote (a doubled one), the delimiter,
+    CR or LF."""
+    return (after == quote) | (after == delimiter) | (after == 10) | (after == 13)

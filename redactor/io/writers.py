@@ -22,6 +22,7 @@ import shutil
 import socket
 import sys
 import tempfile
+import uuid
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
@@ -93,6 +94,10 @@ def _json_default(v: object) -> object:
         return str(v)
     if isinstance(v, bytes):
         return base64.b64encode(v).decode("ascii")
+    if isinstance(v, uuid.UUID):
+        return str(v)
+    if isinstance(v, pa.MonthDayNano):
+        return {"months": v.months, "days": v.days, "nanoseconds": v.nanoseconds}
     raise TypeError(f"cannot write a {type(v).__name__} value as JSON")
 
 
@@ -202,7 +207,8 @@ class AtomicOutput:
             except OSError as e:
                 raise DataError(
                     f"standard output: cannot create a spool file in {tempfile.gettempdir()} "
-                    f"({e.strerror})", hint="set TMPDIR to a writable folder with free space"
+                    f"({e.strerror})",
+                    hint="set TMPDIR to a writable folder with free space",
                 ) from None
             self.sink = HashingWriter(self._fh)
             return self.sink
@@ -296,8 +302,20 @@ class AtomicOutput:
         assert self._fh is not None
         try:
             self._fh.seek(0)
-            shutil.copyfileobj(self._fh, sys.stdout.buffer, 1 << 20)
-            sys.stdout.buffer.flush()
+            sys.stdout.flush()
+            out = sys.stdout.buffer
+            fd = _fileno(out)
+            if fd is None:  # not a real file (a test runner's capture): its own write
+                shutil.copyfileobj(self._fh, out, 1 << 20)
+                out.flush()
+            else:
+                out.flush()
+                # os.write on the descriptor: a reader that closes the pipe part-way makes the
+                # next write fail with EPIPE (BufferedWriter can drop a short write silently)
+                while chunk := self._fh.read(1 << 20):
+                    view = memoryview(chunk)
+                    while view:
+                        view = view[os.write(fd, view) :]
         except OSError as e:
             self._error = e
             raise
@@ -344,6 +362,13 @@ class AtomicOutput:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(self.tmp)
             self.tmp = None
+
+
+def _fileno(stream: BinaryIO) -> int | None:
+    try:
+        return stream.fileno()
+    except (OSError, AttributeError, ValueError):  # io.UnsupportedOperation is an OSError
+        return None
 
 
 def write_text_atomic(path: str, text: str, *, mode: int = 0o600) -> None:

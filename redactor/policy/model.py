@@ -14,6 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from redactor.actions_rules import action_problem
 from redactor.categories import Action, Category
 from redactor.policy.issuers import COURT_KINDS, ISSUERS, NEVER_COURT
 
@@ -254,8 +255,8 @@ class Pack(_Frozen):
         for cat, act in v.items():
             if act is Action.RELEASE:
                 raise ValueError(f"actions.{cat}: a restricted category cannot default to release")
-            if act is Action.SCRUB and cat is not Category.FREE_TEXT:
-                raise ValueError(f"actions.{cat}: scrub applies to free_text only")
+            if (problem := action_problem(cat, act)) is not None:
+                raise ValueError(f"actions.{cat}: {problem}")
             if act is Action.HASH:
                 raise ValueError(
                     f"actions.{cat}: hash cannot be a pack default (it needs an agency key); "

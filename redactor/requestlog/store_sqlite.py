@@ -11,6 +11,7 @@ verbatim, so every hash still verifies), the way SQLite documents changing a con
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import uuid
@@ -22,6 +23,17 @@ from redactor.requestlog.entry import utc_now
 from redactor.requestlog.errors import LogUnavailableError, check_append
 
 BUSY_TIMEOUT_S = 120.0
+
+
+def _is_full(exc: BaseException) -> bool:
+    """SQLITE_FULL (``database or disk is full``) or ENOSPC/EDQUOT from the filesystem."""
+    import errno
+
+    if isinstance(exc, OSError):
+        return exc.errno in (errno.ENOSPC, errno.EDQUOT)
+    return getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL or "full" in str(exc)
+
+
 GUARDS = ("request_log_no_update", "request_log_no_delete")
 
 _TABLE_SQL = """CREATE TABLE {table} (
@@ -187,15 +199,23 @@ class SqliteStore:
                 (seq, kind, request_id, time, payload, prev, digest),
             )
             self.conn.execute("COMMIT")
-        except sqlite3.Error as exc:
-            self.conn.execute("ROLLBACK")
+        except (sqlite3.Error, OSError) as exc:
+            self._rollback()  # a full disk may have rolled it back already
+            why = "the disk is full" if _is_full(exc) else str(exc)
             raise LogUnavailableError(
-                f"cannot write the request log at {self.path}: {exc}"
+                f"cannot write the request log at {self.path}: {why}",
+                hint="free space on the log's filesystem (nothing was written without a log "
+                "entry), then run the request again",
             ) from None
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            self._rollback()
             raise
         return Entry(seq, kind, request_id, time, payload, prev, digest)
+
+    def _rollback(self) -> None:
+        # no transaction may be left to roll back (SQLite ends it itself on SQLITE_FULL)
+        with contextlib.suppress(sqlite3.Error):
+            self.conn.execute("ROLLBACK")
 
     def entries(self, request_id: str | None = None) -> Iterator[Entry]:
         sql = "SELECT seq, kind, request_id, time, payload, prev_hash, hash FROM request_log"
