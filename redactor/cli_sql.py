@@ -141,6 +141,27 @@ def sql_command(query: str | None, query_file: str | None, map_path: str, dialec
     click.echo(result.sql)
 
 
+def _check_export_paths(db, output: str, fmt, manifest: str | None, log_target: str | None,
+                        *, with_log: bool) -> None:
+    """The database file, the output, the manifest and the request log must be distinct files
+    (``redactor.paths``), checked before the log is opened or anything is written."""
+    from redactor.paths import Role, check_distinct
+    from redactor.pipeline import Job, manifest_path_for
+
+    roles = [Role("output", output)]
+    if db.path:
+        roles.append(Role("database", db.path))
+    sidecar = manifest_path_for(Job(source=db.display, output=output, output_format=fmt,
+                                    manifest=manifest))
+    if sidecar:
+        roles.append(Role("manifest", sidecar))
+    if with_log:
+        from redactor.requestlog.log import default_log_target
+
+        roles.append(Role("request log", log_target or default_log_target()))
+    check_distinct(roles)
+
+
 class _Progress:
     """``rows written: N`` on standard error, only when it is a terminal."""
 
@@ -206,9 +227,10 @@ def export_command(query: str | None, query_file: str | None, db_url: str, map_p
     from redactor.sql.urls import parse_url
 
     text = _read_query(query, query_file)
-    parse_url(db_url)  # a bad URL is a usage error before anything else
+    db = parse_url(db_url)  # a bad URL is a usage error before anything else
     fmt = Format(output_format) if output_format else resolve_format(output, None,
                                                                       role="output")
+    _check_export_paths(db, output, fmt, manifest, log_target, with_log=not dry_run)
     request = build_request(purposes, requester, agency, evidence)
     decision = decide(request, load_packs(policies))
     field_map = load_field_map(map_path)

@@ -92,3 +92,28 @@ def test_distinct_paths_still_work(tree: Path, log_path: Path):
     assert r.exit_code == 0, r.stderr
     assert (tree / "data" / "out.csv").exists() and log_path.exists()
     assert (tree / "data" / "in.csv").read_text() == DATA
+
+
+@pytest.mark.parametrize("clash", ["output", "manifest", "log"])
+def test_export_over_its_own_database_or_log_is_a_usage_error(clash: str, tmp_path: Path,
+                                                              log_path: Path) -> None:
+    """`export` checks the same: an output, manifest or log written over the database file
+    would destroy the data it reads."""
+    import sqlite3
+
+    db = tmp_path / "agency.db"
+    with sqlite3.connect(db) as con:
+        con.execute("CREATE TABLE t (id INTEGER, city TEXT)")
+        con.execute("INSERT INTO t VALUES (1, 'Salida')")
+    fm = tmp_path / "map.yaml"
+    fm.write_text("name: m\ntables:\n  t:\n    columns:\n      id: none\n      city: none\n")
+    out = tmp_path / "out.csv"
+    args = {"output": ["-o", str(db), "--format", "csv"],
+            "manifest": ["-o", str(out), "--manifest", str(db)],
+            "log": ["-o", str(out), "--log", str(db)]}[clash]
+    before = db.read_bytes()
+    r = run("export", "--db", f"sqlite:///{db}", "SELECT id, city FROM t", "--map", str(fm),
+            "--purpose", "civil_immigration_enforcement", "--agency", "ICE", *args)
+    assert r.exit_code == 2, r.stderr
+    assert "same" in r.stderr and db.read_bytes() == before
+    assert not out.exists()
