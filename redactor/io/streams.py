@@ -7,13 +7,10 @@ import io
 from typing import BinaryIO
 
 
-class HashingReader(io.RawIOBase):
-    """Reads from ``raw`` and keeps a SHA-256 of every byte read."""
+class _Watcher(io.RawIOBase):
+    """Passes ``self._raw`` through unchanged and shows every chunk read to :meth:`_seen`."""
 
-    def __init__(self, raw: BinaryIO) -> None:
-        self._raw = raw
-        self._sha = hashlib.sha256()
-        self.bytes_read = 0
+    _raw: io.RawIOBase | BinaryIO
 
     def readable(self) -> bool:
         return True
@@ -24,9 +21,24 @@ class HashingReader(io.RawIOBase):
             return 0
         n = len(data)
         b[:n] = data
-        self._sha.update(data)
-        self.bytes_read += n
+        self._seen(data)
         return n
+
+    def _seen(self, data: bytes) -> None:
+        raise NotImplementedError
+
+
+class HashingReader(_Watcher):
+    """Reads from ``raw`` and keeps a SHA-256 of every byte read."""
+
+    def __init__(self, raw: BinaryIO) -> None:
+        self._raw = raw
+        self._sha = hashlib.sha256()
+        self.bytes_read = 0
+
+    def _seen(self, data: bytes) -> None:
+        self._sha.update(data)
+        self.bytes_read += len(data)
 
     def drain(self) -> None:
         """Read (and hash) whatever is left, so the digest covers the whole input."""
@@ -119,7 +131,7 @@ def sha256_file(path: str, chunk: int = 1 << 20) -> str:
     return h.hexdigest()
 
 
-class TextGuard(io.RawIOBase):
+class TextGuard(_Watcher):
     """Passes ``raw`` through and notes the first place a text input breaks a stated limit.
 
     - ``max_line``: the longest physical line in bytes (a JSON Lines row is one line; a CSV row
@@ -151,18 +163,9 @@ class TextGuard(io.RawIOBase):
         self._pending_close = False  # the last byte read was a closing quote
         self.problem: tuple[str, int] | None = None
 
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, b) -> int:  # type: ignore[override]
-        data = self._raw.read(len(b))
-        if not data:
-            return 0
-        n = len(data)
-        b[:n] = data
+    def _seen(self, data: bytes) -> None:
         if self.problem is None:
             self._check(data)
-        return n
 
     def _line_at(self, data: bytes, pos: int) -> int:
         return self._lines + data.count(b"\n", 0, pos) + 1

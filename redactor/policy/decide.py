@@ -421,12 +421,7 @@ def _evaluate_pack(
                 ).text()
             )
         if ob.certification:
-            c = ob.certification
-            obligations.append(
-                f"{pid}: certification ({c.cite}): {c.statement}"
-                + (f", renewed every {c.every}" if c.every else "")
-                + (", under penalty of perjury" if c.under_penalty_of_perjury else "")
-            )
+            obligations.append(f"{pid}: {ob.certification.text()}")
         if ob.report:
             obligations.append(
                 f"{pid}: report every {ob.report.every}"

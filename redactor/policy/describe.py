@@ -107,12 +107,7 @@ def show_lines(lp: LoadedPack) -> list[str]:
             + (f"; may be withheld: {'; '.join(n.may_suppress)}" if n.may_suppress else "")
         )
     if ob.certification:
-        c = ob.certification
-        out.append(
-            f"  certification ({c.cite}): {c.statement}"
-            + (f", renewed every {c.every}" if c.every else "")
-            + (", under penalty of perjury" if c.under_penalty_of_perjury else "")
-        )
+        out.append(f"  {ob.certification.text()}")
     if ob.report:
         out.append(
             f"  report every {ob.report.every}"

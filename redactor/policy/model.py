@@ -213,6 +213,14 @@ class Certification(_Frozen):
     every: Literal["month", "quarter", "year"] | None = "year"
     under_penalty_of_perjury: bool = False
 
+    def text(self) -> str:
+        """``certification (cite): statement, renewed every …, under penalty of perjury``."""
+        return (
+            f"certification ({self.cite}): {self.statement}"
+            + (f", renewed every {self.every}" if self.every else "")
+            + (", under penalty of perjury" if self.under_penalty_of_perjury else "")
+        )
+
 
 class Obligations(_Frozen):
     log: Literal["all_requests", "triggered_requests"] = "all_requests"
