@@ -38,36 +38,16 @@ from redactor.io.writers import AtomicOutput, dumps_json, open_writer
 from redactor.masking import HashKey, apply_action
 from redactor.plan import ColumnPlan, Detected, build_plan, plan_notices
 from redactor.policy.decide import Decision
+from redactor.sampling import (
+    DRIFT_CATEGORIES,
+    DRIFT_SAMPLE_ROWS,
+    SAMPLE_ROWS,
+    Reservoir,
+    spread_sample,
+)
 
 if TYPE_CHECKING:
     from redactor.requestlog import Completion, RequestRecord
-
-SAMPLE_ROWS = 5_000
-# Sampling covers the file: the plan is made from rows spread evenly over the first non-empty
-# batch (up to SAMPLE_ROWS, not its first rows only), and every later batch is sampled the same
-# way (up to DRIFT_SAMPLE_ROWS) for the columns detection released; a released column whose later
-# rows look protected stops the run (exit 4, nothing written) instead of releasing them.
-# The check stops on the categories whose values have a shape no clear column reaches by
-# growing (a row number passes 99999 and reads like a ZIP code; it never reads like an SSN).
-DRIFT_SAMPLE_ROWS = 1_000
-DRIFT_CATEGORIES = frozenset(
-    {
-        Category.SSN,
-        Category.ITIN,
-        Category.EMAIL,
-        Category.IMMIGRATION_STATUS,
-        Category.STATUS_PROXY,
-    }
-)
-
-
-def spread_sample(batch: pa.RecordBatch, rows: int) -> pa.RecordBatch:
-    """Up to ``rows`` rows taken at even steps over the whole batch (a stratified sample)."""
-    n = batch.num_rows
-    if n <= rows:
-        return batch
-    step = n / rows
-    return batch.take(pa.array([int(i * step) for i in range(rows)], pa.int64()))
 
 
 def released_by_detection(plan: Sequence[ColumnPlan]) -> list[int]:
@@ -79,7 +59,9 @@ def check_drift(
     batch: pa.RecordBatch, plan: Sequence[ColumnPlan], columns: Sequence[int], job: Job, at: int
 ) -> None:
     """Raise DataError when a column released on the first rows' evidence looks protected in
-    this later batch (``at``: the number of rows before it)."""
+    this later batch (``at``: the number of rows before it): flagged as a protected category
+    (``DRIFT_CATEGORIES``), or no longer clear while its values are not just numbers (a row
+    counter outgrows "small whole numbers"; a code column turning into names does not)."""
     if not columns or not batch.num_rows:
         return
     from redactor.detect import classify_columns
@@ -89,13 +71,71 @@ def check_drift(
     found = classify_columns(table, presidio=False)
     for i, name in zip(columns, table.column_names, strict=True):
         s = found[name]
-        if s.flagged and s.category in DRIFT_CATEGORIES:
-            raise DataError(
-                f"{_where(job)}: column {i + 1} was released on the evidence of the first rows, "
-                f"but rows after {at} look like {s.category}; nothing was written",
-                hint="map the column in the field map (its category and action), or run with "
-                "--strict to withhold every column the map does not list",
-            )
+        seen = drifted(s.category, s.flagged, s.clear, table.column(name))
+        if seen is None:
+            continue
+        raise DataError(
+            f"{_where(job)}: column {i + 1} was released on the evidence of the first rows, "
+            f"but rows after {at} {seen}; nothing was written",
+            hint="map the column in the field map (its category and action), or run with "
+            "--strict to withhold every column the map does not list",
+        )
+
+
+def drifted(
+    category: Category, flagged: bool, clear: bool, values: pa.Array | pa.ChunkedArray
+) -> str | None:
+    """Why later values of a column released as clear must not be released, or None: they are
+    flagged as a protected category (``DRIFT_CATEGORIES``), or no longer clear while they are not
+    just numbers (a row counter outgrows "small whole numbers"; codes turning into names or a
+    mix of codes and birth dates do not)."""
+    if flagged and category in DRIFT_CATEGORIES:
+        return f"look like {category}"
+    if not clear and not only_numbers(values):
+        weak = f" (weak evidence for {category})" if category is not Category.NONE else ""
+        return f"no longer look clear{weak}"
+    return None
+
+
+def only_numbers(arr: pa.Array | pa.ChunkedArray) -> bool:
+    """Every non-empty value is a plain number (numeric type, or text of digits, sign, point)."""
+    import pyarrow.compute as pc
+
+    t = arr.type
+    if pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t):
+        return True
+    if not (pa.types.is_string(t) or pa.types.is_large_string(t)):
+        return False
+    text = pc.utf8_trim_whitespace(arr)
+    text = pc.filter(text, pc.not_equal(text, ""))
+    return bool(
+        pc.all(pc.match_substring_regex(text, r"^[-+]?[0-9]+(\.[0-9]+)?$")).as_py() is not False
+    )
+
+
+def check_whole_input(
+    reservoir: Reservoir, schema: pa.Schema, watched: Sequence[int], job: Job
+) -> None:
+    """Classify the released columns again on a uniform sample of the whole input, by the same
+    rule as each later batch (:func:`drifted`); raise DataError when one may not be released.
+    A single batch was already sampled whole for the plan: nothing more to learn."""
+    sample = reservoir.table()
+    if sample is None or reservoir.batches < 2:
+        return
+    sample = detectable(sample.rename_columns([schema.names[i] for i in reservoir.columns]))
+    found = detect_unmapped(sample.column_names, None, sample)
+    for i, name in zip(watched, sample.column_names, strict=True):
+        d = found[name]
+        seen = drifted(d.category, d.flagged, d.is_clear, sample.column(name))
+        if seen is None:
+            continue
+        raise DataError(
+            f"{_where(job)}: column {i + 1} was released on the evidence of the first rows, "
+            f"but a sample of {sample.num_rows} rows drawn over all {reservoir.seen} rows "
+            f"{seen.replace('look', 'looks')}; nothing was written",
+            hint="map the column in the field map (its category and action), or run with "
+            "--strict to withhold every column the map does not list",
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,7 +258,11 @@ def plan_columns(
     field_map: FieldMap | None,
     job: Job,
     sample: pa.Table | None,
+    *,
+    checks: bool = True,
 ) -> list[ColumnPlan]:
+    """Plan every column of an input (map, then detection of the unmapped ones from ``sample``,
+    then --strict). With ``checks``, a plan the policy refuses raises RefusedError."""
     table = field_map.table(job.table) if field_map is not None else None
     if table is not None and table.sensitive_table and decision.restricted:
         raise RefusedError(
@@ -242,6 +286,8 @@ def plan_columns(
     )
     if decision.restricted:
         plan = with_safe_names(plan)
+    if not checks:
+        return plan
     refusing = [p for p in plan if p.action is Action.REFUSE]
     if refusing:
         cols = ", ".join(f"{p.name} ({p.category})" for p in refusing)
@@ -424,12 +470,16 @@ def manifest_doc(
 
 def shown_path(path: str | None, decision: Decision) -> str | None:
     """A file path as the log and manifest store it: under a restricted decision, parts that
-    read like values masked (and then the path's SHA-256 added)."""
+    read like values masked (and then the path's keyed hash added, when a key is configured)."""
     if not decision.restricted:
         return path
     from redactor.safe_names import safe_path
 
-    return safe_path(path)
+    try:
+        key = HashKey.from_env()
+    except RedactorError:  # a bad key is reported where hashing needs it; here: no hash
+        key = None
+    return safe_path(path, key)
 
 
 def _prepare(
@@ -491,7 +541,11 @@ def key_for(
     usable key the request is refused and logged: an unkeyed hash of an SSN is reversible."""
     if not needs_key(plan):
         return None
-    key = HashKey.from_env()
+    try:
+        key = HashKey.from_env()
+    except RedactorError as e:  # unreadable, short or guessable: refused, and logged as such
+        log_refusal(log, decision, job, field_map, plan, str(e).splitlines()[0])
+        raise
     if key is None:
         from redactor.errors import KeyFileError
 
@@ -573,14 +627,19 @@ def run(
         writer = open_writer(job.output_format, out.open(), out_schema)
 
         watched = released_by_detection(plan) if decision.restricted else []
+        reservoir = Reservoir(watched) if watched else None
 
         def all_batches() -> Iterator[pa.RecordBatch]:
             at = 0
             if first is not None:
+                if reservoir is not None:
+                    reservoir.add(first)
                 yield first
                 at = first.num_rows
             for b in batches:
                 check_drift(b, plan, watched, job, at)
+                if reservoir is not None:
+                    reservoir.add(b)
                 at += b.num_rows
                 yield b
 
@@ -597,6 +656,8 @@ def run(
                 )
             writer.write(tb)
             outcome.rows_out += tb.num_rows
+        if reservoir is not None:
+            check_whole_input(reservoir, schema, watched, job)
         writer.close()
         out.finish_writing()
         outcome.output_sha256 = out.sha256()

@@ -15,14 +15,19 @@ file can still be matched by someone who has it.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import re
 from collections.abc import Sequence
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
 from redactor.categories import Category
 from redactor.detect.patterns import DATE_NUMERIC, DATE_WORDS
+
+if TYPE_CHECKING:
+    from redactor.masking import HashKey
 
 _DATE = re.compile(rf"(?:{DATE_NUMERIC}|{DATE_WORDS})")
 _DIGIT = re.compile(r"\d")
@@ -76,9 +81,12 @@ def safe_column_names(names: Sequence[str], withheld: Sequence[bool]) -> list[st
     return out
 
 
-def safe_path(path: str | None) -> str | None:
-    """``path`` with each part that reads like a value masked, then its SHA-256 (only when a
-    part was masked, so ordinary paths are stored as they are)."""
+def safe_path(path: str | None, key: HashKey | None = None) -> str | None:
+    """``path`` with each part that reads like a value masked. When a part was masked and a
+    hashing key is configured, an HMAC-SHA-256 of the whole path under that key follows (with
+    the key's fingerprint), so whoever holds the key can confirm which file it was; an unkeyed
+    hash is not stored, since a path with one SSN in it is found from its SHA-256 by trying
+    every SSN. Ordinary paths are stored as they are."""
     if not path or path == "-" or "://" in path:
         return path
     parts = path.split("/")
@@ -92,8 +100,13 @@ def safe_path(path: str | None) -> str | None:
             masked = True
     if not masked:
         return path
-    digest = hashlib.sha256(path.encode("utf-8", "surrogateescape")).hexdigest()
-    return f"{'/'.join(parts)} [path sha256:{digest}]"
+    shown = "/".join(parts)
+    if key is None:
+        return f"{shown} [path masked; no hashing key, so no path hash]"
+    digest = hmac.new(
+        key.secret, path.encode("utf-8", "surrogateescape"), hashlib.sha256
+    ).hexdigest()
+    return f"{shown} [path hmac-sha256:{digest} key {key.fingerprint}]"
 
 
 __all__ = ["is_value", "safe_column_names", "safe_path", "values_among"]

@@ -49,7 +49,9 @@ def test_value_names_of_withheld_columns_are_numbered(tmp_path: Path, log_path: 
         assert n not in everything, n
     assert "FRST_NM" in out.read_text()  # an ordinary name is shown as it is
     assert "column 2" in manifest and "column 5" in manifest
-    assert hashlib.sha256(str(src).encode()).hexdigest() in manifest
+    # no unkeyed hash of the path (it would give the SSN back to anyone who tries them all)
+    assert hashlib.sha256(str(src).encode()).hexdigest() not in manifest
+    assert "path masked" in manifest
 
 
 def test_checks_are_the_value_checks():
@@ -60,3 +62,39 @@ def test_checks_are_the_value_checks():
     assert safe_path("/srv/exports/dmv_drivers.csv") == "/srv/exports/dmv_drivers.csv"
     masked = safe_path("/srv/A123456789/078-05-1121.csv")
     assert masked is not None and "A123456789" not in masked and "078-05-1121" not in masked
+
+
+def test_a_masked_path_is_not_stored_with_a_hash_anyone_can_reverse():
+    """An unkeyed SHA-256 of /srv/exports/<SSN>.csv is found by trying every SSN (10^9 hashes,
+    minutes on a laptop): without a key no hash is stored; with one, an HMAC under it."""
+    import hashlib
+
+    from redactor.masking import HashKey
+
+    path = "/srv/exports/078-05-1121.csv"
+    bare = safe_path(path)
+    assert bare is not None and "078-05-1121" not in bare
+    assert hashlib.sha256(path.encode()).hexdigest() not in bare and "sha256:" not in bare
+    key = HashKey(secret=b"k" * 8 + bytes(range(40)), fingerprint="abc123abc123")
+    keyed = safe_path(path, key)
+    assert keyed is not None and "078-05-1121" not in keyed
+    assert hashlib.sha256(path.encode()).hexdigest() not in keyed
+    assert "hmac-sha256:" in keyed and "key abc123abc123" in keyed
+    other = HashKey(secret=b"j" * 8 + bytes(range(40)), fingerprint="def456def456")
+    assert safe_path(path, other) != keyed  # the digest depends on the key
+
+
+def test_a_query_alias_that_is_a_value_is_not_repeated_in_a_message(tmp_path: Path):
+    """SQL output names are query text: ``AS "078-05-1121"`` twice is a usage error that says
+    which output columns clash without repeating the alias."""
+    root = Path(__file__).resolve().parent.parent
+    db, fmap = root / "sample_data" / "agency.sqlite", root / "field_maps" / "dmv.yaml"
+    for alias in ("078-05-1121", "Maria Garcia"):
+        sql = f'SELECT LIC_CLASS_CD AS "{alias}", record_id AS "{alias}" FROM drivers'
+        out = tmp_path / "out.csv"
+        r = run(
+            "export", "--db", f"sqlite:///{db}", "--map", str(fmap), sql, "-o", str(out), *CIVIL
+        )
+        assert r.exit_code == 2, r.stderr
+        assert "Output columns 1 and 2 are both named" in r.stderr
+        assert alias not in r.stderr

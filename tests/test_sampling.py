@@ -16,8 +16,9 @@ from click.testing import CliRunner
 
 from redactor.cli import cli
 from redactor.io.readers import DEFAULT_BATCH_ROWS
-from redactor.pipeline import spread_sample
+from redactor.pipeline import check_whole_input
 from redactor.requestlog import open_log
+from redactor.sampling import Reservoir, spread_sample
 
 CIVIL = ["--purpose", "civil_immigration_enforcement", "--agency", "ICE"]
 
@@ -30,11 +31,11 @@ def run(*args: str):
     return CliRunner().invoke(cli, list(args), catch_exceptions=False)
 
 
-def write(path: Path, later: list[str | None]) -> None:
+def write(path: Path, later: list[str | None], name: str = "county_cd") -> None:
     n_first = DEFAULT_BATCH_ROWS
     county = [f"{i % 64:03d}" for i in range(n_first)] + later
     pq.write_table(
-        pa.table({"county_cd": county, "n": list(range(len(county)))}),
+        pa.table({name: county, "n": list(range(len(county)))}),
         path,
         row_group_size=n_first,
     )
@@ -70,3 +71,83 @@ def test_the_first_sample_is_spread_over_the_batch():
     s = spread_sample(b, 5_000).column(0).to_pylist()
     assert len(s) == 5_000 and s[0] == 0 and s[-1] > 99_000
     assert spread_sample(b.slice(0, 10), 5_000).num_rows == 10
+
+
+def dob(i: int) -> str:
+    return f"{1941 + i % 60}-{1 + i % 12:02d}-{1 + i % 28:02d}"
+
+
+FIRST = ["Maria", "Jose", "Ana", "Luis", "Carmen", "Wei", "Aisha", "John"]
+LAST = ["Garcia", "Lopez", "Nguyen", "Okafor", "Hernandez", "Smith", "Kowalski"]
+
+
+def person(i: int) -> str:
+    return f"{FIRST[i % len(FIRST)]} {LAST[(i // 3) % len(LAST)]}"
+
+
+def test_later_rows_of_any_protected_kind_stop_the_run(tmp_path: Path, log_path: Path):
+    """Not only SSN shapes: birth dates and person names after a clear first batch stop too
+    (both were released before: only SSN/ITIN/e-mail/status were checked in later batches)."""
+    for kind, later in {
+        "birth dates": [dob(i) for i in range(3_000)],
+        "names": [person(i) for i in range(3_000)],
+    }.items():
+        src = tmp_path / f"{kind}.parquet"
+        write(src, later, name="fld_a")  # a name that says nothing; the content decides
+        out = tmp_path / f"{kind}.csv"
+        r = run("redact", str(src), "-o", str(out), *CIVIL)
+        assert r.exit_code == 4, (kind, r.stderr)
+        assert "column 1 was released on the evidence of the first rows" in r.stderr
+        assert not out.exists(), kind
+        assert not any(v in r.stderr for v in later[:50]), kind
+
+
+def test_a_growing_row_number_is_not_a_reason_to_stop(tmp_path: Path):
+    """A counter in a CSV (text) outgrows "small whole numbers" in later batches; that alone
+    must not stop the run, or every large export with a row id would fail."""
+    n = 3 * DEFAULT_BATCH_ROWS
+    src = tmp_path / "in.csv"
+    src.write_text(
+        "county_cd,seq\n" + "".join(f"{i % 64:03d},{i}\n" for i in range(n)), encoding="utf-8"
+    )
+    out = tmp_path / "out.csv"
+    r = run("redact", str(src), "-o", str(out), *CIVIL, "-q")
+    assert r.exit_code == 0, r.stderr
+    assert len(out.read_text().splitlines()) == n + 1
+
+
+def test_the_reservoir_is_uniform_over_the_whole_input():
+    res = Reservoir([0], size=2_000)
+    total = 200_000
+    for start in range(0, total, 10_000):
+        res.add(pa.RecordBatch.from_pydict({"x": list(range(start, start + 10_000))}))
+    rows = res.table().column(0).to_pylist()
+    assert res.seen == total and len(rows) == 2_000 and len(set(rows)) == 2_000
+    # each quarter of the input holds a quarter of the sample (binomial sd ~19 of 500)
+    per_quarter = [sum(q * 50_000 <= v < (q + 1) * 50_000 for v in rows) for q in range(4)]
+    assert all(400 <= c <= 600 for c in per_quarter), per_quarter
+
+
+def test_the_whole_input_sample_withholds_what_the_first_rows_released():
+    """The reservoir check on its own: a column whose later rows are birth dates is stopped
+    even when no single later batch was looked at (the check the run makes before commit)."""
+    from redactor.pipeline import Job
+
+    codes = pa.RecordBatch.from_pydict({"fld": [f"{i % 64:03d}" for i in range(20_000)]})
+    # half codes, half birth dates: neither batch on its own is what the sample sees
+    dates = pa.RecordBatch.from_pydict(
+        {"fld": [dob(i) if i % 2 else f"{i % 64:03d}" for i in range(20_000)]}
+    )
+    res = Reservoir([0])
+    res.add(codes)
+    res.add(dates)
+    job = Job(source="in.csv", output="out.csv", output_format="csv")
+    import pytest
+
+    from redactor.errors import DataError
+
+    with pytest.raises(DataError, match=r"column 1 was released .* drawn over all 40000 rows"):
+        check_whole_input(res, codes.schema, [0], job)
+    single = Reservoir([0])
+    single.add(codes)
+    check_whole_input(single, codes.schema, [0], job)  # one batch: nothing to add

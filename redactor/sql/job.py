@@ -69,12 +69,17 @@ def outputs_field_map(result: RewriteResult, names: list[str], source: FieldMap)
 
 
 def _check_names(result: RewriteResult) -> None:
+    """Two outputs with one name cannot both be written. The message names them only when the
+    name does not read like a value (an alias is query text: it may be an SSN or a name)."""
+    from redactor.safe_names import is_value
+
     seen: dict[str, int] = {}
     for o in result.outputs:
         k = normalize_name(o.name)
         if k in seen:
+            named = "" if is_value(o.name) else f" {o.name!r}"
             raise UsageError(
-                f"Output columns {seen[k] + 1} and {o.position + 1} are both named {o.name!r} "
+                f"Output columns {seen[k] + 1} and {o.position + 1} are both named{named} "
                 "(names match case-insensitively)",
                 hint="give one of them an alias (AS …) so the output file can hold both",
             )

@@ -288,9 +288,12 @@ _PLAIN_LABEL = re.compile(r"[A-Za-z_][A-Za-z0-9_ ]{0,63}")
 
 
 def _label(name: str) -> str:
-    """The analysed output name when it is a plain identifier (an alias is query text that may
-    hold anything), else a placeholder."""
-    return repr(name) if _PLAIN_LABEL.fullmatch(name) else "unnamed"
+    """The analysed output name when it is a plain identifier that does not read like a value
+    (an alias is query text that may hold anything: ``AS "078-05-1121"``, ``AS maria_garcia``),
+    else a placeholder."""
+    from redactor.safe_names import is_value
+
+    return repr(name) if _PLAIN_LABEL.fullmatch(name) and not is_value(name) else "unnamed"
 
 
 def prepare(

@@ -1,0 +1,103 @@
+"""Samples that cover the whole input, for detection of the columns a field map does not list.
+
+Three samples, each cheap, together covering the file (issue 15 item 10):
+
+1. **The plan's sample**: up to ``SAMPLE_ROWS`` rows spread at even steps over the first
+   non-empty batch (not its first rows only). The plan is made from it before anything is
+   written, because the request is logged with its plan before any output.
+2. **Every later batch** is sampled the same way (up to ``DRIFT_SAMPLE_ROWS``) for the columns
+   detection released; a released column whose later rows are flagged as a protected category
+   (names, birth dates, SSNs, prose…; not the ZIP-code or phone shapes a growing row number
+   reaches) stops the run at once.
+3. **A reservoir over the whole input** (Vitter's Algorithm L: every row has the same chance to
+   be in it, whatever the input's length, and the positions are drawn from the operating
+   system's random source, so a file cannot be built to avoid them): before the output is
+   committed, the plan is made again from the reservoir; a column released on the first rows'
+   evidence that the whole-file sample would withhold stops the run (exit 4, nothing written,
+   logged failed). A column empty for its first 100,000 rows and full of birth dates later is
+   caught here.
+
+A sample cannot prove a column clear: a handful of protected values among millions of clear ones
+may be missed by all three. That is why an unmapped column is released only on positive evidence
+(docs/detection.md) and why ``--strict`` withholds every column the map does not list.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Sequence
+
+import pyarrow as pa
+
+from redactor.categories import PROTECTED, Category
+
+SAMPLE_ROWS = 5_000
+RESERVOIR_ROWS = 5_000
+DRIFT_SAMPLE_ROWS = 1_000
+# A later batch stops the run when its sample is flagged as any protected category but the two a
+# clear numeric column reaches by growing: a row number passes 99999 and reads like a ZIP code,
+# or reaches ten digits and reads like a phone number; it never reads like a name, a birth date,
+# an SSN or prose. (Those two are still caught by the reservoir's whole-input check when the
+# evidence for them does not come from growth alone.)
+DRIFT_CATEGORIES = PROTECTED - {Category.ADDRESS, Category.PHONE}
+
+
+def spread_sample(batch: pa.RecordBatch, rows: int) -> pa.RecordBatch:
+    """Up to ``rows`` rows taken at even steps over the whole batch (a stratified sample)."""
+    n = batch.num_rows
+    if n <= rows:
+        return batch
+    step = n / rows
+    return batch.take(pa.array([int(i * step) for i in range(rows)], pa.int64()))
+
+
+class Reservoir:
+    """A uniform random sample of up to ``size`` rows of some columns of a stream of batches.
+
+    Algorithm L (Li 1994): after the reservoir is full, the gap to the next row that replaces
+    one is drawn directly, so the cost per batch is the number of replacements in it (about
+    ``size * ln(n / size)`` over ``n`` rows in all), not one random draw per row.
+    """
+
+    def __init__(self, columns: Sequence[int], size: int = RESERVOIR_ROWS) -> None:
+        self.columns = list(columns)
+        self.size = size
+        self.seen = 0
+        self.batches = 0
+        self._rng = random.SystemRandom()
+        self._table: pa.Table | None = None
+        self._w = math.exp(math.log(self._uniform()) / size)
+        self._next = size + self._gap()
+
+    def _uniform(self) -> float:
+        u = self._rng.random()
+        return u if u > 0.0 else 5e-324
+
+    def _gap(self) -> int:
+        return int(math.log(self._uniform()) / math.log1p(-self._w))
+
+    def add(self, batch: pa.RecordBatch) -> None:
+        n = batch.num_rows
+        if not n:
+            return
+        self.batches += 1
+        part = pa.Table.from_batches([batch.select(self.columns)])
+        held = self._table.num_rows if self._table is not None else 0
+        source = list(range(held))  # slot -> row of concat(held rows, this batch)
+        start = self.seen
+        fill = min(n, max(0, self.size - start))
+        source.extend(held + i for i in range(fill))
+        end = start + n
+        while self._next < end:
+            slot = self._rng.randrange(self.size)
+            source[slot] = held + (self._next - start)
+            self._w *= math.exp(math.log(self._uniform()) / self.size)
+            self._next += self._gap() + 1
+        self.seen = end
+        both = part if self._table is None else pa.concat_tables([self._table, part])
+        self._table = both.take(pa.array(source, pa.int64()))
+
+    def table(self) -> pa.Table | None:
+        """The sample (None when no row was added), rows in no particular order."""
+        return self._table
