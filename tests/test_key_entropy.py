@@ -20,6 +20,7 @@ from redactor.cli import cli
 from redactor.errors import KeyFileError
 from redactor.keys import MIN_BITS, check_entropy, estimated_bits
 from redactor.masking import HashKey
+from redactor.requestlog import open_log
 
 CIVIL = ["--purpose", "civil_immigration_enforcement", "--agency", "ICE"]
 
@@ -67,6 +68,10 @@ def test_weak_key_is_refused_without_echoing_it(
     text = r.stderr.encode() + (log_path.read_bytes() if log_path.exists() else b"")
     for form in (secret, secret[:12], secret.hex().encode(), base64.b64encode(secret)):
         assert form not in text
+    # refused like a missing key: one request entry, logged refused (it was not logged at all)
+    with open_log(log_path, create=False) as lg:
+        entries = [json.loads(e.payload) for e in lg.entries()]
+    assert [e.get("decision") for e in entries] == ["refused"], entries
 
 
 @pytest.mark.parametrize(
