@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import difflib
 from enum import StrEnum
+
+from redactor.suggest import closest
 
 
 class Category(StrEnum):
@@ -33,8 +34,8 @@ class Category(StrEnum):
 
 def unknown_category_message(value: str) -> str:
     names = [c.value for c in Category]
-    close = difflib.get_close_matches(str(value).lower(), names, n=1, cutoff=0.5)
-    hint = f" — did you mean {close[0]}?" if close else f" (known: {', '.join(names)})"
+    close = closest(str(value).lower(), names, cutoff=0.5)
+    hint = f" — did you mean {close}?" if close else f" (known: {', '.join(names)})"
     return f"Unknown category {value!r}{hint}"
 
 
@@ -68,8 +69,8 @@ class Action(StrEnum):
             return cls("release" if value.strip().lower() == "keep" else value.strip().lower())
         except ValueError:
             names = [a.value for a in cls] + ["keep"]
-            close = difflib.get_close_matches(str(value).lower(), names, n=1, cutoff=0.5)
-            hint = f" — did you mean {close[0]}?" if close else f" (known: {', '.join(names)})"
+            close = closest(str(value).lower(), names, cutoff=0.5)
+            hint = f" — did you mean {close}?" if close else f" (known: {', '.join(names)})"
             raise ValueError(f"Unknown action {value!r}{hint}") from None
 
 

@@ -17,6 +17,7 @@ import click
 import yaml
 
 from redactor import __version__
+from redactor.audit import Job, Outcome
 from redactor.categories import Category
 from redactor.cli_options import (
     CONTEXT_SETTINGS,
@@ -28,7 +29,8 @@ from redactor.cli_options import (
 from redactor.errors import RedactorError, UsageError
 from redactor.fieldmap import FieldMap, load_field_map
 from redactor.io.formats import Format, resolve_format
-from redactor.pipeline import Job, Outcome, redact_file
+from redactor.paths import check_job_paths
+from redactor.pipeline import redact_file
 from redactor.policy import builtin_pack_ids, decide, load_pack
 
 FORMATS = [f.value for f in Format]
@@ -43,7 +45,9 @@ class LazyGroup(click.Group):
         {
             "export": ("redactor.cli_sql", "export_command"),
             "scan": ("redactor.cli_scan", "scan_command"),
+            "serve": ("redactor.cli_serve", "serve_command"),
             "sql": ("redactor.cli_sql", "sql_command"),
+            "users": ("redactor.cli_serve", "users_group"),
         }
     )
 
@@ -128,23 +132,6 @@ def parse_mode(text: str) -> int:
         raise UsageError(
             f"--output-mode {text!r} is not an octal mode", hint="e.g. --output-mode 0640"
         ) from None
-
-
-def check_paths(job: Job, log_target: str | None, *, with_log: bool = True) -> None:
-    """Input, output, manifest and request log must be four distinct files (by real path and
-    by device and inode), checked before the log is opened or anything is written."""
-    from redactor.paths import Role, check_distinct
-    from redactor.pipeline import manifest_path_for
-
-    roles = [Role("input", job.source), Role("output", job.output)]
-    manifest = manifest_path_for(job)
-    if manifest:
-        roles.append(Role("manifest", manifest))
-    if with_log:
-        from redactor.requestlog.log import default_log_target
-
-        roles.append(Role("request log", log_target or default_log_target()))
-    check_distinct(roles)
 
 
 def _open_log(target: str | None):
@@ -271,7 +258,7 @@ def redact(
     packs = load_packs(policies)
     field_map = load_field_map(map_path) if map_path else None
     if field_map is not None:
-        field_map.table(table)  # a bad --table is a usage error, before any decision or log
+        field_map.table(table)  # a bad --table is bad input (exit 4), before any decision or log
     if engine == "spark":
         from redactor.spark.command import redact_with_spark
 
@@ -301,10 +288,8 @@ def redact(
             print_notices(outcome)
         return
     in_fmt = resolve_format(input_path, input_format, role="input")
-    if output_format:
-        out_fmt = Format(output_format)
-    elif output != "-":
-        out_fmt = resolve_format(output, None, role="output")
+    if output_format or output != "-":  # a compressed output name is refused either way
+        out_fmt = resolve_format(output, output_format, role="output")
     else:
         out_fmt = in_fmt
     # the pipeline stops (and discards the output) past the number of records an order names
@@ -320,7 +305,7 @@ def redact(
         allow_empty=allow_empty,
         output_mode=parse_mode(output_mode),
     )
-    check_paths(job, log_target, with_log=not dry_run)
+    check_job_paths(job, log_target, with_log=not dry_run)
     log = None if dry_run else _open_log(log_target)
     try:
         outcome = redact_file(

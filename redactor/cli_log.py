@@ -18,12 +18,12 @@ from typing import Any
 import click
 
 from redactor.errors import RedactorError, UsageError
-from redactor.io.writers import write_text_atomic
+from redactor.io.writers import AtomicOutput
 from redactor.requestlog import LogTamperedError, RequestFilter, open_log
 from redactor.requestlog.entry import OUTCOMES
 from redactor.requestlog.notices import NOTICE_STATES, Notification
-from redactor.requestlog.report import Period, report_from_log
-from redactor.requestlog.report_text import FORMATS, render
+from redactor.requestlog.report import Period, ReportMeta, report_from_log
+from redactor.requestlog.report_text import EXTENSIONS, FORMATS, render
 
 LOG_HELP = ("request log: a file path (SQLite) or postgresql://user@host/db "
             "[default: $REDACTOR_LOG, else requests.sqlite3 in the user data directory]")
@@ -193,35 +193,134 @@ def notified_command(request_id: str, on: datetime | None, reference: str | None
     click.echo(f"recorded: request {rid}: notification {note.status} on {note.on} under {pack}")
 
 
-@click.command("report")
-@click.option("--quarter", metavar="YYYYQn", help="calendar quarter, e.g. 2026Q3 (UTC days)")
-@click.option("--from", "start", type=DATE, help="first day (UTC, inclusive) instead of --quarter")
-@click.option("--to", "end", type=DATE, help="last day (UTC, inclusive) instead of --quarter")
-@click.option("--format", "fmt", type=click.Choice(FORMATS),
-              help="md (default), html, csv or json; else taken from -o's extension")
+REPORT_EXAMPLES = """
+\b
+Examples:
+  redactor report --quarter 2026Q3 -o q3.pdf --agency-name "Colorado DMV" \\
+    --preparer "J. Doe, Records Unit" --attest-name "A. Officer" \\
+    --attest-title "Chief Compliance Officer"
+  redactor report --quarter 2026Q3 -o q3.html          # format from the extension
+  redactor report --quarter 2026Q3 --output-format json -o - | jq .summary
+  redactor report --from 2026-07-01 --to 2026-12-31 --output-format csv -o h2.csv
+"""
+
+
+def _report_format(fmt: str | None, legacy: str | None, output: Path | None) -> str:
+    """--output-format (or its old spelling --format), else -o's extension, else md. An
+    extension that names no format is a usage error, not a Markdown file by another name."""
+    if fmt and legacy and fmt != legacy:
+        raise UsageError(
+            f"--output-format {fmt} and --format {legacy} disagree",
+            hint="give --output-format only (--format is its old spelling)",
+        )
+    fmt = fmt or legacy
+    if output is None or str(output) == "-":
+        return fmt or "md"
+    suffix = output.suffix.lower().lstrip(".")
+    named = EXTENSIONS.get(suffix)
+    if fmt and named and named != fmt:
+        raise UsageError(
+            f"-o {output} names a {named} file but --output-format is {fmt}",
+            hint=f"name the file .{fmt}, or drop --output-format",
+        )
+    if fmt or named:
+        return fmt or named  # type: ignore[return-value]
+    known = ", ".join(f".{e}" for e in EXTENSIONS)
+    raise UsageError(
+        f"-o {output}: cannot tell the report format from "
+        + (f"the extension .{suffix}" if suffix else "a name with no extension"),
+        hint=f"name the file with one of {known}, or say --output-format "
+        f"{'|'.join(FORMATS)}",
+    )
+
+
+@click.command("report", epilog=REPORT_EXAMPLES, context_settings={"max_content_width": 100})
+@click.option("--quarter", metavar="YYYYQn", help="calendar quarter (UTC days), e.g. 2026Q3")
+@click.option("--from", "start", type=DATE, metavar="YYYY-MM-DD",
+              help="first day (UTC, inclusive) instead of --quarter, e.g. 2026-07-01")
+@click.option("--to", "end", type=DATE, metavar="YYYY-MM-DD",
+              help="last day (UTC, inclusive) instead of --quarter, e.g. 2026-09-30")
+@click.option("--output-format", "fmt", type=click.Choice(FORMATS),
+              help="md (default), html, pdf (printed by headless Chromium), csv or json; "
+                   "else from -o's extension, e.g. --output-format pdf")
+@click.option("--format", "format", type=click.Choice(FORMATS), deprecated="use --output-format",
+              help="old spelling of --output-format")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="write here (atomically, owner-only) instead of stdout")
+              help="write here (atomically, owner-only), or - for standard output "
+                   "[default: -], e.g. -o q3.pdf")
+@click.option("--agency-name", metavar="NAME",
+              help="the reporting agency, printed at the top, e.g. 'Colorado Department of "
+                   "Revenue'")
+@click.option("--preparer", metavar="NAME", help="who prepared the report, e.g. 'J. Doe'")
+@click.option("--attest-name", metavar="NAME",
+              help="who signs the attestation, e.g. 'A. Officer' [default: a blank line]")
+@click.option("--attest-title", metavar="TITLE",
+              help="the signer's title, e.g. 'Chief Compliance Officer' [default: a blank line]")
+@click.option("-q", "--quiet", is_flag=True,
+              help="do not print where the report went (warnings still print)")
 @log_option
 @_typed_errors
 def report_command(quarter: str | None, start: datetime | None, end: datetime | None,
-                   fmt: str | None, output: Path | None, log_target: str | None) -> None:
-    """The periodic report: counts by agency × purpose × outcome, exceptions, refusals and the
-    attestation, computed from a verified log."""
+                   fmt: str | None, format: str | None, output: Path | None,
+                   agency_name: str | None, preparer: str | None, attest_name: str | None,
+                   attest_title: str | None, quiet: bool, log_target: str | None) -> None:
+    """The periodic report to hand over: a plain-language summary, the attestation with a
+    signature block, charts, counts by agency × purpose × outcome, exceptions and who reviewed
+    them, refusals, notifications; computed from a verified log."""
     period = _period(quarter, _day(start), _day(end))
-    if fmt is None:
-        suffix = output.suffix.lower().lstrip(".") if output else ""
-        fmt = {"markdown": "md", "htm": "html"}.get(suffix, suffix)
-        fmt = fmt if fmt in FORMATS else "md"
+    fmt = _report_format(fmt, format, output)
+    try:
+        meta = ReportMeta(agency_name, preparer, attest_name, attest_title)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    to_stdout = output is None or str(output) == "-"
+    if fmt == "pdf":
+        from redactor.requestlog.report_pdf import require_chromium
+
+        require_chromium()  # before the log is read
+        if to_stdout and sys.stdout.isatty():
+            raise UsageError("a PDF is binary: not written to a terminal",
+                             hint="give -o FILE.pdf, or pipe standard output to a file")
     with open_log(log_target, create=False) as log:
-        text = render(report_from_log(log, period), fmt)
-    if output is None or str(output) == "-":
-        click.echo(text, nl=not text.endswith("\n"))
+        report = report_from_log(log, period, meta=meta)
+    if fmt in ("md", "html", "pdf"):
+        missing = [f"--{n}" for n, v in (("agency-name", meta.agency_name),
+                                         ("preparer", meta.preparer)) if not v]
+        if missing:
+            click.echo(f"redactor: warning: no {' or '.join(missing)}: the report says "
+                       "'(not given)' there", err=True)
+    if fmt == "pdf":
+        from redactor.requestlog.report_pdf import render_pdf
+
+        data = render_pdf(report)
+    else:
+        data = render(report, fmt).encode("utf-8")
+    if to_stdout:
+        if fmt == "pdf":
+            stream = click.get_binary_stream("stdout")
+            stream.write(data)
+            stream.flush()
+        else:
+            text = data.decode("utf-8")
+            click.echo(text, nl=not text.endswith("\n"))
         return
     try:
-        write_text_atomic(str(output.expanduser()), text)
+        write_bytes_atomic(str(output.expanduser()), data)
     except OSError as exc:
         raise UsageError(f"cannot write the report to {output}: {exc.strerror}") from None
-    click.echo(f"report {period.label} written to {output}", err=True)
+    if not quiet:
+        click.echo(f"report {period.label} written to {output} ({fmt})", err=True)
+
+
+def write_bytes_atomic(path: str, data: bytes) -> None:
+    out = AtomicOutput(path, mode=0o600)
+    sink = out.open()
+    try:
+        sink.write(data)
+        out.commit()
+    except BaseException:
+        out.abort()
+        raise
 
 
 def _period(quarter: str | None, start: date | None, end: date | None) -> Period:

@@ -11,7 +11,6 @@ or evidence kind, an unknown request id) happen before any decision and are not 
 
 from __future__ import annotations
 
-import difflib
 import functools
 import sys
 from collections.abc import Callable, Sequence
@@ -23,6 +22,7 @@ import click
 from redactor.errors import RedactorError, UsageError
 from redactor.policy import DEFAULT_PACK, LoadedPack, load_pack
 from redactor.request import Evidence, Request
+from redactor.suggest import did_you_mean
 
 _META_REQUEST = "redactor.request_id"
 _META_OPENED = "redactor.opened"  # (Request, policies) read from the log
@@ -210,19 +210,19 @@ def check_known(request: Request, packs: Sequence[LoadedPack]) -> None:
     for p in request.purposes:
         known = [k for lp in packs for k in lp.pack.purposes]
         if all(p not in lp.pack.purposes for lp in packs):
-            close = difflib.get_close_matches(p, known, n=1)
+            close = did_you_mean(p, known)
             raise UsageError(
                 f"Unknown stated purpose {p!r} for {', '.join(lp.pack.id for lp in packs)}",
-                hint=(f"did you mean {close[0]}? " if close else "")
+                hint=(f"{close} " if close else "")
                 + f"known purposes: {', '.join(dict.fromkeys(known))}",
             )
     for e in request.evidence:
         known = [k for lp in packs for k in lp.pack.evidence_kinds]
         if all(e.kind not in lp.pack.evidence_kinds for lp in packs):
-            close = difflib.get_close_matches(e.kind, known, n=1)
+            close = did_you_mean(e.kind, known)
             raise UsageError(
                 f"Unknown evidence kind {e.kind!r}",
-                hint=(f"did you mean {close[0]}? " if close else "")
+                hint=(f"{close} " if close else "")
                 + f"known kinds: {', '.join(dict.fromkeys(known))}",
             )
 

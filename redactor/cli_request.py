@@ -75,7 +75,7 @@ def open_command(
              --evidence "court_order:2026CR1234;issuer=state_court")
     """
     from redactor import __version__
-    from redactor.logging_glue import os_user
+    from redactor.audit import os_user
     from redactor.policy import load_pack
     from redactor.policy.recipients import match_recipient
     from redactor.requestlog import open_log
@@ -196,7 +196,7 @@ def review_command(
     log_target: str | None,
 ) -> None:
     """Accept or reject an opened request's evidence (appended as a new log entry)."""
-    from redactor.logging_glue import os_user
+    from redactor.audit import os_user
     from redactor.policy import decide, load_pack
     from redactor.requestlog import open_log
     from redactor.requestlog.opened import Review

@@ -20,6 +20,7 @@ from redactor.cli_options import (
 )
 from redactor.errors import BadInputError, RefusedError, UsageError
 from redactor.fieldmap import load_field_map
+from redactor.io.formats import Format, resolve_format
 from redactor.sql.masks import SUPPORTED_DIALECTS
 from redactor.sql.rewrite import RewriteResult
 
@@ -37,8 +38,7 @@ class QueryCommand(click.Command):
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         if "--" not in args:
-            queries = [a for a in args if a.startswith("--") and (
-                a[2:3].isspace() or "\n" in a)]
+            queries = [a for a in args if a.startswith("--") and (a[2:3].isspace() or "\n" in a)]
             if len(queries) == 1:
                 args = [a for a in args if a is not queries[0]] + ["--", queries[0]]
         return super().parse_args(ctx, args)
@@ -46,8 +46,10 @@ class QueryCommand(click.Command):
 
 def _read_query(query: str | None, file: str | None) -> str:
     if (query is None) == (file is None):
-        raise UsageError("Give the query either as an argument or with -f FILE (not both)",
-                         hint='e.g. redactor sql "SELECT * FROM drivers" --map … --purpose …')
+        raise UsageError(
+            "Give the query either as an argument or with -f FILE (not both)",
+            hint='e.g. redactor sql "SELECT * FROM drivers" --map … --purpose …',
+        )
     if file is None:
         return query or ""
     try:
@@ -60,50 +62,103 @@ def _read_query(query: str | None, file: str | None) -> str:
 
 def _print_explain(result: RewriteResult) -> None:
     masked = sum(o.masked for o in result.outputs)
-    click.echo(f"redactor: {masked} of {len(result.outputs)} output columns masked "
-               f"({'restricted' if result.restricted else 'not restricted'} request)", err=True)
+    click.echo(
+        f"redactor: {masked} of {len(result.outputs)} output columns masked "
+        f"({'restricted' if result.restricted else 'not restricted'} request)",
+        err=True,
+    )
     for line in result.explain().splitlines():
         click.echo(f"  {line}", err=True)
 
 
-def _log_sql(log_target: str | None, decision, sql: str, dialect: str,
-             field_map, status: str, reason: str | None) -> None:
+def _log_sql(
+    log_target: str | None,
+    decision,
+    sql: str,
+    dialect: str,
+    field_map,
+    status: str,
+    reason: str | None,
+) -> None:
+    """One request entry for a rewrite (``sql`` writes SQL, not data): refused, or begun and
+    completed at once."""
+    from redactor.audit import Job, Outcome, RequestAudit
     from redactor.io.formats import Format
-    from redactor.logging_glue import request_record
-    from redactor.pipeline import Job
     from redactor.requestlog import Completion, open_log, strip_sql_literals
 
-    job = Job(source="<query>", output="-", output_format=Format.CSV, command="sql",
-              query=strip_sql_literals(sql, dialect))
+    job = Job(
+        source="<query>",
+        output="-",
+        output_format=Format.CSV,
+        command="sql",
+        query=strip_sql_literals(sql, dialect),
+    )
     log = open_log(log_target)
     try:
-        rid = log.begin(request_record(decision, job, field_map, None, status,
-                                       extra_reason=reason, dialect=dialect))
-        if status != "refused":
-            log.complete(rid, Completion(status="completed", output="-"))
+        audit = RequestAudit(log, decision, job, field_map, dialect=dialect)
+        if status == "refused":
+            audit.refuse(reason or "; ".join(decision.reasons))
+            return
+        outcome = Outcome(decision=decision, plan=[], status=status)
+        audit.begin(outcome)
+        audit.complete(outcome, record=Completion(status="completed", output="-"))
     finally:
         log.close()
 
 
 @click.command(cls=QueryCommand, context_settings=CONTEXT_SETTINGS)
 @click.argument("query", required=False)
-@click.option("-f", "--file", "query_file", metavar="FILE", help="read the query from FILE (- for "
-              "standard input)")
-@click.option("--map", "map_path", required=True, metavar="FIELD_MAP",
-              help="reviewed field map (YAML) whose tables the query reads")
-@click.option("--dialect", default=DEFAULT_DIALECT, show_default=True, metavar="D",
-              help="SQL dialect of the query (any sqlglot dialect)")
-@click.option("--to", "to_dialect", type=click.Choice(SUPPORTED_DIALECTS), metavar="D",
-              help=f"dialect to write [default: --dialect]; one of {', '.join(SUPPORTED_DIALECTS)}")
-@click.option("--explain", is_flag=True, help="also print, per output column, whether it is "
-              "masked and why (to standard error)")
+@click.option(
+    "-f",
+    "--file",
+    "query_file",
+    metavar="FILE",
+    help="read the query from FILE (- for standard input)",
+)
+@click.option(
+    "--map",
+    "map_path",
+    required=True,
+    metavar="FIELD_MAP",
+    help="reviewed field map (YAML) whose tables the query reads",
+)
+@click.option(
+    "--dialect",
+    default=DEFAULT_DIALECT,
+    show_default=True,
+    metavar="D",
+    help="SQL dialect of the query (any sqlglot dialect)",
+)
+@click.option(
+    "--to",
+    "to_dialect",
+    type=click.Choice(SUPPORTED_DIALECTS),
+    metavar="D",
+    help=f"dialect to write [default: --dialect]; one of {', '.join(SUPPORTED_DIALECTS)}",
+)
+@click.option(
+    "--explain",
+    is_flag=True,
+    help="also print, per output column, whether it is masked and why (to standard error)",
+)
 @request_options
 @typed_errors
-def sql_command(query: str | None, query_file: str | None, map_path: str, dialect: str,
-                to_dialect: str | None, explain: bool, purposes: tuple[str, ...],
-                requester: str | None, agency: str | None, evidence: tuple[str, ...],
-                policies: tuple[str, ...], log_target: str | None, manifest: str | None,
-                dry_run: bool) -> None:
+def sql_command(
+    query: str | None,
+    query_file: str | None,
+    map_path: str,
+    dialect: str,
+    to_dialect: str | None,
+    explain: bool,
+    purposes: tuple[str, ...],
+    requester: str | None,
+    agency: str | None,
+    evidence: tuple[str, ...],
+    policies: tuple[str, ...],
+    log_target: str | None,
+    manifest: str | None,
+    dry_run: bool,
+) -> None:
     """Rewrite an export query so protected fields never leave the database.
 
     Prints the rewritten query (regenerated, without comments) on standard output. Refuses
@@ -114,7 +169,7 @@ def sql_command(query: str | None, query_file: str | None, map_path: str, dialec
     \b
     Example:
       redactor sql "SELECT * FROM drivers" --map field_maps/dmv.yaml \\
-        --purpose civil_immigration_enforcement --dialect sqlite --explain
+        --purpose civil_immigration_enforcement --agency ICE --dialect sqlite --explain
     """
     from redactor.policy import decide
     from redactor.sql.rewrite import rewrite_query
@@ -129,30 +184,41 @@ def sql_command(query: str | None, query_file: str | None, map_path: str, dialec
         result = rewrite_query(text, field_map, decision, dialect=dialect, to=to_dialect)
     except RefusedError as e:
         if not dry_run:
-            _log_sql(log_target, decision, text, dialect, field_map, "refused",
-                     str(e).splitlines()[0])
+            _log_sql(
+                log_target, decision, text, dialect, field_map, "refused", str(e).splitlines()[0]
+            )
         raise
     if not dry_run:
-        _log_sql(log_target, decision, text, dialect, field_map,
-                 "redacted" if any(o.masked for o in result.outputs) or result.substituted
-                 else "released", None)
+        _log_sql(
+            log_target,
+            decision,
+            text,
+            dialect,
+            field_map,
+            "redacted"
+            if any(o.masked for o in result.outputs) or result.substituted
+            else "released",
+            None,
+        )
     if explain or dry_run:
         _print_explain(result)
     click.echo(result.sql)
 
 
-def _check_export_paths(db, output: str, fmt, manifest: str | None, log_target: str | None,
-                        *, with_log: bool) -> None:
+def _check_export_paths(
+    db, output: str, fmt, manifest: str | None, log_target: str | None, *, with_log: bool
+) -> None:
     """The database file, the output, the manifest and the request log must be distinct files
     (``redactor.paths``), checked before the log is opened or anything is written."""
+    from redactor.audit import Job, manifest_path_for
     from redactor.paths import Role, check_distinct
-    from redactor.pipeline import Job, manifest_path_for
 
     roles = [Role("output", output)]
     if db.path:
         roles.append(Role("database", db.path))
-    sidecar = manifest_path_for(Job(source=db.display, output=output, output_format=fmt,
-                                    manifest=manifest))
+    sidecar = manifest_path_for(
+        Job(source=db.display, output=output, output_format=fmt, manifest=manifest)
+    )
     if sidecar:
         roles.append(Role("manifest", sidecar))
     if with_log:
@@ -182,33 +248,90 @@ class _Progress:
             click.echo("", err=True)
 
 
+def _export_format(output: str, given: str | None) -> Format:
+    """The output format: ``--format``, else ``-o``'s extension. A compressed name (``.gz``, …)
+    is refused either way, and the hints name export's option, ``--format``."""
+    try:
+        return resolve_format(output, given, role="output")
+    except UsageError as exc:
+        if given:
+            raise
+        choices = "|".join(OUTPUT_FORMATS)
+        if output == "-":
+            raise UsageError(
+                "Cannot tell the output format of standard output",
+                hint=f"say it with --format {choices}",
+            ) from None
+        raise UsageError(
+            exc.message, hint=f"name it .csv/.tsv/.parquet/.jsonl or pass --format {choices}"
+        ) from None
+
+
 @click.command(cls=QueryCommand, context_settings=CONTEXT_SETTINGS)
 @click.argument("query", required=False)
-@click.option("-f", "--file", "query_file", metavar="FILE", help="read the query from FILE (- for "
-              "standard input)")
-@click.option("--db", "db_url", required=True, metavar="URL",
-              help="sqlite:///path.db, duckdb:///path.duckdb, postgresql://user@host:port/db "
-                   "(credentials are never echoed or logged)")
-@click.option("--map", "map_path", required=True, metavar="FIELD_MAP",
-              help="reviewed field map (YAML) for the database's tables")
-@click.option("-o", "--output", required=True, metavar="OUTPUT",
-              help="output file, or - for standard output (then give --format)")
-@click.option("--format", "output_format", type=click.Choice(OUTPUT_FORMATS),
-              help="output format [default: from -o's extension]")
-@click.option("--dialect", metavar="D", help="SQL dialect of the query [default: the "
-              "database's]")
-@click.option("--explain", is_flag=True, help="print, per output column, whether it is masked "
-              "and why")
+@click.option(
+    "-f",
+    "--file",
+    "query_file",
+    metavar="FILE",
+    help="read the query from FILE (- for standard input)",
+)
+@click.option(
+    "--db",
+    "db_url",
+    required=True,
+    metavar="URL",
+    help="sqlite:///path.db, duckdb:///path.duckdb, postgresql://user@host:port/db "
+    "(credentials are never echoed or logged)",
+)
+@click.option(
+    "--map",
+    "map_path",
+    required=True,
+    metavar="FIELD_MAP",
+    help="reviewed field map (YAML) for the database's tables",
+)
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    metavar="OUTPUT",
+    help="output file, or - for standard output (then give --format)",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(OUTPUT_FORMATS),
+    help="output format [default: from -o's extension]",
+)
+@click.option("--dialect", metavar="D", help="SQL dialect of the query [default: the database's]")
+@click.option(
+    "--explain", is_flag=True, help="print, per output column, whether it is masked and why"
+)
 @click.option("-q", "--quiet", is_flag=True, help="do not print the per-column plan")
 @click.option("--batch-rows", type=click.IntRange(1, 10_000_000), default=65_536, hidden=True)
 @request_options
 @typed_errors
-def export_command(query: str | None, query_file: str | None, db_url: str, map_path: str,
-                   output: str, output_format: str | None, dialect: str | None, explain: bool,
-                   quiet: bool, batch_rows: int, purposes: tuple[str, ...],
-                   requester: str | None, agency: str | None, evidence: tuple[str, ...],
-                   policies: tuple[str, ...], log_target: str | None, manifest: str | None,
-                   dry_run: bool) -> None:
+def export_command(
+    query: str | None,
+    query_file: str | None,
+    db_url: str,
+    map_path: str,
+    output: str,
+    output_format: str | None,
+    dialect: str | None,
+    explain: bool,
+    quiet: bool,
+    batch_rows: int,
+    purposes: tuple[str, ...],
+    requester: str | None,
+    agency: str | None,
+    evidence: tuple[str, ...],
+    policies: tuple[str, ...],
+    log_target: str | None,
+    manifest: str | None,
+    dry_run: bool,
+) -> None:
     """Export a query's result from a database, with protected fields masked in the database.
 
     The query is checked and rewritten as by `redactor sql`, run read-only, streamed through
@@ -218,18 +341,17 @@ def export_command(query: str | None, query_file: str | None, db_url: str, map_p
     \b
     Example:
       redactor export --db sqlite:///sample_data/agency.sqlite "SELECT * FROM drivers" \\
-        --map field_maps/dmv.yaml --purpose civil_immigration_enforcement -o out/ice.csv
+        --map field_maps/dmv.yaml --purpose civil_immigration_enforcement --agency ICE \\
+        -o out/ice.csv
     """
     from redactor.cli import print_plan
-    from redactor.io.formats import Format, resolve_format
     from redactor.policy import decide
     from redactor.sql.job import export_query
     from redactor.sql.urls import parse_url
 
     text = _read_query(query, query_file)
     db = parse_url(db_url)  # a bad URL is a usage error before anything else
-    fmt = Format(output_format) if output_format else resolve_format(output, None,
-                                                                      role="output")
+    fmt = _export_format(output, output_format)
     _check_export_paths(db, output, fmt, manifest, log_target, with_log=not dry_run)
     request = build_request(purposes, requester, agency, evidence)
     decision = decide(request, load_packs(policies))
@@ -242,8 +364,17 @@ def export_command(query: str | None, query_file: str | None, db_url: str, map_p
     progress = _Progress()
     try:
         res = export_query(
-            db_url, text, field_map, decision, output=output, output_format=fmt,
-            dialect=dialect, manifest=manifest, log=log, dry_run=dry_run, batch_rows=batch_rows,
+            db_url,
+            text,
+            field_map,
+            decision,
+            output=output,
+            output_format=fmt,
+            dialect=dialect,
+            manifest=manifest,
+            log=log,
+            dry_run=dry_run,
+            batch_rows=batch_rows,
             on_rewrite=_print_explain if explain or dry_run else None,
             on_plan=None if quiet and not dry_run else print_plan,
             progress=progress,
@@ -255,7 +386,9 @@ def export_command(query: str | None, query_file: str | None, db_url: str, map_p
     outcome = res.outcome
     if outcome is not None and outcome.status != "dry-run" and not quiet:
         where = "standard output" if output == "-" else output
-        click.echo(f"redactor: wrote {outcome.rows_out} rows to {where}"
-                   + (f"; manifest {outcome.manifest_path}" if outcome.manifest_path else "")
-                   + (f"; request {outcome.request_id}" if outcome.request_id else ""),
-                   err=True)
+        click.echo(
+            f"redactor: wrote {outcome.rows_out} rows to {where}"
+            + (f"; manifest {outcome.manifest_path}" if outcome.manifest_path else "")
+            + (f"; request {outcome.request_id}" if outcome.request_id else ""),
+            err=True,
+        )

@@ -1,6 +1,6 @@
 """Typed errors. Every error a user can cause derives from :class:`RedactorError`.
 
-The CLI maps each class to the exit code of the design contract and prints
+The CLI maps each class to its exit code (docs/design.md §4) and prints
 ``str(error)`` (one line saying what happened, then where and how to fix it)
 without a traceback. Messages must never contain a protected value.
 """

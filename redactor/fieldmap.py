@@ -1,6 +1,6 @@
 """Field maps: the reviewed YAML that says what each column of each table is.
 
-Format (see DESIGN.md)::
+Format (validated by the models of :mod:`redactor.fieldmap_model`)::
 
     name: dmv
     description: ...
@@ -18,23 +18,20 @@ and look-alike letters are ignored (:mod:`redactor.colnames`).
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Any
 
 import yaml
 
-from redactor.actions_rules import action_problem
-from redactor.categories import PROTECTED, Action, Category, unknown_category_message
+from redactor.categories import PROTECTED, Action, Category
 from redactor.colnames import name_key
 from redactor.errors import ConfigError
-
-GeneralizeTo = Literal["year", "city", "zip3", "zip5", "state"]
-_COLUMN_KEYS = {"category", "action", "keep_last", "generalize_to", "note"}
+from redactor.fieldmap_model import GeneralizeTo, validate_map
+from redactor.suggest import did_you_mean
 
 
 def normalize_name(name: str) -> str:
@@ -110,169 +107,33 @@ class FieldMap:
         found = self.tables.get(normalize_name(name))
         if found is None:
             names = [t.name for t in self.tables.values()]
-            close = difflib.get_close_matches(name, names, n=1)
-            hint = f"did you mean {close[0]}?" if close else f"tables: {', '.join(names)}"
+            hint = did_you_mean(name, names) or f"tables: {', '.join(names)}"
             raise ConfigError(f"Table {name!r} is not in field map {self.source}", hint=hint)
         return found
 
 
-def _fail(source: str, path: str, message: str, hint: str | None = None) -> ConfigError:
-    where = f" at {path}" if path else ""
-    return ConfigError(f"{message}{where} in field map {source}", hint=hint)
-
-
-def _parse_column(source: str, path: str, col: str, spec: Any) -> ColumnRule:
-    if isinstance(spec, str) or spec is None:
-        spec = {"category": spec}
-    if not isinstance(spec, Mapping):
-        raise _fail(source, path, "A column must be a category name or a mapping with 'category'")
-    unknown = set(spec) - _COLUMN_KEYS
-    if unknown:
-        key = sorted(map(str, unknown))[0]
-        close = difflib.get_close_matches(key, sorted(_COLUMN_KEYS), n=1)
-        raise _fail(
-            source,
-            f"{path}.{key}",
-            f"Unknown key {key!r}",
-            f"did you mean {close[0]}?" if close else f"keys: {', '.join(sorted(_COLUMN_KEYS))}",
-        )
-    raw_cat = spec.get("category")
-    if raw_cat is None or not isinstance(raw_cat, str):
-        raise _fail(source, path, "Missing category")
-    try:
-        category = Category.parse(raw_cat)
-    except ValueError:
-        msg = unknown_category_message(raw_cat)
-        head, _, tail = msg.partition(" — ")
-        if (
-            tail
-        ):  # "Unknown category 'birthdate' at tables.t.columns.DOB in field map m — did you..."
-            raise ConfigError(f"{head} at {path} in field map {source} — {tail}") from None
-        raise _fail(source, path, head.split(" (")[0], _suggest(raw_cat)) from None
-    action = None
-    if spec.get("action") is not None:
-        try:
-            action = Action.parse(str(spec["action"]))
-        except ValueError as e:
-            raise _fail(source, f"{path}.action", str(e)) from None
-        if action is Action.REFUSE:
-            raise _fail(
-                source,
-                f"{path}.action",
-                "'refuse' applies to whole requests, not columns",
-                "mark the table sensitive_table: true instead",
-            )
-        if action is Action.RELEASE and category in PROTECTED:
-            raise _fail(
-                source,
-                f"{path}.action",
-                f"A {category} column cannot be overridden to release",
-                "if the column is not personal data, give it category none",
-            )
-    keep_last = spec.get("keep_last")
-    if keep_last is not None and (
-        not isinstance(keep_last, int) or isinstance(keep_last, bool) or not 0 <= keep_last <= 8
-    ):
-        raise _fail(source, f"{path}.keep_last", "keep_last must be a whole number from 0 to 8")
-    gen = spec.get("generalize_to")
-    allowed_gen = ("year", "city", "zip3", "zip5", "state")
-    if gen is not None and gen not in allowed_gen:
-        raise _fail(
-            source,
-            f"{path}.generalize_to",
-            f"Unknown generalize_to {gen!r}",
-            f"one of {', '.join(allowed_gen)}",
-        )
-    problem = action_problem(category, action, keep_last=keep_last, generalize_to=gen)
-    if problem is not None:
-        raise _fail(
-            source,
-            path,
-            f"This map would weaken a mask: {problem}",
-            "a field map may only withhold more than the policy pack, never less",
-        )
-    note = spec.get("note")
-    return ColumnRule(
-        name=str(col),
-        category=category,
-        action=action,
-        keep_last=keep_last,
-        generalize_to=gen,
-        note=None if note is None else str(note),
-    )
-
-
-def _suggest(raw: str) -> str | None:
-    msg = unknown_category_message(raw)
-    return msg.split(" — ", 1)[1] if " — " in msg else msg.split(" (", 1)[1].rstrip(")")
-
-
 def parse_field_map(data: Any, source: str = "<memory>", sha256: str = "") -> FieldMap:
-    """Validate an already-loaded YAML document and build a FieldMap."""
-    if not isinstance(data, Mapping):
-        raise _fail(source, "", "A field map must be a YAML mapping with 'name' and 'tables'")
-    unknown = set(data) - {"name", "description", "tables"}
-    if unknown:
-        raise _fail(
-            source,
-            sorted(map(str, unknown))[0],
-            "Unknown key",
-            "top-level keys are name, description, tables",
-        )
-    name = data.get("name")
-    if not isinstance(name, str) or not name.strip():
-        raise _fail(source, "name", "Missing or empty name")
-    tables_raw = data.get("tables")
-    if not isinstance(tables_raw, Mapping) or not tables_raw:
-        raise _fail(source, "tables", "A field map needs at least one table")
+    """Validate an already-loaded YAML document (:mod:`redactor.fieldmap_model`) and build a
+    FieldMap; errors name the file and the key path."""
+    doc = validate_map(data, source)
     tables: dict[str, TableMap] = {}
-    for tname, tspec in tables_raw.items():
-        tpath = f"tables.{tname}"
-        if not isinstance(tspec, Mapping):
-            raise _fail(source, tpath, "A table must be a mapping with 'columns'")
-        extra = set(tspec) - {"columns", "sensitive_table", "description"}
-        if extra:
-            key = sorted(map(str, extra))[0]
-            raise _fail(
-                source,
-                f"{tpath}.{key}",
-                f"Unknown key {key!r}",
-                "table keys are columns, sensitive_table, description",
-            )
-        sensitive = tspec.get("sensitive_table", False)
-        if not isinstance(sensitive, bool):
-            raise _fail(source, f"{tpath}.sensitive_table", "sensitive_table must be true or false")
-        cols_raw = tspec.get("columns") or {}
-        if not isinstance(cols_raw, Mapping):
-            raise _fail(source, f"{tpath}.columns", "columns must be a mapping of column: category")
-        cols: dict[str, ColumnRule] = {}
-        for cname, cspec in cols_raw.items():
-            key = normalize_name(str(cname))
-            if not key:
-                raise _fail(source, f"{tpath}.columns", "A column name is empty")
-            if key in cols:
-                raise _fail(
-                    source,
-                    f"{tpath}.columns.{cname}",
-                    f"Column {cname!r} is listed twice (names match as read: case, invisible "
-                    "characters and look-alike letters are ignored)",
-                )
-            cols[key] = _parse_column(source, f"{tpath}.columns.{cname}", str(cname), cspec)
-        tkey = normalize_name(str(tname))
-        if tkey in tables:
-            raise _fail(source, tpath, f"Table {tname!r} is listed twice")
-        tables[tkey] = TableMap(
-            name=str(tname),
-            columns=MappingProxyType(cols),
-            sensitive_table=sensitive,
-            description=tspec.get("description"),
+    for tname, tdoc in doc.tables.items():
+        columns = {
+            normalize_name(cname): ColumnRule(name=cname, **cdoc.model_dump())
+            for cname, cdoc in tdoc.columns.items()
+        }
+        tables[normalize_name(tname)] = TableMap(
+            name=tname,
+            columns=MappingProxyType(columns),
+            sensitive_table=tdoc.sensitive_table,
+            description=tdoc.description,
         )
     for t in tables.values():  # each table knows the others (frozen: set once, here)
         object.__setattr__(t, "siblings", tuple(o for o in tables.values() if o is not t))
     return FieldMap(
-        name=name.strip(),
+        name=doc.name,
         tables=MappingProxyType(tables),
-        description=data.get("description"),
+        description=doc.description,
         source=source,
         sha256=sha256,
     )

@@ -11,8 +11,9 @@ slip through.
 - ``mask``: keep at most the last N characters, the rest become ``*``; nulls stay null.
 - ``hash``: HMAC-SHA-256 (hex) under the agency key; nulls stay null. Unkeyed hashing is
   refused: an SSN has ~10^9 values and an unkeyed hash of one is reversed by enumeration.
-- ``generalize``: birth dates to the year; addresses to city, ZIP3, ZIP5 or state. What cannot
-  be generalized reliably becomes null (never the original).
+- ``generalize``: birth dates to the year; addresses to city, ZIP3 or state (ZIP5 is refused
+  for a protected address by :mod:`redactor.actions_rules`). What cannot be generalized
+  reliably becomes null (never the original).
 """
 
 from __future__ import annotations

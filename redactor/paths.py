@@ -17,8 +17,12 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from redactor.errors import UsageError
+
+if TYPE_CHECKING:
+    from redactor.audit import Job
 
 LOG_COMPANIONS = ("", "-wal", "-shm", "-journal")
 
@@ -76,4 +80,21 @@ def check_distinct(roles: list[Role]) -> None:
         seen.append((r, real, ident))
 
 
-__all__ = ["Role", "check_distinct"]
+def check_job_paths(job: Job, log_target: str | None, *, with_log: bool = True) -> None:
+    """Input, output, manifest and request log of one request must be four distinct files (by
+    real path and by device and inode), checked before the log is opened or anything is
+    written. ``log_target`` None is the default log."""
+    from redactor.audit import manifest_path_for
+
+    roles = [Role("input", job.source), Role("output", job.output)]
+    manifest = manifest_path_for(job)
+    if manifest:
+        roles.append(Role("manifest", manifest))
+    if with_log:
+        from redactor.requestlog.log import default_log_target
+
+        roles.append(Role("request log", log_target or default_log_target()))
+    check_distinct(roles)
+
+
+__all__ = ["Role", "check_distinct", "check_job_paths"]

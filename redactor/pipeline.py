@@ -1,13 +1,17 @@
-"""The redaction pipeline: request → decision → column plan → batches in → batches out.
+"""The local engine: request → decision → column plan → batches in → batches out, on this machine.
 
-The same function serves file redaction (``redact``) and database export (``export``): the
-caller provides a schema and an iterator of record batches. Order of events, for the invariants:
+The same function (:func:`run`) serves file redaction (``redact``) and database export
+(``export``): the caller provides a schema and an iterator of record batches. Planning lives in
+:mod:`redactor.planning`, the batch transform in :mod:`redactor.transform` (shared with Spark),
+the request's life in the log in :class:`redactor.audit.RequestAudit`. Order of events, for the
+invariants:
 
 1. decide; a refusal is logged and raised (nothing is read);
 2. plan every column (field map, then detection for unmapped columns, then --strict);
 3. log the request with its decision *before* any output byte is written;
 4. stream batches through the plan into a temporary file beside the destination;
-5. fsync, log the completion (rows, output SHA-256), write the manifest, rename into place.
+5. fsync; write the manifest to its temporary file; log the completion (rows, output SHA-256);
+   commit the manifest, then the output.
 A failure at any step after 3 is logged as failed and leaves the destination untouched.
 With ``-o -`` step 5 copies the spooled output to standard output *before* the completion is
 logged (a pipe cannot be taken back, so a reader that closes it early makes the request
@@ -18,468 +22,34 @@ from __future__ import annotations
 
 import contextlib
 import os
-import sys
-from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Protocol
+from collections.abc import Callable, Iterator
 
 import pyarrow as pa
 
-from redactor import __version__
-from redactor.categories import Action, Category
-from redactor.errors import DataError, RedactorError, RefusedError, UsageError
-from redactor.fieldmap import FieldMap, TableMap, normalize_name
+from redactor.audit import (
+    Job,
+    Outcome,
+    RequestAudit,
+    RequestLogLike,
+    manifest_doc,
+    manifest_path_for,
+    where,
+)
+from redactor.errors import DataError, RedactorError, RefusedError
+from redactor.fieldmap import FieldMap
 from redactor.interrupts import interrupted, is_closed_pipe, pipe_closed
 from redactor.io.formats import Format
 from redactor.io.writers import AtomicOutput, dumps_json, open_writer
-from redactor.masking import HashKey, apply_action
-from redactor.plan import ColumnPlan, Detected, build_plan, plan_notices
+from redactor.masking import HashKey
+from redactor.plan import plan_notices
+from redactor.planning import key_for as _key_for
+from redactor.planning import plan_columns as _plan_columns
+from redactor.planning import released_by_detection, status_of
+from redactor.planning import stale_columns as _stale_columns
 from redactor.policy.decide import Decision
-from redactor.sampling import (
-    DRIFT_CATEGORIES,
-    DRIFT_SAMPLE_ROWS,
-    SAMPLE_ROWS,
-    Reservoir,
-    spread_sample,
-)
-
-if TYPE_CHECKING:
-    from redactor.requestlog import Completion, RequestRecord
-
-
-def released_by_detection(plan: Sequence[ColumnPlan]) -> list[int]:
-    """Indexes of the columns released on detection's word (not listed in the field map)."""
-    return [i for i, p in enumerate(plan) if not p.withheld and p.origin != "map"]
-
-
-def check_drift(
-    batch: pa.RecordBatch, plan: Sequence[ColumnPlan], columns: Sequence[int], job: Job, at: int
-) -> None:
-    """Raise DataError when a column released on the first rows' evidence looks protected in
-    this later batch (``at``: the number of rows before it): flagged as a protected category
-    (``DRIFT_CATEGORIES``), or no longer clear while its values are not just numbers (a row
-    counter outgrows "small whole numbers"; a code column turning into names does not)."""
-    if not columns or not batch.num_rows:
-        return
-    from redactor.detect import classify_columns
-
-    sample = spread_sample(batch.select(list(columns)), DRIFT_SAMPLE_ROWS)
-    table = detectable(pa.Table.from_batches([sample]))
-    found = classify_columns(table, presidio=False)
-    for i, name in zip(columns, table.column_names, strict=True):
-        s = found[name]
-        seen = drifted(s.category, s.flagged, s.clear, table.column(name))
-        if seen is None:
-            continue
-        raise DataError(
-            f"{_where(job)}: column {i + 1} was released on the evidence of the first rows, "
-            f"but rows after {at} {seen}; nothing was written",
-            hint="map the column in the field map (its category and action), or run with "
-            "--strict to withhold every column the map does not list",
-        )
-
-
-def drifted(
-    category: Category, flagged: bool, clear: bool, values: pa.Array | pa.ChunkedArray
-) -> str | None:
-    """Why later values of a column released as clear must not be released, or None: they are
-    flagged as a protected category (``DRIFT_CATEGORIES``), or no longer clear while they are not
-    just numbers (a row counter outgrows "small whole numbers"; codes turning into names or a
-    mix of codes and birth dates do not)."""
-    if flagged and category in DRIFT_CATEGORIES:
-        return f"look like {category}"
-    if not clear and not only_numbers(values):
-        weak = f" (weak evidence for {category})" if category is not Category.NONE else ""
-        return f"no longer look clear{weak}"
-    return None
-
-
-def only_numbers(arr: pa.Array | pa.ChunkedArray) -> bool:
-    """Every non-empty value is a plain number (numeric type, or text of digits, sign, point)."""
-    import pyarrow.compute as pc
-
-    t = arr.type
-    if pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t):
-        return True
-    if not (pa.types.is_string(t) or pa.types.is_large_string(t)):
-        return False
-    text = pc.utf8_trim_whitespace(arr)
-    text = pc.filter(text, pc.not_equal(text, ""))
-    return bool(
-        pc.all(pc.match_substring_regex(text, r"^[-+]?[0-9]+(\.[0-9]+)?$")).as_py() is not False
-    )
-
-
-def check_whole_input(
-    reservoir: Reservoir, schema: pa.Schema, watched: Sequence[int], job: Job
-) -> None:
-    """Classify the released columns again on a uniform sample of the whole input, by the same
-    rule as each later batch (:func:`drifted`); raise DataError when one may not be released.
-    A single batch was already sampled whole for the plan: nothing more to learn."""
-    sample = reservoir.table()
-    if sample is None or reservoir.batches < 2:
-        return
-    sample = detectable(sample.rename_columns([schema.names[i] for i in reservoir.columns]))
-    found = detect_unmapped(sample.column_names, None, sample)
-    for i, name in zip(watched, sample.column_names, strict=True):
-        d = found[name]
-        seen = drifted(d.category, d.flagged, d.is_clear, sample.column(name))
-        if seen is None:
-            continue
-        raise DataError(
-            f"{_where(job)}: column {i + 1} was released on the evidence of the first rows, "
-            f"but a sample of {sample.num_rows} rows drawn over all {reservoir.seen} rows "
-            f"{seen.replace('look', 'looks')}; nothing was written",
-            hint="map the column in the field map (its category and action), or run with "
-            "--strict to withhold every column the map does not list",
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class Job:
-    """Where the data comes from and goes to."""
-
-    source: str  # file path, "-" or a credential-free database URL
-    output: str  # file path or "-"
-    output_format: Format
-    table: str | None = None
-    strict: bool = False
-    manifest: str | None = None  # None: sidecar next to a file output; "" for none
-    command: str = "redact"
-    query: str | None = None  # literal-stripped SQL, for export
-    # An input with no data rows (a header-only CSV, a zero-row Parquet file) is refused as bad
-    # input unless this is set; then a header-only output (the schema) is written.
-    allow_empty: bool = False
-    # Permissions of the output file and its manifest: owner-only unless the user widens them.
-    output_mode: int = 0o600
-
-    def __post_init__(self) -> None:
-        mode = self.output_mode
-        if mode & 0o111 or mode & 0o600 != 0o600 or mode > 0o777:
-            raise UsageError(
-                f"Output mode {self.output_mode:04o} is not allowed",
-                hint="give read/write for the owner and no execute bits, e.g. 0600 or 0640",
-            )
-
-
-@dataclass
-class Outcome:
-    decision: Decision
-    plan: list[ColumnPlan]
-    status: str  # released | redacted | refused | dry-run
-    rows_in: int = 0
-    rows_out: int = 0
-    input_sha256: str | None = None
-    output_sha256: str | None = None
-    manifest_path: str | None = None
-    request_id: str | None = None
-    warnings: list[str] = field(default_factory=list)
-    key: HashKey | None = field(default=None, repr=False)
-
-
-class RequestLogLike(Protocol):
-    """The part of :class:`redactor.requestlog.RequestLog` the pipeline uses."""
-
-    def begin(self, record: RequestRecord) -> str: ...
-    def complete(self, request_id: str, completion: Completion) -> None: ...
-
-
-def empty_batch(schema: pa.Schema) -> pa.RecordBatch:
-    """A zero-row batch of ``schema`` (built without pyarrow's Python-object conversion, which
-    imports pandas when it is installed: a second of start-up for nothing)."""
-    return pa.RecordBatch.from_arrays([pa.nulls(0, f.type) for f in schema], schema=schema)
-
-
-def detect_unmapped(
-    columns: Sequence[str], table: TableMap | None, sample: pa.Table | None
-) -> dict[str, Detected]:
-    """Classify the columns the field map does not list (names, and content of ``sample``)."""
-    unmapped = [c for c in columns if table is None or table.rule(c) is None]
-    if not unmapped:
-        return {}
-    from redactor.colnames import classify_by_read_names
-
-    if sample is None:
-        sample = pa.table({c: pa.array([], pa.string()) for c in unmapped})
-    else:
-        sample = detectable(sample.select(unmapped))
-    out: dict[str, Detected] = {}
-    for col, s in classify_by_read_names(sample).items():
-        out[col] = Detected(
-            category=s.category,
-            confidence=s.confidence,
-            flagged=s.flagged,
-            evidence=tuple(s.evidence),
-        )
-    return out
-
-
-def detectable_array(arr: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
-    """A column in a type detection's kernels take: extension types as their storage,
-    dictionaries decoded (whatever their value type), half floats as float32, and the types no
-    text kernel knows (time, duration, interval, decimal of any precision) as text."""
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks() if arr.num_chunks != 1 else arr.chunk(0)
-    t = arr.type
-    if isinstance(t, pa.BaseExtensionType):
-        return detectable_array(arr.storage)
-    if pa.types.is_dictionary(t):
-        return detectable_array(arr.dictionary_decode())
-    if pa.types.is_float16(t):
-        return arr.cast(pa.float32())
-    if pa.types.is_fixed_size_binary(t):
-        return arr.cast(pa.binary())
-    if (
-        pa.types.is_time(t)
-        or pa.types.is_duration(t)
-        or pa.types.is_interval(t)
-        or pa.types.is_decimal(t)
-    ):
-        from redactor.masking import as_text
-
-        return as_text(arr)
-    return arr
-
-
-def detectable(sample: pa.Table) -> pa.Table:
-    return pa.table({n: detectable_array(sample.column(n)) for n in sample.column_names})
-
-
-def _where(job: Job) -> str:
-    return "standard input" if job.source == "-" else job.source
-
-
-def plan_columns(
-    schema: pa.Schema,
-    decision: Decision,
-    field_map: FieldMap | None,
-    job: Job,
-    sample: pa.Table | None,
-    *,
-    checks: bool = True,
-) -> list[ColumnPlan]:
-    """Plan every column of an input (map, then detection of the unmapped ones from ``sample``,
-    then --strict). With ``checks``, a plan the policy refuses raises RefusedError."""
-    table = field_map.table(job.table) if field_map is not None else None
-    if table is not None and table.sensitive_table and decision.restricted:
-        raise RefusedError(
-            f"Table {table.name!r} is marked sensitive_table: membership in it reveals "
-            "immigration status, so it is refused whole under this decision",
-            reasons=("sensitive_table",),
-        )
-    nested = [f.name for f in schema if pa.types.is_nested(f.type)]
-    unmapped_flat = [
-        n for n in schema.names if n not in nested and (table is None or table.rule(n) is None)
-    ]
-    detected = (
-        detect_unmapped(
-            unmapped_flat, None, sample.select(unmapped_flat) if sample is not None else None
-        )
-        if decision.restricted and unmapped_flat
-        else {}
-    )
-    plan = build_plan(
-        schema.names, table, decision, strict=job.strict, detected=detected, nested=nested
-    )
-    if decision.restricted:
-        plan = with_safe_names(plan)
-    if not checks:
-        return plan
-    refusing = [p for p in plan if p.action is Action.REFUSE]
-    if refusing:
-        cols = ", ".join(f"{p.name} ({p.category})" for p in refusing)
-        raise RefusedError(
-            f"The policy refuses any request that would include {cols}",
-            reasons=tuple(p.reason for p in refusing),
-        )
-    if plan and all(p.drops for p in plan):
-        raise RefusedError(
-            "Every column is withheld under this decision: nothing to release",
-            reasons=tuple(p.reason for p in plan),
-        )
-    return plan
-
-
-def with_safe_names(plan: list[ColumnPlan]) -> list[ColumnPlan]:
-    """Under a restricted decision: a withheld column whose name reads like a value (an SSN, an
-    A-number, a date, a person's name) is ``column N`` from here on — in the output, the
-    manifest, the request log and every message (redactor/safe_names.py)."""
-    from dataclasses import replace
-
-    from redactor.safe_names import safe_column_names
-
-    names = safe_column_names([p.name for p in plan], [p.withheld for p in plan])
-    return [
-        p if n == p.name else replace(p, name=n, reason=p.reason.replace(p.name, n))
-        for p, n in zip(plan, names, strict=True)
-    ]
-
-
-def stale_columns(schema: pa.Schema, field_map: FieldMap | None, job: Job) -> list[str]:
-    if field_map is None:
-        return []
-    table = field_map.table(job.table)
-    present = {normalize_name(n) for n in schema.names}
-    return [r.name for k, r in table.columns.items() if k not in present]
-
-
-def transform_batch(
-    batch: pa.RecordBatch,
-    plan: Sequence[ColumnPlan],
-    key: HashKey | None,
-    scrubber: Callable | None,
-) -> pa.RecordBatch:
-    arrays, names = [], []
-    for i, p in enumerate(plan):
-        if p.drops:
-            continue
-        col = batch.column(i)
-        if p.withheld:
-            col = apply_action(
-                col,
-                p.action,
-                category=p.category,
-                keep_last=p.keep_last,
-                generalize_to=p.generalize_to,
-                key=key,
-                scrubber=scrubber,
-            )
-        arrays.append(col)
-        names.append(p.name)
-    return pa.RecordBatch.from_arrays(arrays, names=names)
-
-
-def transformed(
-    batches: Iterable[pa.RecordBatch],
-    plan: Sequence[ColumnPlan],
-    key: HashKey | None,
-    scrubber: Callable | None,
-    workers: int | None = None,
-) -> Iterator[tuple[pa.RecordBatch, pa.RecordBatch]]:
-    """``(batch, transform_batch(batch))`` in input order, transforming up to ``workers``
-    batches at once on threads while the caller reads and writes: Arrow's readers, writers and
-    kernels (the scrub's regexes above all) release the GIL, so the stages overlap on several
-    cores. At most ``2 * workers`` batches are in flight, so memory stays bounded."""
-    workers = workers or min(4, os.cpu_count() or 1)
-    if workers <= 1:
-        for b in batches:
-            yield b, transform_batch(b, plan, key, scrubber)
-        return
-    pending: deque[tuple[pa.RecordBatch, Future[pa.RecordBatch]]] = deque()
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="redactor") as pool:
-        try:
-            for b in batches:
-                pending.append((b, pool.submit(transform_batch, b, plan, key, scrubber)))
-                if len(pending) >= 2 * workers:
-                    done, fut = pending.popleft()
-                    yield done, fut.result()
-            while pending:
-                done, fut = pending.popleft()
-                yield done, fut.result()
-        finally:
-            for _, fut in pending:
-                fut.cancel()
-
-
-def _scrubber_for(plan: Sequence[ColumnPlan]) -> Callable | None:
-    if any(p.action is Action.SCRUB for p in plan):
-        from redactor.detect import scrub_array
-
-        return scrub_array
-    return None
-
-
-def needs_key(plan: Sequence[ColumnPlan]) -> bool:
-    return any(p.action is Action.HASH for p in plan)
-
-
-def manifest_doc(
-    decision: Decision,
-    plan: Sequence[ColumnPlan],
-    job: Job,
-    field_map: FieldMap | None,
-    outcome: Outcome,
-    key: HashKey | None,
-) -> dict:
-    req = decision.request
-    return {
-        "redactor_version": __version__,
-        "request_id": outcome.request_id,
-        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "request": {
-            "requester": req.requester,
-            "agency": req.agency,
-            "purposes": list(req.purposes),
-            "evidence": [
-                {
-                    "kind": e.kind,
-                    "reference": e.reference,
-                    "status": "accepted" if e.accepted else "claimed",
-                    **({"reviewer": e.reviewer} if e.reviewer else {}),
-                }
-                for e in req.evidence
-            ],
-            "opened_request": req.opened_request,
-        },
-        "policy_packs": [lp.ref for lp in decision.packs],
-        "field_map": None
-        if field_map is None
-        else {
-            "name": field_map.name,
-            "sha256": field_map.sha256,
-            "table": field_map.table(job.table).name,
-        },
-        "decision": {
-            "status": outcome.status,
-            "restricted": decision.restricted,
-            "reasons": list(decision.reasons),
-            "triggered_rules": list(decision.triggered_rules),
-            "exceptions_granted": list(decision.exceptions_granted),
-            "obligations": list(decision.obligations),
-            "category_actions": decision.category_actions(),
-        },
-        "columns": [
-            {
-                "name": p.name,
-                "category": p.category.value if p.category else None,
-                "action": p.action.value,
-                "origin": p.origin,
-                "reason": p.reason,
-                **({"confidence": round(p.confidence, 3)} if p.confidence is not None else {}),
-            }
-            for p in plan
-        ],
-        "hash_key_fingerprint": key.fingerprint if key else None,
-        "input": {
-            "source": shown_path(job.source, decision),
-            "sha256": outcome.input_sha256,
-            "rows": outcome.rows_in,
-        },
-        "output": {
-            "path": shown_path(job.output, decision),
-            "format": job.output_format.value,
-            "sha256": outcome.output_sha256,
-            "rows": outcome.rows_out,
-        },
-        "warnings": outcome.warnings,
-    }
-
-
-def shown_path(path: str | None, decision: Decision) -> str | None:
-    """A file path as the log and manifest store it: under a restricted decision, parts that
-    read like values masked (and then the path's keyed hash added, when a key is configured)."""
-    if not decision.restricted:
-        return path
-    from redactor.safe_names import safe_path
-
-    try:
-        key = HashKey.from_env()
-    except RedactorError:  # a bad key is reported where hashing needs it; here: no hash
-        key = None
-    return safe_path(path, key)
+from redactor.sampling import SAMPLE_ROWS, Reservoir, check_whole_input, spread_sample
+from redactor.sampling import check_drift as _check_drift
+from redactor.transform import empty_batch, scrubber_for, transform_batch, transformed
 
 
 def _prepare(
@@ -488,11 +58,16 @@ def _prepare(
     batches: Iterator[pa.RecordBatch],
     job: Job,
     field_map: FieldMap | None,
-    log: RequestLogLike | None,
+    audit: RequestAudit,
     key: HashKey | None,
     dry_run: bool,
 ) -> tuple[pa.RecordBatch | None, Outcome]:
     """Everything before the request is logged: sample, plan, key. Raises on refusal."""
+    if not isinstance(audit, RequestAudit):  # TEMPORARY: a bare log from an in-flight caller
+        with RequestAudit(audit, decision, job, field_map) as a:
+            done = _prepare(decision, schema, batches, job, field_map, a, key, dry_run)
+            a.closed = True
+            return done
     # Peek the first rows: is there any data, and a content sample for detection of unmapped
     # columns. Empty batches before it are skipped (they carry nothing).
     first: pa.RecordBatch | None = None
@@ -504,64 +79,27 @@ def _prepare(
                 break
         # a query that matches nothing is an answer; a file with no rows is a broken export
         if first is None and not job.allow_empty and job.command == "redact":
-            where = "standard input" if job.source == "-" else job.source
             raise DataError(
-                f"{where}: no data rows (the input holds only column names)",
+                f"{where(job)}: no data rows (the input holds only column names)",
                 hint="pass --allow-empty to write a header-only output (e.g. a nightly job on "
                 "an empty day)",
             )
         if first is not None and decision.restricted:
             sample = pa.Table.from_batches([spread_sample(first, SAMPLE_ROWS)])
-    try:
-        plan = plan_columns(schema, decision, field_map, job, sample)
-    except RefusedError as e:
-        log_refusal(log, decision, job, field_map, None, str(e))
-        raise
+    table = field_map.table(job.table) if field_map is not None else None
+    plan = _plan_columns(schema, decision, table, sample, strict=job.strict)
+    audit.note_plan(plan)
     outcome = Outcome(decision=decision, plan=plan, status=status_of(plan))
     outcome.warnings += [
         f"the field map lists {c!r}, which the input lacks (stale map?)"
-        for c in stale_columns(schema, field_map, job)
+        for c in _stale_columns(schema, table)
     ]
     outcome.warnings += list(decision.warnings)
     outcome.warnings += plan_notices(plan)
     if key is None:
-        key = key_for(plan, log, decision, job, field_map)
+        key = _key_for(plan)
     outcome.key = key
     return first, outcome
-
-
-def key_for(
-    plan: Sequence[ColumnPlan],
-    log: RequestLogLike | None,
-    decision: Decision,
-    job: Job,
-    field_map: FieldMap | None,
-) -> HashKey | None:
-    """The HMAC key when the plan hashes a column (``REDACTOR_KEY_FILE``), else None. Without a
-    usable key the request is refused and logged: an unkeyed hash of an SSN is reversible."""
-    if not needs_key(plan):
-        return None
-    try:
-        key = HashKey.from_env()
-    except RedactorError as e:  # unreadable, short or guessable: refused, and logged as such
-        log_refusal(log, decision, job, field_map, plan, str(e).splitlines()[0])
-        raise
-    if key is None:
-        from redactor.errors import KeyFileError
-
-        hashed = [p.name for p in plan if p.action is Action.HASH]
-        err = KeyFileError(
-            f"Column(s) {', '.join(hashed)} are to be hashed, but no key is configured",
-            hint="set REDACTOR_KEY_FILE to the agency's secret key file (an unkeyed hash "
-            "of an SSN is reversible), or map the column to drop, null or redact",
-        )
-        log_refusal(log, decision, job, field_map, plan, str(err).splitlines()[0])
-        raise err
-    return key
-
-
-def status_of(plan: Sequence[ColumnPlan]) -> str:
-    return "redacted" if any(p.withheld for p in plan) else "released"
 
 
 def run(
@@ -572,92 +110,144 @@ def run(
     *,
     field_map: FieldMap | None = None,
     log: RequestLogLike | None = None,
+    audit: RequestAudit | None = None,
     input_sha256: Callable[[], str | None] = lambda: None,
     key: HashKey | None = None,
     dry_run: bool = False,
     on_plan: Callable[[Outcome], None] | None = None,
 ) -> Outcome:
-    """Plan, log, stream and commit one request. See the module docstring for the order."""
-    from redactor.logging_glue import completion, request_record
+    """Plan, log, stream and commit one request. See the module docstring for the order.
 
-    if decision.refused:
-        log_refusal(log, decision, job, field_map, None, "; ".join(decision.reasons))
-        raise RefusedError(
-            "Request refused: " + decision.reasons[0] if decision.reasons else "Request refused",
-            reasons=decision.reasons,
+    The request is logged through ``audit`` (a caller that did work of its own before, such as
+    the export's rewrite, passes the one it opened), else through a new audit over ``log``."""
+    with audit or RequestAudit(log, decision, job, field_map) as audit:
+        if decision.refused:
+            audit.refuse("; ".join(decision.reasons))
+            raise refused(decision)
+        first, outcome = plan_request(
+            decision, schema, batches, job, field_map, audit, key, dry_run
         )
+        if on_plan:
+            on_plan(outcome)
+        if dry_run:
+            outcome.status = "dry-run"
+            return outcome
+        audit.begin(outcome)
+        _stream(decision, schema, first, batches, job, field_map, audit, outcome, input_sha256)
+        return outcome
+
+
+def refused(decision: Decision) -> RefusedError:
+    """The error for a request the decision refuses outright."""
+    first = decision.reasons[0] if decision.reasons else None
+    return RefusedError(
+        f"Request refused: {first}" if first else "Request refused", reasons=decision.reasons
+    )
+
+
+def plan_request(
+    decision: Decision,
+    schema: pa.Schema,
+    batches: Iterator[pa.RecordBatch],
+    job: Job,
+    field_map: FieldMap | None,
+    audit: RequestAudit,
+    key: HashKey | None = None,
+    dry_run: bool = False,
+) -> tuple[pa.RecordBatch | None, Outcome]:
+    """Read the first rows, plan every column and find the key: everything before the request
+    is logged. Returns the first non-empty batch (already read) and the outcome with its plan.
+    An error inside detection or a library is bad input (exit 4), never a bare exit 1."""
     try:
-        first, outcome = _prepare(decision, schema, batches, job, field_map, log, key, dry_run)
-    except RefusedError:
-        raise  # logged as refused where it was decided
-    except RedactorError as e:
-        log_failure(log, decision, job, field_map, str(e).splitlines()[0])
+        return _prepare(decision, schema, batches, job, field_map, audit, key, dry_run)
+    except RedactorError:
         raise
     except KeyboardInterrupt:
-        err = interrupted()
-        log_failure(log, decision, job, field_map, err.message)
-        raise err from None
-    except Exception as e:  # inside detection or a library: bad input, never a bare exit 1
-        err = DataError(
-            f"{_where(job)}: the columns could not be classified ({type(e).__name__}); "
+        raise interrupted() from None
+    except Exception as e:
+        raise DataError(
+            f"{where(job)}: the columns could not be classified ({type(e).__name__}); "
             "nothing was written",
             hint="check the column types of the input (rerun with REDACTOR_DEBUG=1 for a "
             "traceback if the input is well-formed)",
-        )
-        log_failure(log, decision, job, field_map, err.message)
-        raise err from e
-    plan = outcome.plan
-    key = outcome.key
-    if on_plan:
-        on_plan(outcome)
-    if dry_run:
-        outcome.status = "dry-run"
-        return outcome
+        ) from e
 
-    if log is not None:
-        outcome.request_id = log.begin(
-            request_record(decision, job, field_map, plan, outcome.status)
-        )
+
+def output_schema(schema: pa.Schema, outcome: Outcome) -> pa.Schema:
+    """The schema of the batches the plan gives for input ``schema``."""
+    plan = outcome.plan
+    return transform_batch(empty_batch(schema), plan, outcome.key, scrubber_for(plan)).schema
+
+
+def redacted_batches(
+    decision: Decision,
+    schema: pa.Schema,
+    first: pa.RecordBatch | None,
+    batches: Iterator[pa.RecordBatch],
+    job: Job,
+    outcome: Outcome,
+) -> Iterator[pa.RecordBatch]:
+    """The input's batches through the plan, in order, counted in ``outcome``: every later batch
+    sampled for drift (and the whole input in a reservoir, checked after the last batch), and
+    the record limit of the evidence enforced. Raises instead of yielding what may not go out."""
+    plan, key = outcome.plan, outcome.key
+    scrubber = scrubber_for(plan)
+    out_schema = output_schema(schema, outcome)
+    watched = released_by_detection(plan) if decision.restricted else []
+    reservoir = Reservoir(watched) if watched else None
+
+    def all_batches() -> Iterator[pa.RecordBatch]:
+        at = 0
+        if first is not None:
+            if reservoir is not None:
+                reservoir.add(first)
+            yield first
+            at = first.num_rows
+        for b in batches:
+            _check_drift(b, watched, where(job), at)
+            if reservoir is not None:
+                reservoir.add(b)
+            at += b.num_rows
+            yield b
+
+    limit = decision.record_limit
+    for b, tb in transformed(all_batches(), plan, key, scrubber):
+        outcome.rows_in += b.num_rows
+        if tb.schema != out_schema:
+            tb = tb.cast(out_schema)
+        if limit is not None and outcome.rows_out + tb.num_rows > limit:
+            raise RefusedError(
+                f"The evidence covers only {limit} record(s) but {job.source} holds more; "
+                "nothing was written",
+                hint="export only the records the order names, then run again",
+            )
+        outcome.rows_out += tb.num_rows
+        yield tb
+    if reservoir is not None:
+        check_whole_input(reservoir, schema, watched, where(job))
+
+
+def _stream(
+    decision: Decision,
+    schema: pa.Schema,
+    first: pa.RecordBatch | None,
+    batches: Iterator[pa.RecordBatch],
+    job: Job,
+    field_map: FieldMap | None,
+    audit: RequestAudit,
+    outcome: Outcome,
+    input_sha256: Callable[[], str | None],
+) -> None:
+    """Write every batch through the plan to a temporary output, then commit it (and its
+    manifest) once the completion is logged. Any error leaves the destination untouched and is
+    raised as the user's error (the audit logs it)."""
+    plan, key = outcome.plan, outcome.key
     out = AtomicOutput(job.output, mode=job.output_mode)
     manifest_out: AtomicOutput | None = None
     try:
-        scrubber = _scrubber_for(plan)
-        empty = empty_batch(schema)
-        out_schema = transform_batch(empty, plan, key, scrubber).schema
-        writer = open_writer(job.output_format, out.open(), out_schema)
-
-        watched = released_by_detection(plan) if decision.restricted else []
-        reservoir = Reservoir(watched) if watched else None
-
-        def all_batches() -> Iterator[pa.RecordBatch]:
-            at = 0
-            if first is not None:
-                if reservoir is not None:
-                    reservoir.add(first)
-                yield first
-                at = first.num_rows
-            for b in batches:
-                check_drift(b, plan, watched, job, at)
-                if reservoir is not None:
-                    reservoir.add(b)
-                at += b.num_rows
-                yield b
-
-        for b, tb in transformed(all_batches(), plan, key, scrubber):
-            outcome.rows_in += b.num_rows
-            if tb.schema != out_schema:
-                tb = tb.cast(out_schema)
-            limit = decision.record_limit
-            if limit is not None and outcome.rows_out + tb.num_rows > limit:
-                raise RefusedError(
-                    f"The evidence covers only {limit} record(s) but {job.source} holds more; "
-                    "nothing was written",
-                    hint="export only the records the order names, then run again",
-                )
+        writer = open_writer(job.output_format, out.open(), output_schema(schema, outcome))
+        for tb in redacted_batches(decision, schema, first, batches, job, outcome):
             writer.write(tb)
-            outcome.rows_out += tb.num_rows
-        if reservoir is not None:
-            check_whole_input(reservoir, schema, watched, job)
         writer.close()
         out.finish_writing()
         outcome.output_sha256 = out.sha256()
@@ -675,14 +265,12 @@ def run(
             # standard output cannot be taken back: the completion is logged once it has been
             # delivered whole (a reader that closes the pipe early makes it a failed request)
             out.commit()
-        if log is not None:
-            log.complete(outcome.request_id, completion(outcome, job, None))
+        audit.complete(outcome)
         if manifest_out is not None:  # first: an output never appears without its manifest
             manifest_out.commit()
             outcome.manifest_path = manifest_path
         if not out.is_stdout:
             out.commit()
-        return outcome
     except BaseException as e:
         out.abort()
         if manifest_out is not None:
@@ -692,17 +280,6 @@ def run(
                 os.unlink(outcome.manifest_path)
             outcome.manifest_path = None
         err = _as_user_error(e, job, out)
-        if log is not None and outcome.request_id is not None:
-            msg = (
-                str(err or e).splitlines()[0]
-                if isinstance(err or e, RedactorError)
-                else f"{type(e).__name__}"
-                + (" (interrupted)" if isinstance(e, KeyboardInterrupt) else "")
-            )
-            try:
-                log.complete(outcome.request_id, completion(outcome, job, msg))
-            except Exception:
-                print("redactor: could not log the failure", file=sys.stderr)
         if err is not None:
             raise err from None
         raise
@@ -721,9 +298,9 @@ def _as_user_error(e: BaseException, job: Job, out: AtomicOutput) -> RedactorErr
         return pipe_closed()
     if write_err is not None:
         why = write_err.strerror or type(write_err).__name__
-        where = "standard output" if job.output == "-" else job.output
+        dest = "standard output" if job.output == "-" else job.output
         return DataError(
-            f"{where}: cannot write the output ({why}); nothing was written there",
+            f"{dest}: cannot write the output ({why}); nothing was written there",
             hint="free space on (or fix) the destination's filesystem, or choose another -o",
         )
     if isinstance(e, OSError) and not isinstance(e, pa.ArrowException):
@@ -736,9 +313,10 @@ def _as_user_error(e: BaseException, job: Job, out: AtomicOutput) -> RedactorErr
     ) and not isinstance(e, UnicodeDecodeError):
         # raised inside Arrow or a conversion: a value or type the output cannot hold
         return DataError(
-            f"{_where(job)}: cannot convert the data ({type(e).__name__}); nothing was written",
+            f"{where(job)}: cannot convert the data ({type(e).__name__}); nothing was written",
             hint="the column types could not be written in the output format: choose another "
-            "--output-format or withhold the column",
+            f"{'--format' if job.command == 'export' else '--output-format'} or withhold the "
+            "column",
         )
     if isinstance(e, UnicodeDecodeError):
         return DataError(
@@ -746,49 +324,6 @@ def _as_user_error(e: BaseException, job: Job, out: AtomicOutput) -> RedactorErr
             hint="convert the input to UTF-8 first, e.g. iconv -f latin1 -t utf-8",
         )
     return None
-
-
-def manifest_path_for(job: Job) -> str | None:
-    if job.manifest == "":
-        return None
-    if job.manifest:
-        return job.manifest
-    if job.output == "-":
-        return None
-    return f"{job.output}.manifest.json"
-
-
-def log_refusal(log, decision, job, field_map, plan, why: str) -> None:
-    if log is None:
-        return
-    from redactor.logging_glue import request_record
-
-    log.begin(request_record(decision, job, field_map, plan, "refused", extra_reason=why))
-
-
-__all__ = ["Job", "Outcome", "plan_columns", "redact_file", "run", "transform_batch"]
-
-
-def log_failure(
-    log: RequestLogLike | None,
-    decision: Decision,
-    job: Job,
-    field_map: FieldMap | None,
-    message: str,
-) -> None:
-    """Record a request that failed before its output began (unreadable input, bad map...)."""
-    if log is None or decision.refused:
-        return
-    from redactor.logging_glue import completion, request_record
-
-    rid = log.begin(
-        request_record(
-            decision, job, field_map, None, "redacted" if decision.restricted else "released"
-        )
-    )
-    log.complete(
-        rid, completion(Outcome(decision=decision, plan=[], status="failed"), job, message)
-    )
 
 
 def redact_file(
@@ -806,33 +341,73 @@ def redact_file(
     """Redact one dataset file (or standard input) into ``job.output``."""
     from redactor.io.readers import DEFAULT_BATCH_ROWS, open_source
 
-    if decision.refused:
-        return run(decision, pa.schema([]), iter(()), job, field_map=field_map, log=log)
-    try:
-        if field_map is not None:
-            field_map.table(job.table)  # a bad --table fails before any data is read
-        src = open_source(
-            input_path,
-            input_format,
-            batch_rows=batch_rows or DEFAULT_BATCH_ROWS,
-            schema_only=dry_run,
-        )
-    except RedactorError as e:
-        log_failure(log, decision, job, field_map, str(e).splitlines()[0])
-        raise
-    except KeyboardInterrupt:
-        err = interrupted()
-        log_failure(log, decision, job, field_map, err.message)
-        raise err from None
-    with src:
-        return run(
-            decision,
-            src.schema,
-            src.batches,
-            job,
-            field_map=field_map,
-            log=log,
-            input_sha256=src.sha256,
-            dry_run=dry_run,
-            on_plan=on_plan,
-        )
+    with RequestAudit(log, decision, job, field_map) as audit:
+        if decision.refused:
+            return run(decision, pa.schema([]), iter(()), job, audit=audit)
+        try:
+            if field_map is not None:
+                field_map.table(job.table)  # a bad --table fails before any data is read
+            src = open_source(
+                input_path,
+                input_format,
+                batch_rows=batch_rows or DEFAULT_BATCH_ROWS,
+                schema_only=dry_run,
+            )
+        except KeyboardInterrupt:
+            raise interrupted() from None
+        with src:
+            return run(
+                decision,
+                src.schema,
+                src.batches,
+                job,
+                field_map=field_map,
+                audit=audit,
+                input_sha256=src.sha256,
+                dry_run=dry_run,
+                on_plan=on_plan,
+            )
+
+
+__all__ = ["redact_file", "run"]
+
+
+# --- TEMPORARY: the names other modules imported from here before the split (redactor/serve and
+# benchmarks/duckdb_engine_proto.py, in flight), with their old signatures. Removed once ported.
+from redactor.audit.records import completion, request_record  # noqa: E402, F401
+from redactor.planning import detectable, needs_key  # noqa: E402, F401
+from redactor.sampling import DRIFT_CATEGORIES  # noqa: E402, F401
+
+_scrubber_for = scrubber_for
+
+
+def plan_columns(schema, decision, field_map, job, sample, *, checks=True):
+    table = field_map.table(job.table) if field_map is not None else None
+    return _plan_columns(schema, decision, table, sample, strict=job.strict, checks=checks)
+
+
+def stale_columns(schema, field_map, job):
+    return _stale_columns(schema, field_map.table(job.table) if field_map else None)
+
+
+def check_drift(batch, plan, columns, job, at):
+    return _check_drift(batch, columns, where(job), at)
+
+
+def key_for(plan, log, decision, job, field_map):
+    with RequestAudit(log, decision, job, field_map) as a:
+        a.note_plan(plan)
+        key = _key_for(plan)
+        a.closed = True
+        return key
+
+
+def log_refusal(log, decision, job, field_map, plan, why):
+    a = RequestAudit(log, decision, job, field_map)
+    if plan is not None:
+        a.note_plan(plan)
+    a.refuse(why)
+
+
+def log_failure(log, decision, job, field_map, message):
+    RequestAudit(log, decision, job, field_map).fail(message)

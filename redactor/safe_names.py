@@ -81,6 +81,33 @@ def safe_column_names(names: Sequence[str], withheld: Sequence[bool]) -> list[st
     return out
 
 
+def masked_path(path: str) -> str:
+    """``path`` with each part that reads like a value (a file or folder named for a person, an
+    SSN, an A-number…) replaced by ``***``."""
+    parts = path.split("/")
+    for i, part in enumerate(parts):
+        if not part or part in (".", ".."):
+            continue
+        stem = part.split(".", 1)[0] if not part.startswith(".") else part
+        if is_value(part) or (stem and stem != part and is_value(stem)):
+            parts[i] = MASK
+    return "/".join(parts)
+
+
+def without_paths(message: str, paths: Sequence[str | None]) -> str:
+    """``message`` with every one of ``paths`` (and its file name) that holds a part reading
+    like a value replaced by its masked form: error messages name the input file."""
+    for path in sorted({p for p in paths if p and p != "-" and "://" not in p}, key=len):
+        shown = masked_path(path)
+        if shown == path:
+            continue
+        message = message.replace(path, shown)
+        base, shown_base = path.rsplit("/", 1)[-1], shown.rsplit("/", 1)[-1]
+        if base != shown_base:
+            message = message.replace(base, shown_base)
+    return message
+
+
 def safe_path(path: str | None, key: HashKey | None = None) -> str | None:
     """``path`` with each part that reads like a value masked. When a part was masked and a
     hashing key is configured, an HMAC-SHA-256 of the whole path under that key follows (with
@@ -89,18 +116,9 @@ def safe_path(path: str | None, key: HashKey | None = None) -> str | None:
     every SSN. Ordinary paths are stored as they are."""
     if not path or path == "-" or "://" in path:
         return path
-    parts = path.split("/")
-    masked = False
-    for i, part in enumerate(parts):
-        if not part or part in (".", ".."):
-            continue
-        stem = part.split(".", 1)[0] if not part.startswith(".") else part
-        if is_value(part) or (stem and stem != part and is_value(stem)):
-            parts[i] = MASK
-            masked = True
-    if not masked:
+    shown = masked_path(path)
+    if shown == path:
         return path
-    shown = "/".join(parts)
     if key is None:
         return f"{shown} [path masked; no hashing key, so no path hash]"
     digest = hmac.new(
@@ -109,4 +127,11 @@ def safe_path(path: str | None, key: HashKey | None = None) -> str | None:
     return f"{shown} [path hmac-sha256:{digest} key {key.fingerprint}]"
 
 
-__all__ = ["is_value", "safe_column_names", "safe_path", "values_among"]
+__all__ = [
+    "is_value",
+    "masked_path",
+    "safe_column_names",
+    "safe_path",
+    "values_among",
+    "without_paths",
+]

@@ -31,6 +31,7 @@ from collections.abc import Sequence
 import pyarrow as pa
 
 from redactor.categories import PROTECTED, Category
+from redactor.errors import DataError
 
 SAMPLE_ROWS = 5_000
 RESERVOIR_ROWS = 5_000
@@ -101,3 +102,98 @@ class Reservoir:
     def table(self) -> pa.Table | None:
         """The sample (None when no row was added), rows in no particular order."""
         return self._table
+
+
+def check_drift(batch: pa.RecordBatch, columns: Sequence[int], where: str, at: int) -> None:
+    """Raise DataError when a column released on the first rows' evidence looks protected in
+    this later batch (``at``: the number of rows before it): flagged as a protected category
+    (``DRIFT_CATEGORIES``), or no longer clear while its values are not just numbers (a row
+    counter outgrows "small whole numbers"; a code column turning into names does not)."""
+    if not columns or not batch.num_rows:
+        return
+    from redactor.detect import classify_columns
+    from redactor.planning import detectable
+
+    sample = spread_sample(batch.select(list(columns)), DRIFT_SAMPLE_ROWS)
+    table = detectable(pa.Table.from_batches([sample]))
+    found = classify_columns(table, presidio=False)
+    for i, name in zip(columns, table.column_names, strict=True):
+        s = found[name]
+        seen = drifted(s.category, s.flagged, s.clear, table.column(name))
+        if seen is None:
+            continue
+        raise DataError(
+            f"{where}: column {i + 1} was released on the evidence of the first rows, "
+            f"but rows after {at} {seen}; nothing was written",
+            hint="map the column in the field map (its category and action), or run with "
+            "--strict to withhold every column the map does not list",
+        )
+
+
+def drifted(
+    category: Category, flagged: bool, clear: bool, values: pa.Array | pa.ChunkedArray
+) -> str | None:
+    """Why later values of a column released as clear must not be released, or None: they are
+    flagged as a protected category (``DRIFT_CATEGORIES``), or no longer clear while they are not
+    just numbers (a row counter outgrows "small whole numbers"; codes turning into names or a
+    mix of codes and birth dates do not)."""
+    if flagged and category in DRIFT_CATEGORIES:
+        return f"look like {category}"
+    if not clear and not only_numbers(values):
+        weak = f" (weak evidence for {category})" if category is not Category.NONE else ""
+        return f"no longer look clear{weak}"
+    return None
+
+
+def only_numbers(arr: pa.Array | pa.ChunkedArray) -> bool:
+    """Every non-empty value is a plain number (numeric type, or text of digits, sign, point)."""
+    import pyarrow.compute as pc
+
+    t = arr.type
+    if pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t):
+        return True
+    if not (pa.types.is_string(t) or pa.types.is_large_string(t)):
+        return False
+    text = pc.utf8_trim_whitespace(arr)
+    text = pc.filter(text, pc.not_equal(text, ""))
+    return bool(
+        pc.all(pc.match_substring_regex(text, r"^[-+]?[0-9]+(\.[0-9]+)?$")).as_py() is not False
+    )
+
+
+def check_whole_input(
+    reservoir: Reservoir, schema: pa.Schema, watched: Sequence[int], where: str
+) -> None:
+    """Classify the released columns again on a uniform sample of the whole input, by the same
+    rule as each later batch (:func:`drifted`); raise DataError when one may not be released.
+    A single batch was already sampled whole for the plan: nothing more to learn."""
+    sample = reservoir.table()
+    if sample is None or reservoir.batches < 2:
+        return
+    from redactor.planning import detect_unmapped, detectable
+
+    sample = detectable(sample.rename_columns([schema.names[i] for i in reservoir.columns]))
+    found = detect_unmapped(sample.column_names, None, sample)
+    for i, name in zip(watched, sample.column_names, strict=True):
+        d = found[name]
+        seen = drifted(d.category, d.flagged, d.is_clear, sample.column(name))
+        if seen is None:
+            continue
+        raise DataError(
+            f"{where}: column {i + 1} was released on the evidence of the first rows, "
+            f"but a sample of {sample.num_rows} rows drawn over all {reservoir.seen} rows "
+            f"{seen.replace('look', 'looks')}; nothing was written",
+            hint="map the column in the field map (its category and action), or run with "
+            "--strict to withhold every column the map does not list",
+        )
+
+
+__all__ = [
+    "DRIFT_CATEGORIES",
+    "RESERVOIR_ROWS",
+    "SAMPLE_ROWS",
+    "Reservoir",
+    "check_drift",
+    "check_whole_input",
+    "spread_sample",
+]

@@ -1,7 +1,7 @@
 """A decision table per pack (issue 14 part 6): agency x stated purposes x evidence x reviewed
 or only claimed -> the per-category outcome. Each row was checked against the pack's notes and
-shared/research/legal-review.md; a change in any cell is a change in what the law is read to
-allow, and must come with the pack change that explains it.
+the sources the pack lists (`redactor policy show PACK`); a change in any cell is a change in
+what the law is read to allow, and must come with the pack change that explains it.
 
 Outcomes: refused (declined whole) · released (nothing withheld) · withheld (every protected
 category) · status (immigration status, status proxies, place of birth) · otherwise the

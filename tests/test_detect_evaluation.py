@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-from redactor.detect.evaluation import (
-    evaluate_columns,
-    evaluate_scrub,
-    fresh_tables,
-    holdout_tables,
-)
+from benchmarks.detection_eval import evaluate_columns, evaluate_scrub
+from tests.support.detection_synth import fresh_tables, holdout_tables
 
 
 def test_column_classification_targets_on_held_out_schemas() -> None:

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import random
+import re
 
 import pyarrow as pa
 import pytest
 
 from redactor.categories import Category as C
-from redactor.detect import classify_column
+from redactor.detect import classify_column, name_rules
 from redactor.detect.names import canonical_words, name_evidence
-from redactor.detect.vocabulary import vocabulary
+from redactor.detect.vocabulary import _merge_abbreviations, vocabulary
+from redactor.errors import ConfigError
 
 R = random.Random(1616)
 N = 300
@@ -84,6 +87,34 @@ def test_vocabulary_is_package_data_with_sources() -> None:
     v = vocabulary()
     assert v.abbreviations["bpl"] == ("birth", "place")
     assert v.exact["dda"][0] is C.STATUS_PROXY and "AAMVA" in v.exact["dda"][2]
+
+
+def test_vocabulary_data_is_consistent_and_all_used() -> None:
+    v = vocabulary()
+    assert v.abbreviations["frst"] == ("first",)  # names_abbreviations.yaml
+    assert v.abbreviations["no"] == ("number",) and v.abbreviations["#"] == ("number",)
+    with pytest.raises(ConfigError, match=r"b\.yaml: abbreviation 'nm' reads 'number'"):
+        _merge_abbreviations(("a.yaml", {"nm": ["name"]}), ("b.yaml", {"nm": ["number"]}))
+    with pytest.raises(ConfigError, match="no word set 'nope'"):
+        v.words("nope")
+    asked = set(re.findall(r'_words\("(\w+)"\)', inspect.getsource(name_rules)))
+    assert asked == set(v.word_sets), "word sets in names_words.yaml the rules never read"
+
+
+@pytest.mark.parametrize(
+    ("column", "category"),
+    [  # an earlier rule outranks a later one
+        ("SSN_IND", C.STATUS_PROXY),  # has-SSN flag before SSN
+        ("VEH_PLATE_NO", C.NONE),  # vehicle before licence number
+        ("OFFICE_PHONE", C.NONE),  # office phone before phone
+        ("BIRTH_WT", C.NONE),  # birth measure before birth date
+        ("LIC_CLASS", C.STATUS_PROXY),  # licence class before licence number
+        ("Cell_Block", C.NONE),  # jail cell before phone
+    ],
+)
+def test_rule_order_decides_lookalikes(column: str, category: C) -> None:
+    ev = name_evidence(column)
+    assert ev is not None and ev.category is category, (column, ev)
 
 
 @pytest.mark.parametrize(

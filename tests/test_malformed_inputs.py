@@ -18,11 +18,12 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
+from redactor.audit import Job
 from redactor.cli import cli
 from redactor.errors import DataError
 from redactor.fieldmap import parse_field_map
 from redactor.io.formats import Format
-from redactor.pipeline import Job, redact_file
+from redactor.pipeline import redact_file
 from redactor.policy import decide, load_pack
 from redactor.request import Request
 from redactor.requestlog import open_log

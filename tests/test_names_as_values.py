@@ -9,11 +9,13 @@ manifest, which store the path's SHA-256 instead.
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 
 from click.testing import CliRunner
 
 from redactor.cli import cli
+from redactor.requestlog import open_log
 from redactor.safe_names import safe_column_names, safe_path
 
 CIVIL = ["--purpose", "civil_immigration_enforcement", "--agency", "ICE"]
@@ -98,3 +100,21 @@ def test_a_query_alias_that_is_a_value_is_not_repeated_in_a_message(tmp_path: Pa
         assert r.exit_code == 2, r.stderr
         assert "Output columns 1 and 2 are both named" in r.stderr
         assert alias not in r.stderr
+
+
+def test_a_failed_request_logs_its_error_without_the_file_name_that_is_a_value(
+    tmp_path: Path, log_path: Path
+):
+    """Errors name the input file; under a restricted decision the log keeps them with the
+    path parts that read like values masked, as it keeps the source path itself."""
+    src = tmp_path / "maria_garcia_078-05-1121.csv"
+    src.write_bytes(b"county_cd,n\n001,1\n002,2,3\n")  # a ragged row: bad input, exit 4
+    r = run("redact", str(src), "-o", str(tmp_path / "out.csv"), *CIVIL)
+    assert r.exit_code == 4, r.stderr
+    raw = log_path.read_bytes()
+    with open_log(log_path, create=False) as lg:
+        entries = [json.loads(e.payload) for e in lg.entries()]
+    assert entries and entries[-1].get("status") == "failed", entries
+    assert "row" in entries[-1]["error"]  # the message is kept, the file name is not
+    for v in ("078-05-1121", "maria_garcia", "078051121"):
+        assert v.encode() not in raw, v

@@ -1,15 +1,10 @@
 """`redactor report`: the quarter's requests counted right, the attestation computed from the
-log, no personal data, and an HTML chart that a real browser draws."""
+log, no personal data. (The HTML page in a real browser: tests/test_report_browser.py.)"""
 
 from __future__ import annotations
 
 import json
-import shutil
 import sqlite3
-import struct
-import subprocess
-import zlib
-from pathlib import Path
 
 import click
 import pytest
@@ -17,7 +12,6 @@ from click.testing import CliRunner
 
 from redactor.cli_log import log_group, report_command
 from redactor.requestlog import Completion, RequestRecord, open_log
-from redactor.requestlog.report_html import COLORS, PLOT_H
 
 OFFICIAL = "Officer Canary Quill"  # a requester name: must not appear in any report
 
@@ -257,109 +251,6 @@ def test_output_file_is_whole_private_and_format_follows_extension(log_path, tmp
 def test_period_usage_errors_exit_2(log_path, args):
     result = run("report", *args, "--log", log_path)
     assert result.exit_code == 2 and "Traceback" not in result.output
-
-
-# -- the HTML page in a real browser ------------------------------------------------------
-def _png_pixels(path: Path) -> tuple[int, int, int, bytes]:
-    """(width, height, bytes per pixel, raw unfiltered rows) of an 8-bit RGB/RGBA PNG."""
-    data = path.read_bytes()
-    assert data[:8] == b"\x89PNG\r\n\x1a\n"
-    pos, idat, width = 8, b"", 0
-    while pos < len(data):
-        (length,), ctype = struct.unpack(">I", data[pos : pos + 4]), data[pos + 4 : pos + 8]
-        body = data[pos + 8 : pos + 8 + length]
-        if ctype == b"IHDR":
-            width, height, depth, color, _, _, interlace = struct.unpack(">IIBBBBB", body)
-            assert depth == 8 and color in (2, 6) and interlace == 0
-            bpp = 3 if color == 2 else 4
-        elif ctype == b"IDAT":
-            idat += body
-        pos += 12 + length
-    raw, stride, out, prev = zlib.decompress(idat), width * bpp, bytearray(), bytearray(width * bpp)
-    for y in range(height):
-        start = y * (stride + 1)
-        ftype, line = raw[start], bytearray(raw[start + 1 : start + 1 + stride])
-        for i in range(stride):
-            a = line[i - bpp] if i >= bpp else 0
-            b, c = prev[i], prev[i - bpp] if i >= bpp else 0
-            if ftype == 1:
-                line[i] = (line[i] + a) & 255
-            elif ftype == 2:
-                line[i] = (line[i] + b) & 255
-            elif ftype == 3:
-                line[i] = (line[i] + (a + b) // 2) & 255
-            elif ftype == 4:
-                p = a + b - c
-                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
-                line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
-        out += line
-        prev = line
-    return width, height, bpp, bytes(out)
-
-
-def _chromium() -> str:
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        if found := shutil.which(name):
-            return found
-    pytest.skip(
-        "Chromium is not installed (scripts/system-deps.sh installs it as root); "
-        "the HTML report's chart cannot be rendered"
-    )
-
-
-@pytest.mark.slow
-def test_html_chart_is_drawn_by_a_browser(log_path, tmp_path):
-    browser = _chromium()
-    with open_log(log_path) as log:  # make the months differ: 2 + 1 + 3 requests
-        add(log, "2026-07-20T10:00:00Z", "redacted", "CDLE", ("research",))
-        add(log, "2026-09-01T10:00:00Z", "redacted", "CDLE", ("research",))
-        add(log, "2026-09-02T10:00:00Z", "released", "CDLE", ("research",), status=None)
-    page = tmp_path / "q3.html"
-    assert run("report", "--quarter", "2026Q3", "-o", str(page), "--log", log_path).exit_code == 0
-    html = page.read_text()
-    assert "<script" not in html and "http://" not in html.replace(
-        'xmlns="http://www.w3.org/2000/svg"', ""
-    )  # self-contained
-
-    shot = tmp_path / "shot.png"
-    proc = subprocess.run(
-        [
-            browser,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--hide-scrollbars",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-            "--force-device-scale-factor=1",
-            f"--user-data-dir={tmp_path / 'p'}",
-            f"--screenshot={shot}",
-            "--window-size=1200,900",
-            page.as_uri(),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=90,
-    )
-    assert shot.exists(), proc.stderr[-2000:]
-    _, _, bpp, pixels = _png_pixels(shot)
-    counts = dict.fromkeys(COLORS, 0)
-    rgb = {bytes.fromhex(c[1:]): o for o, c in COLORS.items()}
-    for i in range(0, len(pixels), bpp):
-        outcome = rgb.get(pixels[i : i + 3])
-        if outcome:
-            counts[outcome] += 1
-    # each outcome has a 12x12 legend swatch; bars add count x (PLOT_H // peak) x 48 pixels
-    unit = (PLOT_H // 3) * 48
-    expected = {"released": 1, "redacted": 3, "refused": 1, "failed": 0, "incomplete": 1}
-    for outcome, n in expected.items():
-        assert abs(counts[outcome] - 144 - n * unit) <= 0.03 * max(n * unit, 100), (
-            outcome,
-            counts[outcome],
-            n * unit,
-        )
 
 
 def test_attestation_rests_on_what_the_law_restricts_and_on_reviewed_evidence(log_path):

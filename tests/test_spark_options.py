@@ -15,12 +15,12 @@ from click.testing import CliRunner
 from redactor.categories import Action, Category
 from redactor.errors import DataError, RefusedError
 from redactor.masking import HashKey
-from redactor.pipeline import transform_batch
 from redactor.plan import ColumnPlan
 from redactor.requestlog import open_log
 from redactor.spark.files import StagedDirectory, partition_columns
 from redactor.spark.job import refuse_withheld_partitions
 from redactor.spark.transform import BatchRedactor
+from redactor.transform import transform_batch
 
 CIVIL = ["--purpose", "civil_immigration_enforcement", "--agency", "ICE"]
 SECRET = b"s3cret-key-material-" + b"x" * 30

@@ -24,10 +24,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from redactor.audit import Job
 from redactor.categories import Category
 from redactor.fieldmap import parse_field_map
 from redactor.io.formats import Format
-from redactor.pipeline import Job, redact_file
+from redactor.pipeline import redact_file
 from redactor.policy import decide, load_pack
 from redactor.request import Request
 

@@ -3,8 +3,9 @@
 Sampling is a seeded reservoir over the record batches (each row gets a random key and the
 ``k`` smallest keys are kept, a vectorised form of Algorithm R), so memory stays
 ``O(k + batch)`` whatever the input size, and the same file and seed give the same map.
-The map is the DESIGN.md format, loads with :func:`redactor.fieldmap.load_field_map`, and
-carries each column's confidence and evidence as comments (never a data value).
+The map is the field-map format of docs/design.md §7.1, loads with
+:func:`redactor.fieldmap.load_field_map`, and carries each column's confidence and evidence as
+comments (never a data value).
 """
 
 from __future__ import annotations

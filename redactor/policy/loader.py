@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import os
 from dataclasses import dataclass
@@ -15,6 +14,7 @@ from pydantic import ValidationError
 from redactor.categories import unknown_category_message
 from redactor.errors import ConfigError
 from redactor.policy.model import Pack
+from redactor.suggest import did_you_mean
 
 # Colorado as in force today: C.R.S. 24-74 as amended by SB25-276 together with the Governor's
 # 2020 guidance, the strictest wins (packs/colorado.yaml includes both).
@@ -190,6 +190,5 @@ def load_pack(name_or_path: str | None = None) -> LoadedPack:
         except OSError as e:
             raise ConfigError(f"Cannot read policy pack {p}: {e.strerror}") from None
         return parse_pack(raw, str(p))
-    close = difflib.get_close_matches(name, ids, n=1)
-    hint = f"did you mean {close[0]}?" if close else f"built-in packs: {', '.join(ids)}"
+    hint = did_you_mean(name, ids) or f"built-in packs: {', '.join(ids)}"
     raise ConfigError(f"Unknown policy pack {name!r}", hint=hint)

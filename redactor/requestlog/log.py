@@ -12,10 +12,10 @@ from typing import Protocol
 
 import platformdirs
 
-from redactor.errors import BadInputError
+from redactor.errors import BadInputError, UsageError
 from redactor.requestlog.chain import Entry, VerifyResult, verify_entries
 from redactor.requestlog.entry import Completion, RequestRecord, canonical_json, utc_now
-from redactor.requestlog.errors import LogUnavailableError, LogUsageError
+from redactor.requestlog.errors import LogUnavailableError
 from redactor.requestlog.notices import (
     Notification,
     notice_state,
@@ -215,7 +215,10 @@ class RequestLog:
         of a run (redact, export, sql). An id of the other kind is refused with a pointer to the
         command that shows it."""
         if len(id_or_prefix) < 4:
-            raise LogUsageError("give at least 4 characters of the request id")
+            raise UsageError(
+                "give at least 4 characters of the request id",
+                hint="`redactor log list` shows the ids",
+            )
         want = "request_open" if opened else "request"
         found = self.store.request_ids_with_prefix(id_or_prefix)
         kinds = {rid: {e.kind for e in self.store.entries(rid)} for rid in found}

@@ -1,15 +1,20 @@
 """The quarterly report, computed from a verified log: counts, exceptions, refusals, attestation.
 
 The report holds no personal data: agencies, stated purposes, outcomes, request ids, evidence
-kinds and references (docket or citation numbers), categories and rule reasons. Requester
-names are left out (they stay in the log, available through ``redactor log show``).
+kinds and references (docket or citation numbers), categories and rule reasons, all of them
+claims or policy terms the log holds. Requester names are left out (they stay in the log,
+available through ``redactor log show``). Free text that a run wrote (a failed run's error
+message, a notification's ground) is scrubbed first (:mod:`redactor.requestlog.report_scrub`).
+
+Runs that stopped before any record was read (a wrong file, table or column, an unreadable
+input: :func:`is_operator_error`) are kept out of every count and listed on their own.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, date, datetime, timedelta
 
 from redactor.requestlog.chain import VerifyResult
@@ -56,6 +61,47 @@ class Period:
             out.append(f"{y:04d}-{m:02d}")
             y, m = (y + 1, 1) if m == 12 else (y, m + 1)
         return out
+
+
+_ONE_LINE = re.compile(r"[\x00-\x1f\x7f]")
+
+
+@dataclass(frozen=True)
+class ReportMeta:
+    """Who the report is from and who signs it (from options now, a config file later)."""
+
+    agency_name: str | None = None
+    preparer: str | None = None
+    attest_name: str | None = None
+    attest_title: str | None = None
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if value is None:
+                continue
+            text = " ".join(str(value).split())
+            if not text:
+                object.__setattr__(self, f.name, None)
+                continue
+            if _ONE_LINE.search(text) or len(text) > 200:
+                raise ValueError(
+                    f"--{f.name.replace('_', '-')} must be one line of at most 200 characters"
+                )
+            object.__setattr__(self, f.name, text)
+
+
+@dataclass(frozen=True)
+class Immigration:
+    """The period's requests that stated or implied immigration enforcement."""
+
+    total: int
+    stated: int  # an immigration-enforcement purpose was stated
+    implied: int  # a rule applied because of who asked (ICE asking "for research")
+    totals: dict[str, int]
+    by_month: dict[str, dict[str, int]]
+    identity_released: int  # delivered protected categories, each under a reviewed exception
+    released_categories: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -131,6 +177,18 @@ class Report:
     notices: tuple[NoticeRow, ...] = ()
     packs: tuple[PackSection, ...] = ()
     as_of: str = ""
+    meta: ReportMeta = field(default_factory=ReportMeta)
+    operator_errors: tuple[ListedRequest, ...] = ()
+    immigration: Immigration | None = None
+    agencies: tuple[tuple[str, int, int], ...] = ()  # (canonical agency, requests, immigration)
+    exceptions_by_kind: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def summary(self) -> tuple[str, ...]:
+        """The plain-language summary the report opens with."""
+        from redactor.requestlog.report_summary import summary_sentences
+
+        return summary_sentences(self)
 
     @property
     def notice_totals(self) -> dict[str, int]:
@@ -161,6 +219,8 @@ class Report:
 
     def to_dict(self) -> dict:
         return {
+            "meta": asdict(self.meta),
+            "summary": list(self.summary),
             "period": {
                 "label": self.period.label,
                 "start": self.period.start.isoformat(),
@@ -185,6 +245,12 @@ class Report:
                 "items": [asdict(n) for n in self.notices],
             },
             "packs": [asdict(p) for p in self.packs],
+            "immigration": asdict(self.immigration) if self.immigration else None,
+            "agencies": [
+                {"agency": a, "requests": n, "immigration": m} for a, n, m in self.agencies
+            ],
+            "exceptions_by_kind": self.exceptions_by_kind,
+            "operator_errors": [asdict(r) for r in self.operator_errors],
         }
 
 
@@ -290,7 +356,9 @@ def _listed(view: RequestView, **extra) -> ListedRequest:
     )
 
 
-def _notice_rows(views: list[RequestView], today: date) -> tuple[NoticeRow, ...]:
+def _notice_rows(
+    views: list[RequestView], today: date, clean: dict[str, str]
+) -> tuple[NoticeRow, ...]:
     rows = []
     for v in views:
         made = {n.pack: n for n in v.notifications}
@@ -305,11 +373,73 @@ def _notice_rows(views: list[RequestView], today: date) -> tuple[NoticeRow, ...]
                     notice.due,
                     notice_state(notice, rec, today),
                     rec.on if rec else None,
-                    rec.reference if rec else None,
-                    rec.reason if rec else None,
+                    clean.get(rec.reference, rec.reference) if rec and rec.reference else None,
+                    clean.get(rec.reason, rec.reason) if rec and rec.reason else None,
                 )
             )
     return tuple(rows)
+
+
+def is_operator_error(view: RequestView) -> bool:
+    """A run that stopped before it read a single record and released nothing: a wrong file,
+    table or column name, an unreadable input. It is not a request the agency answered (the
+    operator runs it again), so it is kept out of the counts and listed on its own. A run with
+    no completion is never one: its output may have been released."""
+    c = view.completion
+    return (
+        view.outcome == "failed"
+        and c is not None
+        and not c.rows_in
+        and not c.rows_out
+        and c.output_sha256 is None
+    )
+
+
+def exception_kind(granted: str) -> str:
+    """``colorado-sb21-131/judicial_process: court_order:26-1`` -> ``judicial_process``."""
+    head = granted.split(": ", 1)[0]
+    return head.rsplit("/", 1)[-1].strip() or granted
+
+
+def stated_immigration(view: RequestView) -> bool:
+    """An immigration-enforcement purpose was stated (else the restriction was implied by who
+    asked)."""
+    return bool(RESTRICTED_PURPOSES.intersection(view.record.purposes))
+
+
+def identity_released(view: RequestView) -> tuple[str, ...]:
+    """Protected categories a restricted request delivered (lawfully or not)."""
+    if not is_restricted(view) or view.outcome not in _DELIVERED:
+        return ()
+    if view.record.immigration_request is not None:
+        return view.record.categories_lifted
+    return released_protected(view)
+
+
+def _immigration(views: list[RequestView], period: Period) -> Immigration:
+    mine = [v for v in views if is_restricted(v)]
+    by_month = {m: dict.fromkeys(OUTCOMES, 0) for m in period.months()}
+    for v in mine:
+        by_month[v.day.strftime("%Y-%m")][v.outcome] += 1
+    totals = Counter(v.outcome for v in mine)
+    lawful = [v for v in mine if identity_released(v) and violation_note(v) is None]
+    return Immigration(
+        total=len(mine),
+        stated=sum(stated_immigration(v) for v in mine),
+        implied=sum(not stated_immigration(v) for v in mine),
+        totals={o: totals.get(o, 0) for o in OUTCOMES},
+        by_month=by_month,
+        identity_released=len(lawful),
+        released_categories=tuple(sorted({c for v in lawful for c in identity_released(v)})),
+    )
+
+
+def _texts_to_scrub(views: list[RequestView]) -> list[str]:
+    out = [v.completion.error for v in views if v.completion and v.completion.error]
+    for v in views:
+        for n in v.notifications:
+            out += [t for t in (n.reference, n.reason) if t]
+    return out
 
 
 def _pack_sections(
@@ -362,21 +492,35 @@ def _pack_sections(
 
 
 def build_report(
-    views: list[RequestView], period: Period, verified: VerifyResult, today: date | None = None
+    views: list[RequestView],
+    period: Period,
+    verified: VerifyResult,
+    today: date | None = None,
+    meta: ReportMeta | None = None,
 ) -> Report:
     """The report over ``views`` (already filtered to the period) from a verified log.
-    Notification states are judged as of ``today`` (default: today, UTC)."""
+    Notification states are judged as of ``today`` (default: today, UTC). Operator errors
+    (:func:`is_operator_error`) are listed, never counted."""
+    from redactor.requestlog.report_scrub import scrub_notes
+
     today = today or datetime.now(UTC).date()
-    notices = _notice_rows(views, today)
+    clean = scrub_notes(_texts_to_scrub(views))
+    notices = _notice_rows(views, today, clean)
+    errors = [v for v in views if is_operator_error(v)]
+    views = [v for v in views if not is_operator_error(v)]
     groups: dict[str, str] = {}  # casefolded canonical -> the first spelling seen
     names: dict[tuple[str, str, str], dict[str, None]] = {}
     keyed = []
+    per_agency: Counter[str] = Counter()
+    per_agency_imm: Counter[str] = Counter()
     for v in views:
         canon = canonical_agency(v)
         label = groups.setdefault(canon.casefold(), canon)
         key = (label, _purposes(v), v.outcome)
         names.setdefault(key, {})[" ".join((v.record.agency or NO_AGENCY).split())] = None
         keyed.append(key)
+        per_agency[label] += 1
+        per_agency_imm[label] += is_restricted(v)
     counts = Counter(keyed)
     totals = Counter(v.outcome for v in views)
     by_month = {m: dict.fromkeys(OUTCOMES, 0) for m in period.months()}
@@ -395,6 +539,14 @@ def build_report(
                     note=note,
                 )
             )
+    kinds = Counter(exception_kind(g) for v in views for g in v.record.exceptions_granted)
+
+    def stopped(v: RequestView) -> str:
+        if v.completion is None:
+            return "no completion recorded (process stopped before finishing)"
+        error = v.completion.error or "failed (no message recorded)"
+        return clean.get(error, error)
+
     return Report(
         period=period,
         generated_at=utc_now(),
@@ -416,25 +568,26 @@ def build_report(
             _listed(v, reasons=v.record.reasons) for v in views if v.outcome == "refused"
         ),
         unfinished=tuple(
-            _listed(
-                v,
-                note=(
-                    v.completion.error
-                    if v.completion
-                    else "no completion recorded (process stopped before finishing)"
-                ),
-            )
-            for v in views
-            if v.outcome in ("failed", "incomplete")
+            _listed(v, note=stopped(v)) for v in views if v.outcome in ("failed", "incomplete")
         ),
         violations=tuple(violations),
         notices=notices,
         packs=_pack_sections(views, notices),
         as_of=today.isoformat(),
+        meta=meta or ReportMeta(),
+        operator_errors=tuple(_listed(v, note=stopped(v)) for v in errors),
+        immigration=_immigration(views, period),
+        agencies=tuple(
+            (a, n, per_agency_imm[a])
+            for a, n in sorted(per_agency.items(), key=lambda kv: (-kv[1], kv[0]))
+        ),
+        exceptions_by_kind=dict(sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0]))),
     )
 
 
-def report_from_log(log: RequestLog, period: Period, today: date | None = None) -> Report:
+def report_from_log(
+    log: RequestLog, period: Period, today: date | None = None, meta: ReportMeta | None = None
+) -> Report:
     """Verify the whole log, then report on the period. A log that fails verification is not
     reported on: an attestation must not rest on a tampered record."""
     verified = log.verify()
@@ -445,4 +598,4 @@ def report_from_log(log: RequestLog, period: Period, today: date | None = None) 
             hint="run `redactor log verify` and investigate before reporting",
         )
     views = log.requests(RequestFilter(start=period.start, end=period.end))
-    return build_report(views, period, verified, today)
+    return build_report(views, period, verified, today, meta)

@@ -1,217 +1,163 @@
-"""The report as one self-contained HTML page: inline CSS and an inline SVG chart, no scripts.
+"""The report as one self-contained HTML page: inline CSS and inline SVG charts, no scripts.
 
-The chart (requests per month, stacked by outcome) is static SVG, so it renders with scripts
-disabled, prints, and archives as a record without any external file.
+Rendered from the same document as Markdown (:mod:`redactor.requestlog.report_document`); the
+charts are drawn by matplotlib (:mod:`redactor.requestlog.report_charts`). A
+Content-Security-Policy forbids every external load and every script, so the page renders the
+same offline, prints (the PDF is this page printed by headless Chromium) and archives as a
+record without any other file.
 """
 
 from __future__ import annotations
 
+import re
 from html import escape
 
-from redactor.requestlog.entry import OUTCOMES
-from redactor.requestlog.report import ListedRequest, Report
+from redactor.requestlog.report import Report
+from redactor.requestlog.report_charts import COLORS  # noqa: F401  (re-exported)
+from redactor.requestlog.report_document import (
+    Block,
+    Bullets,
+    Cell,
+    Chart,
+    Document,
+    Facts,
+    Note,
+    Para,
+    Rid,
+    Signature,
+    Table,
+    build_document,
+)
 
-COLORS = {  # one distinct fill per outcome; used nowhere else on the page
-    "released": "#2e7d32",
-    "redacted": "#1565c0",
-    "refused": "#c62828",
-    "failed": "#ef6c00",
-    "incomplete": "#6a1b9a",
-}
-PLOT_H, LEFT, TOP, BAR_W, SLOT_W, SWATCH = 240, 56, 24, 48, 96, 12
+CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:"
 
 _CSS = """
-body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:24px;color:#222;
-max-width:1100px}
-h1{font-size:22px;margin:0 0 6px}h2{font-size:17px;margin:26px 0 8px}
-p.meta{color:#555;font-size:13px;margin:0 0 10px}
-.attest{padding:10px 14px;border-left:5px solid #888;background:#f4f4f4;margin:8px 0 16px}
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;margin:24px;
+color:#222;max-width:1000px;line-height:1.4}
+h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:26px 0 8px;border-bottom:1px solid #ddd}
+h3{font-size:15px;margin:18px 0 6px}p.sub{color:#555;margin:0 0 12px}
+dl.meta{display:grid;grid-template-columns:max-content auto;gap:2px 14px;margin:0 0 12px}
+dl.meta dt{font-weight:600}dl.meta dd{margin:0}
+ul.summary li{margin:3px 0}
+.attest{padding:10px 14px;border-left:5px solid #2e7d32;background:#f1f8f1;margin:8px 0 12px}
 .attest.withheld{border-color:#b00;background:#fdecea;font-weight:600}
-table{border-collapse:collapse;font-size:13px}th,td{border:1px solid #ccc;padding:4px 8px;
-text-align:left;vertical-align:top}th{background:#eee}td.n{text-align:right}
-code{font-size:12px}svg text{font-size:12px;fill:#333}
+.signature{border:1px solid #999;padding:10px 14px;margin:10px 0 16px;break-inside:avoid}
+.signature .line{display:flex;gap:12px;margin-top:22px}
+.signature .line span{flex:1;border-top:1px solid #222;padding-top:2px;font-size:12px;color:#444}
+figure{margin:10px 0 18px;break-inside:avoid}figcaption{font-weight:600;margin-bottom:4px}
+svg.chart{max-width:100%;height:auto}
+details{font-size:13px;margin-top:4px}
+table{border-collapse:collapse;font-size:13px;margin:4px 0 10px}th,td{border:1px solid #ccc;
+padding:4px 8px;text-align:left;vertical-align:top}th{background:#eee}td.n{text-align:right}
+tr{break-inside:avoid}code{font-size:12px}sup a{text-decoration:none}
+ol.notes{font-size:13px}
+@page{size:Letter;margin:16mm 14mm}
+@media print{body{margin:0;max-width:none}a{color:inherit;text-decoration:none}
+*{-webkit-print-color-adjust:exact;print-color-adjust:exact}details{display:none}}
 """
 
 
-def _chart(report: Report) -> str:
-    months = list(report.by_month.items())
-    peak = max((sum(c.values()) for _, c in months), default=0)
-    scale = float(PLOT_H // peak) if 0 < peak <= PLOT_H else (PLOT_H / peak if peak else 1.0)
-    width = LEFT + SLOT_W * max(len(months), 1) + 160
-    height = TOP + PLOT_H + 40
-    base = TOP + PLOT_H
-    parts = [
-        f'<svg id="chart" xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" shape-rendering="crispEdges" role="img" '
-        f'aria-label="Requests per month by outcome">',
-        f'<line x1="{LEFT}" y1="{base}" x2="{LEFT + SLOT_W * len(months)}" y2="{base}" '
-        f'stroke="#444"/>',
-        f'<line x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{base}" stroke="#444"/>',
-        f'<text x="{LEFT - 8}" y="{base + 4}" text-anchor="end">0</text>',
-        f'<text x="{LEFT - 8}" y="{TOP + 4}" text-anchor="end">'
-        f"{round(PLOT_H / scale) if peak else 0}</text>",
-    ]
-    for i, (month, counts) in enumerate(months):
-        x = LEFT + SLOT_W * i + (SLOT_W - BAR_W) // 2
-        y = float(base)
-        for outcome in OUTCOMES:
-            n = counts[outcome]
-            if not n:
-                continue
-            h = n * scale
-            y -= h
-            parts.append(
-                f'<rect class="bar" data-month="{month}" data-outcome="{outcome}" '
-                f'data-count="{n}" x="{x}" y="{y:g}" width="{BAR_W}" height="{h:g}" '
-                f'fill="{COLORS[outcome]}"><title>{month} {outcome}: {n}</title></rect>'
-            )
-        total = sum(counts.values())
-        parts.append(
-            f'<text x="{x + BAR_W // 2}" y="{y - 5:g}" text-anchor="middle">{total}</text>'
-        )
-        parts.append(
-            f'<text x="{x + BAR_W // 2}" y="{base + 18}" text-anchor="middle">{month}</text>'
-        )
-    lx = LEFT + SLOT_W * len(months) + 24
-    for j, outcome in enumerate(OUTCOMES):
-        ly = TOP + 20 * j
-        parts.append(
-            f'<rect class="legend-swatch" x="{lx}" y="{ly}" width="{SWATCH}" '
-            f'height="{SWATCH}" fill="{COLORS[outcome]}"/>'
-        )
-        parts.append(f'<text x="{lx + SWATCH + 6}" y="{ly + 10}">{outcome}</text>')
-    parts.append("</svg>")
-    return "\n".join(parts)
+def _inline(text: str) -> str:
+    """Escaped text, with ``**bold**`` and ```code``` as the only markup."""
+    out = escape(text)
+    out = re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", out)
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", out)
 
 
-def _table(header: list[str], rows: list[list[object]], numeric: int = 0) -> str:
-    """``numeric``: how many trailing columns are right-aligned numbers."""
-    head = "".join(f"<th>{escape(h)}</th>" for h in header)
+def _part(value: str | int | Rid | Note) -> str:
+    if isinstance(value, Rid):
+        return f'<a href="#req-{escape(value.full)}"><code>{escape(value.short)}</code></a>'
+    if isinstance(value, Note):
+        return f'<sup><a href="#note-{value.number}">[{value.number}]</a></sup>'
+    return _inline(str(value))
+
+
+def _cell(value: Cell) -> str:
+    if isinstance(value, tuple | list):
+        return "; ".join(_part(v) for v in value)
+    return _part(value)
+
+
+def _table(t: Table) -> str:
+    if not t.rows:
+        return f"<p>{escape(t.empty)}</p>"
+    head = "".join(f"<th>{escape(h)}</th>" for h in t.header)
     body = []
-    for row in rows:
+    for row in t.rows:
         cells = []
         for k, value in enumerate(row):
-            text = "; ".join(value) if isinstance(value, tuple | list) else str(value)
-            cls = ' class="n"' if k >= len(row) - numeric else ""
-            cells.append(f"<td{cls}>{escape(text) or '—'}</td>")
-        body.append("<tr>" + "".join(cells) + "</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+            cls = ' class="n"' if k >= len(row) - t.numeric else ""
+            cells.append(f"<td{cls}>{_cell(value) or '—'}</td>")
+        anchor = ""
+        if t.id == "appendix-ids" and isinstance(row[0], Rid):
+            anchor = f' id="req-{escape(row[0].full)}"'
+        body.append(f"<tr{anchor}>" + "".join(cells) + "</tr>")
+    tid = f' id="{t.id}"' if t.id else ""
+    return f"<table{tid}><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
-def _listed(items: tuple[ListedRequest, ...], header: list[str], *cols: str) -> str:
-    if not items:
-        return "<p>None.</p>"
-    rows = [
-        [r.request_id, r.date, r.agency, r.purposes, *(getattr(r, c) for c in cols)] for r in items
-    ]
-    return _table(["Request", "Date", "Agency", "Stated purposes", *header], rows)
-
-
-def _notices(report: Report) -> str:
-    if not report.notices:
-        return "<p>None due for requests in this period.</p>"
-    t = report.notice_totals
-    summary = (
-        f"As of {report.as_of}: {t['on_time']} made on time, {t['late']} made late, "
-        f"{t['suppressed']} lawfully withheld, {t['due']} still due, {t['overdue']} "
-        f"overdue ({report.notices_missed} missed)."
-    )
-    rows = [
-        [
-            n.request_id,
-            n.date,
-            n.agency,
-            n.pack,
-            n.due,
-            n.state,
-            n.notified_on or "",
-            n.reason or n.reference or "",
-        ]
-        for n in report.notices
-    ]
-    return f'<p id="notices-summary">{escape(summary)}</p>' + _table(
-        ["Request", "Date", "Agency", "Pack", "Due", "State", "Notified", "Reference / ground"],
-        rows,
+def _signature(s: Signature) -> str:
+    name = escape(s.name) if s.name else "&nbsp;"
+    title = escape(s.title) if s.title else "&nbsp;"
+    return (
+        f'<div class="signature" id="signature"><p>{escape(s.statement)}</p>'
+        f'<div class="line"><span>{escape(s.role)}: <strong>{name}</strong></span>'
+        f"<span>Title: <strong>{title}</strong></span></div>"
+        '<div class="line"><span>Signature</span><span>Date</span></div></div>'
     )
 
 
-def _packs(report: Report) -> list[str]:
-    if not report.packs:
-        return ["<p>No requests.</p>"]
-    out = []
-    for p in report.packs:
-        out.append(f"<h3>{escape(p.pack)} ({escape(', '.join(p.versions))})</h3>")
-        out.append(
-            f"<p>{p.requests} request(s) decided under this pack; a rule of it applied "
-            f"to {p.restricted}."
-            + (f" Reporting duty: {escape('; '.join(p.duties))}." if p.duties else "")
-            + "</p>"
+def _chart(c: Chart) -> str:
+    spec = c.draw()
+    return (
+        f'<figure id="chart-{c.id}" class="chart"><figcaption id="{c.id}-title">'
+        f"{escape(c.title)}</figcaption>{spec.svg}"  # type: ignore[attr-defined]
+        f"<details><summary>The numbers</summary>{_table(c.data)}</details></figure>"
+    )
+
+
+def _block(block: Block) -> str:
+    if isinstance(block, Para):
+        attrs = (f' id="{block.id}"' if block.id else "") + (
+            f' class="{block.cls}"' if block.cls else ""
         )
-        out.append(_table(["Outcome", "Requests"], [[o, p.totals[o]] for o in OUTCOMES], 1))
-        if p.exceptions:
-            out.append("<p>Exceptions granted: " + escape("; ".join(p.exceptions)) + "</p>")
-    return out
+        return f"<p{attrs}>{_inline(block.text)}</p>"
+    if isinstance(block, Facts):
+        items = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in block.items)
+        return f'<dl class="meta" id="{block.id or "meta"}">{items}</dl>'
+    if isinstance(block, Bullets):
+        cls = ' class="summary"' if block.id == "summary" else ""
+        items = "".join(f"<li>{_cell(i)}</li>" for i in block.items)
+        return f'<ul id="{block.id or ""}"{cls}>{items}</ul>'
+    if isinstance(block, Table):
+        return _table(block)
+    if isinstance(block, Chart):
+        return _chart(block)
+    if isinstance(block, Signature):
+        return _signature(block)
+    raise TypeError(type(block))  # pragma: no cover
+
+
+def html(doc: Document) -> str:
+    parts = [f"<h1>{escape(doc.title)}</h1>", f'<p class="sub">{escape(doc.subtitle)}</p>']
+    for section in doc.sections:
+        sid = f' id="{section.id}"' if section.id else ""
+        if section.title:
+            level = max(section.level, 2)
+            parts.append(f"<h{level}{sid}>{escape(section.title)}</h{level}>")
+        parts += [_block(b) for b in section.blocks]
+        if section.id == "notes":
+            items = "".join(f'<li id="note-{n.number}">{_inline(n.text)}</li>' for n in doc.notes)
+            parts.append(f'<ol class="notes">{items}</ol>')
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{escape(doc.title)}</title><style>{_CSS}</style></head><body>\n"
+        + "\n".join(parts)
+        + "\n</body></html>\n"
+    )
 
 
 def render_html(report: Report) -> str:
-    p = report.period
-    title = f"Request report {p.label}"
-    attest_cls = "attest" if report.attested else "attest withheld"
-    sections = [
-        f"<h1>{escape(title)}</h1>",
-        f'<p class="meta">{p.start} to {p.end} (UTC) · generated {escape(report.generated_at)}'
-        f" from a verified request log ({report.log_entries} entries, head hash "
-        f"<code>{report.log_head_hash}</code>)</p>",
-        f'<p class="{attest_cls}" id="attestation">{escape(report.attestation)}</p>',
-        "<h2>Requests per month by outcome</h2>",
-        _chart(report),
-        "<h2>Summary</h2>",
-        _table(
-            ["Outcome", "Requests"],
-            [[o, report.totals[o]] for o in OUTCOMES] + [["total", report.total]],
-            1,
-        ),
-        "<h2>Requests by agency, stated purpose and outcome</h2>",
-        _table(
-            ["Agency", "Names as given", "Stated purposes", "Outcome", "Requests"],
-            [[r.agency, r.names, r.purposes, r.outcome, r.requests] for r in report.rows],
-            1,
-        ),
-    ]
-    if report.violations:
-        sections += [
-            "<h2>Requests that prevent attestation</h2>",
-            _listed(
-                report.violations,
-                ["Released", "Exceptions", "Evidence", "Why"],
-                "released_categories",
-                "exceptions",
-                "evidence",
-                "note",
-            ),
-        ]
-    sections += [
-        "<h2>Exceptions used</h2>",
-        _listed(
-            report.exceptions,
-            ["Exceptions", "Evidence", "Reviewed by", "Outcome"],
-            "exceptions",
-            "evidence",
-            "reviewers",
-            "outcome",
-        ),
-        "<h2>Refused requests</h2>",
-        _listed(report.refused, ["Reasons"], "reasons"),
-        "<h2>Failed or incomplete requests</h2>",
-        _listed(report.unfinished, ["Outcome", "Note"], "outcome", "note"),
-        "<h2>Subject notifications</h2>",
-        _notices(report),
-        "<h2>By policy pack</h2>",
-        *_packs(report),
-    ]
-    return (
-        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-        f"<title>{escape(title)}</title><style>{_CSS}</style></head><body>\n"
-        + "\n".join(sections)
-        + "\n</body></html>\n"
-    )
+    return html(build_document(report))

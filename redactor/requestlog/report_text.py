@@ -1,4 +1,8 @@
-"""The report as Markdown (default), CSV (the agency × purpose × outcome counts) or JSON."""
+"""The report as Markdown (default), CSV (the agency × purpose × outcome counts) or JSON.
+
+Markdown is rendered from the same document as HTML (:mod:`redactor.requestlog.report_document`):
+charts appear as the tables of the numbers they draw, footnotes as ``[^N]``.
+"""
 
 from __future__ import annotations
 
@@ -6,185 +10,102 @@ import csv
 import io
 import json
 
-from redactor.requestlog.entry import OUTCOMES
-from redactor.requestlog.report import ListedRequest, Report
+from redactor.requestlog.report import Report
+from redactor.requestlog.report_document import (
+    Block,
+    Bullets,
+    Cell,
+    Chart,
+    Document,
+    Facts,
+    Note,
+    Para,
+    Rid,
+    Signature,
+    Table,
+    build_document,
+)
 
-FORMATS = ("md", "html", "csv", "json")
+FORMATS = ("md", "html", "pdf", "csv", "json")
+TEXT_FORMATS = ("md", "html", "csv", "json")  # what :func:`render` returns as text
+EXTENSIONS = {
+    "md": "md",
+    "markdown": "md",
+    "html": "html",
+    "htm": "html",
+    "pdf": "pdf",
+    "csv": "csv",
+    "json": "json",
+}
 
 
-def _cell(value: object) -> str:
-    text = "; ".join(value) if isinstance(value, tuple | list) else str(value)
+def _part(value: str | int | Rid | Note) -> str:
+    if isinstance(value, Rid):
+        return f"`{value.short}`"
+    if isinstance(value, Note):
+        return f"[^{value.number}]"
+    return str(value)
+
+
+def _cell(value: Cell) -> str:
+    text = "; ".join(_part(v) for v in value) if isinstance(value, tuple | list) else _part(value)
     return " ".join(text.split()).replace("|", "\\|") or "—"
 
 
-def _table(header: list[str], rows: list[list[object]]) -> list[str]:
-    out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    out += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows]
+def _table(t: Table) -> list[str]:
+    if not t.rows:
+        return [t.empty, ""]
+    out = ["| " + " | ".join(t.header) + " |", "|" + "---|" * len(t.header)]
+    out += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in t.rows]
     return [*out, ""]
 
 
-def _listed_rows(items: tuple[ListedRequest, ...], *cols: str) -> list[list[object]]:
+def _signature(s: Signature) -> list[str]:
     return [
-        [f"`{r.request_id}`", r.date, r.agency, r.purposes, *(getattr(r, c) for c in cols)]
-        for r in items
+        s.statement,
+        "",
+        f"{s.role}: {s.name or '______________________________'}",
+        "",
+        f"Title: {s.title or '______________________________'}",
+        "",
+        "Signature: ______________________________    Date: ______________",
+        "",
     ]
 
 
-def render_markdown(report: Report) -> str:
-    p = report.period
-    lines = [
-        f"# Request report {p.label} ({p.start} to {p.end}, UTC)",
-        "",
-        f"Generated {report.generated_at} from a verified request log "
-        f"({report.log_entries} entries, head hash `{report.log_head_hash}`).",
-        "",
-        f"**Attestation:** {report.attestation}",
-        "",
-        "## Summary",
-        "",
-        *_table(
-            ["Outcome", "Requests"],
-            [[o, report.totals[o]] for o in OUTCOMES] + [["**total**", report.total]],
-        ),
-        "## Requests by agency, stated purpose and outcome",
-        "",
-        *_table(
-            ["Agency", "Names as given", "Stated purposes", "Outcome", "Requests"],
-            [[r.agency, r.names, r.purposes, r.outcome, r.requests] for r in report.rows],
-        ),
-        "## Requests per month",
-        "",
-        *_table(
-            ["Month", *OUTCOMES],
-            [[m, *(c[o] for o in OUTCOMES)] for m, c in report.by_month.items()],
-        ),
-    ]
-    if report.violations:
-        lines += [
-            "## Requests that prevent attestation",
-            "",
-            *_table(
-                [
-                    "Request",
-                    "Date",
-                    "Agency",
-                    "Stated purposes",
-                    "Released",
-                    "Exceptions",
-                    "Evidence",
-                    "Why",
-                ],
-                _listed_rows(
-                    report.violations, "released_categories", "exceptions", "evidence", "note"
-                ),
-            ),
-        ]
-    lines += ["## Exceptions used", ""]
-    lines += (
-        _table(
-            [
-                "Request",
-                "Date",
-                "Agency",
-                "Stated purposes",
-                "Exceptions",
-                "Evidence",
-                "Reviewed by",
-                "Opened request",
-                "Outcome",
-            ],
-            _listed_rows(
-                report.exceptions,
-                "exceptions",
-                "evidence",
-                "reviewers",
-                "opened_request",
-                "outcome",
-            ),
-        )
-        if report.exceptions
-        else ["None.", ""]
-    )
-    lines += ["## Refused requests", ""]
-    lines += (
-        _table(
-            ["Request", "Date", "Agency", "Stated purposes", "Reasons"],
-            _listed_rows(report.refused, "reasons"),
-        )
-        if report.refused
-        else ["None.", ""]
-    )
-    lines += ["## Failed or incomplete requests", ""]
-    lines += (
-        _table(
-            ["Request", "Date", "Agency", "Stated purposes", "Outcome", "Note"],
-            _listed_rows(report.unfinished, "outcome", "note"),
-        )
-        if report.unfinished
-        else ["None.", ""]
-    )
-    lines += notice_lines(report)
-    lines += pack_lines(report)
+def _block(block: Block) -> list[str]:
+    if isinstance(block, Para):
+        if block.id == "attestation":
+            return [f"**Attestation:** {block.text}", ""]
+        return [block.text, ""]
+    if isinstance(block, Facts):
+        return [*(f"- **{k}:** {v}" for k, v in block.items), ""]
+    if isinstance(block, Bullets):
+        fmt = "- `{}`" if block.code else "- {}"
+        return [*(fmt.format(_cell(i)) for i in block.items), ""]
+    if isinstance(block, Table):
+        return _table(block)
+    if isinstance(block, Chart):
+        return [f"### {block.title}", "", *_table(block.data)]
+    if isinstance(block, Signature):
+        return _signature(block)
+    raise TypeError(type(block))  # pragma: no cover
+
+
+def markdown(doc: Document) -> str:
+    lines = [f"# {doc.title} ({doc.subtitle})", ""]
+    for section in doc.sections:
+        if section.title:
+            lines += [f"{'#' * section.level} {section.title}", ""]
+        for block in section.blocks:
+            lines += _block(block)
+        if section.id == "notes":
+            lines += [f"[^{n.number}]: {' '.join(n.text.split())}" for n in doc.notes] + [""]
     return "\n".join(lines)
 
 
-def notice_lines(report: Report) -> list[str]:
-    """Subject notifications: made on time, late, withheld (with the ground), due, overdue."""
-    lines = ["## Subject notifications", ""]
-    if not report.notices:
-        return [*lines, "None due for requests in this period.", ""]
-    t = report.notice_totals
-    lines += [
-        f"As of {report.as_of}: {t['on_time']} made on time, {t['late']} made late, "
-        f"{t['suppressed']} lawfully withheld, {t['due']} still due, {t['overdue']} "
-        f"overdue (**{report.notices_missed} missed**).",
-        "",
-    ]
-    lines += _table(
-        ["Request", "Date", "Agency", "Pack", "Due", "State", "Notified", "Reference / ground"],
-        [
-            [
-                f"`{n.request_id}`",
-                n.date,
-                n.agency,
-                n.pack,
-                n.due,
-                n.state,
-                n.notified_on or "—",
-                n.reason or n.reference or "—",
-            ]
-            for n in report.notices
-        ],
-    )
-    return lines
-
-
-def pack_lines(report: Report) -> list[str]:
-    lines = ["## By policy pack", ""]
-    if not report.packs:
-        return [*lines, "No requests.", ""]
-    for p in report.packs:
-        lines += [
-            f"### {p.pack} ({', '.join(p.versions)})",
-            "",
-            f"{p.requests} request(s) decided under this pack; a rule of it applied to "
-            f"{p.restricted}.",
-            "",
-        ]
-        lines += _table(["Outcome", "Requests"], [[o, p.totals[o]] for o in OUTCOMES])
-        if p.duties:
-            lines += ["Reporting duty: " + "; ".join(p.duties) + ".", ""]
-        if any(p.notices.values()):
-            lines += [
-                "Notifications: " + ", ".join(f"{k} {v}" for k, v in p.notices.items() if v) + ".",
-                "",
-            ]
-        lines += (
-            ["Exceptions granted:", "", *[f"- `{e}`" for e in p.exceptions], ""]
-            if p.exceptions
-            else ["No exception granted.", ""]
-        )
-    return lines
+def render_markdown(report: Report) -> str:
+    return markdown(build_document(report))
 
 
 def render_csv(report: Report) -> str:
@@ -203,6 +124,8 @@ def render_json(report: Report) -> str:
 
 
 def render(report: Report, fmt: str) -> str:
+    """The report as text in ``fmt`` (one of :data:`TEXT_FORMATS`; PDF is
+    :func:`redactor.requestlog.report_pdf.render_pdf`)."""
     if fmt == "html":
         from redactor.requestlog.report_html import render_html
 

@@ -1,7 +1,7 @@
 """The same redaction on Apache Spark (the optional extra ``redactor[spark]``).
 
 The driver decides, plans, logs and commits; executors run the single-machine masking code
-(:func:`redactor.pipeline.transform_batch`) on Arrow record batches through
+(:func:`redactor.transform.transform_batch`) on Arrow record batches through
 ``DataFrame.mapInArrow``. Nothing here imports pyspark until a Spark job is asked for, so
 ``redactor`` without the extra keeps working. See docs/scale.md.
 

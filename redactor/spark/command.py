@@ -11,7 +11,7 @@ from collections.abc import Callable
 from redactor.errors import UsageError
 from redactor.fieldmap import FieldMap
 from redactor.io.formats import Format
-from redactor.pipeline import Job, Outcome, RequestLogLike
+from redactor.audit import Job, Outcome, RequestLogLike
 from redactor.policy.decide import Decision
 from redactor.spark import require_pyspark
 from redactor.spark.files import check_local_path

@@ -1,7 +1,7 @@
 """One redaction request over a Parquet dataset directory, run on Spark.
 
 The driver does what the single-machine pipeline does, in the same order (see
-:mod:`redactor.pipeline`): decide; plan every column with :func:`redactor.pipeline.plan_columns`
+:mod:`redactor.pipeline`): decide; plan every column with :func:`redactor.planning.plan_columns`
 (field map, detection on a sample for unmapped columns, ``--strict``); refuse when a partition
 column is withheld; log the request *before* any output exists; run the job; gather row counts
 and file digests from the executors; log the completion; write the manifest; rename the
@@ -17,27 +17,21 @@ import traceback
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
+from redactor.audit import (
+    Job,
+    Outcome,
+    RequestAudit,
+    RequestLogLike,
+    manifest_doc,
+    manifest_path_for,
+)
 from redactor.errors import DataError, RedactorError, RefusedError
 from redactor.fieldmap import FieldMap
 from redactor.io.writers import dumps_json, write_text_atomic
-from redactor.pipeline import (
-    SAMPLE_ROWS,
-    Job,
-    Outcome,
-    RequestLogLike,
-    empty_batch,
-    key_for,
-    log_failure,
-    log_refusal,
-    manifest_doc,
-    manifest_path_for,
-    plan_columns,
-    stale_columns,
-    status_of,
-    transform_batch,
-)
 from redactor.plan import ColumnPlan
+from redactor.planning import key_for, plan_columns, stale_columns, status_of
 from redactor.policy.decide import Decision
+from redactor.sampling import SAMPLE_ROWS
 from redactor.spark.files import (
     FileFacts,
     StagedDirectory,
@@ -49,7 +43,8 @@ from redactor.spark.files import (
 )
 from redactor.spark.keys import BroadcastKey
 from redactor.spark.session import get_session, session_conf
-from redactor.spark.transform import BatchRedactor, scrubber_for
+from redactor.spark.transform import BatchRedactor
+from redactor.transform import empty_batch, scrubber_for, transform_batch
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -71,46 +66,41 @@ def redact_dataset(
     on_plan: Callable[[Outcome], None] | None = None,
     spark: SparkSession | None = None,
 ) -> Outcome:
-    """Redact the Parquet dataset ``input_dir`` into the directory ``job.output``."""
+    """Redact the Parquet dataset ``input_dir`` into the directory ``job.output``, as one
+    :class:`~redactor.audit.RequestAudit` (refusals and failures logged in one place)."""
+    audit = RequestAudit(log, decision, job, field_map)
     if decision.refused:
-        log_refusal(log, decision, job, field_map, None, "; ".join(decision.reasons))
+        audit.refuse("; ".join(decision.reasons))
+        first = decision.reasons[0] if decision.reasons else None
         raise RefusedError(
-            "Request refused: " + decision.reasons[0] if decision.reasons else "Request refused",
-            reasons=decision.reasons,
+            f"Request refused: {first}" if first else "Request refused", reasons=decision.reasons
         )
     staged = StagedDirectory(job.output, replace=replace)
     if not dry_run:
-        staged.check()  # a usage error, before anything runs
-    try:
+        staged.check()  # a usage error, before anything runs (not a request)
+    with audit:
         if field_map is not None:
             field_map.table(job.table)
         if not os.path.isdir(input_dir):
             raise DataError(f"{input_dir}: no such directory", hint="check the input path")
         spark = spark or get_session(master)
-    except RedactorError as e:
-        log_failure(log, decision, job, field_map, str(e).splitlines()[0])
-        raise
-    with session_conf(spark, READ_CONF):
-        df, files = _read(spark, input_dir, decision, job, field_map, log)
-        return _run(
-            spark, df, files, decision, input_dir, job, staged,
-            field_map=field_map, log=log, dry_run=dry_run, on_plan=on_plan,
-        )  # fmt: skip
+        with session_conf(spark, READ_CONF):
+            df, files = _read(spark, input_dir)
+            return _run(
+                spark, df, files, decision, input_dir, job, staged,
+                field_map=field_map, audit=audit, dry_run=dry_run, on_plan=on_plan,
+            )  # fmt: skip
 
 
-def _read(spark, input_dir, decision, job, field_map, log) -> tuple[DataFrame, list[str]]:
+def _read(spark, input_dir) -> tuple[DataFrame, list[str]]:
     try:
-        try:
-            df = spark.read.parquet(input_dir)
-            files = sorted(local_path(u) for u in df.inputFiles())
-        except Exception as e:
-            what = f"{input_dir}: Spark cannot read it as a Parquet dataset"
-            raise spark_error(e, what) from None
-        if not files:
-            raise DataError(f"{input_dir}: the directory holds no Parquet files")
-    except RedactorError as e:
-        log_failure(log, decision, job, field_map, str(e).splitlines()[0])
-        raise
+        df = spark.read.parquet(input_dir)
+        files = sorted(local_path(u) for u in df.inputFiles())
+    except Exception as e:
+        what = f"{input_dir}: Spark cannot read it as a Parquet dataset"
+        raise spark_error(e, what) from None
+    if not files:
+        raise DataError(f"{input_dir}: the directory holds no Parquet files")
     return df, files
 
 
@@ -129,29 +119,22 @@ def refuse_withheld_partitions(plan: Sequence[ColumnPlan], parts: Sequence[str],
             )
 
 
-def _plan(spark, df, files, decision, input_dir, job, field_map, log) -> tuple:
+def _plan(spark, df, files, decision, input_dir, job, table, audit) -> tuple:
     from pyspark.sql.pandas.types import from_arrow_schema, to_arrow_schema
 
     tz = spark.conf.get("spark.sql.session.timeZone")
     schema = to_arrow_schema(df.schema, timezone=tz)
     parts = partition_columns(input_dir, files)
-    table = field_map.table(job.table) if field_map is not None else None
     sample = None
     if decision.restricted and any(table is None or table.rule(c) is None for c in schema.names):
         try:  # a content sample for detection of the unmapped columns, as the local path takes
             sample = df.limit(SAMPLE_ROWS).toArrow()
         except Exception as e:
-            err = spark_error(e, f"{input_dir}: cannot read a sample")
-            log_failure(log, decision, job, field_map, str(err).splitlines()[0])
-            raise err from None
-    plan: list[ColumnPlan] | None = None
-    try:
-        plan = plan_columns(schema, decision, field_map, job, sample)
-        refuse_withheld_partitions(plan, parts, input_dir)
-    except RefusedError as e:
-        log_refusal(log, decision, job, field_map, plan, str(e).splitlines()[0])
-        raise
-    key = key_for(plan, log, decision, job, field_map)  # read on the driver only
+            raise spark_error(e, f"{input_dir}: cannot read a sample") from None
+    plan = plan_columns(schema, decision, table, sample, strict=job.strict)
+    audit.note_plan(plan)
+    refuse_withheld_partitions(plan, parts, input_dir)
+    key = key_for(plan)  # read on the driver only
     empty = empty_batch(schema)
     out_arrow = transform_batch(empty, plan, key, scrubber_for(plan)).schema
     spark_out = from_arrow_schema(out_arrow, prefer_timestamp_ntz=False)
@@ -159,16 +142,15 @@ def _plan(spark, df, files, decision, input_dir, job, field_map, log) -> tuple:
     return plan, parts, key, spark_out, out_arrow, schema
 
 
-def _run(spark, df, files, decision, input_dir, job, staged, *, field_map, log, dry_run, on_plan):
-    from redactor.logging_glue import completion, request_record
-
+def _run(spark, df, files, decision, input_dir, job, staged, *, field_map, audit, dry_run, on_plan):
+    table = field_map.table(job.table) if field_map is not None else None
     plan, parts, key, spark_out, out_arrow, schema = _plan(
-        spark, df, files, decision, input_dir, job, field_map, log
+        spark, df, files, decision, input_dir, job, table, audit
     )
     outcome = Outcome(decision=decision, plan=plan, status=status_of(plan), key=key)
     outcome.warnings += [
         f"the field map lists {c!r}, which the input lacks (stale map?)"
-        for c in stale_columns(schema, field_map, job)
+        for c in stale_columns(schema, table)
     ]
     outcome.warnings += list(decision.warnings)
     if on_plan:
@@ -177,10 +159,7 @@ def _run(spark, df, files, decision, input_dir, job, staged, *, field_map, log, 
         outcome.status = "dry-run"
         return outcome
 
-    if log is not None:
-        outcome.request_id = log.begin(
-            request_record(decision, job, field_map, plan, outcome.status)
-        )
+    audit.begin(outcome)
     sc = spark.sparkContext
     shipped: BroadcastKey | None = None
     try:
@@ -211,8 +190,7 @@ def _run(spark, df, files, decision, input_dir, job, staged, *, field_map, log, 
             )
         outcome.input_sha256 = tree_digest(input_dir, facts_in)
         outcome.output_sha256 = tree_digest(target, facts_out)
-        if log is not None:
-            log.complete(outcome.request_id, completion(outcome, job, None))
+        audit.complete(outcome)
         manifest_path = manifest_path_for(job)
         if manifest_path:
             doc = manifest_doc(decision, plan, job, field_map, outcome, key)
@@ -229,19 +207,8 @@ def _run(spark, df, files, decision, input_dir, job, staged, *, field_map, log, 
             outcome.manifest_path = manifest_path
         staged.commit()
         return outcome
-    except BaseException as e:
-        staged.abort()
-        if log is not None and outcome.request_id is not None:
-            msg = (
-                str(e).splitlines()[0]
-                if isinstance(e, RedactorError)
-                else type(e).__name__
-                + (" (interrupted)" if isinstance(e, KeyboardInterrupt) else "")
-            )
-            try:
-                log.complete(outcome.request_id, completion(outcome, job, msg))
-            except Exception:
-                print("redactor: could not log the failure", file=sys.stderr)
+    except BaseException:
+        staged.abort()  # the audit logs the failure
         raise
     finally:
         if shipped is not None:
@@ -277,4 +244,3 @@ def spark_error(e: BaseException, what: str) -> RedactorError:
 
 
 __all__ = ["READ_CONF", "redact_dataset", "refuse_withheld_partitions", "spark_error"]
-

@@ -8,32 +8,22 @@ This module does not import pyspark; it is plain Arrow in, Arrow out, and testab
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
 import pyarrow as pa
 
-from redactor.categories import Action
 from redactor.errors import DataError
 from redactor.masking import HashKey
-from redactor.pipeline import transform_batch
 from redactor.plan import ColumnPlan
+from redactor.transform import scrubber_for, transform_batch
 
 
 class KeySource(Protocol):
     """Something that yields the hashing key where the batches are processed."""
 
     def get(self) -> HashKey: ...
-
-
-def scrubber_for(plan: Sequence[ColumnPlan]) -> Callable | None:
-    """The free-text scrubber, imported only when a column is scrubbed (as the pipeline does)."""
-    if any(p.action is Action.SCRUB for p in plan):
-        from redactor.detect import scrub_array
-
-        return scrub_array
-    return None
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,11 +16,12 @@ from types import MappingProxyType
 
 import pyarrow as pa
 
+from redactor.audit import Job, Outcome, RequestAudit
 from redactor.categories import Action, Category
-from redactor.errors import QueryError, RedactorError, RefusedError, UsageError
+from redactor.errors import QueryError, RefusedError, UsageError
 from redactor.fieldmap import ColumnRule, FieldMap, TableMap, normalize_name
 from redactor.io.formats import Format
-from redactor.pipeline import Job, Outcome, log_failure, run
+from redactor.pipeline import run
 from redactor.policy.decide import Decision
 from redactor.sql import postcheck
 from redactor.sql.export import DEFAULT_BATCH_ROWS, catalog_schema, iter_query_batches
@@ -105,10 +106,10 @@ def export_query(
 ) -> ExportResult:
     """Rewrite ``sql`` for ``decision``, run it on ``url`` and write ``output``.
 
-    Refusals and failures are logged (with the literal-stripped query and a credential-free
+    The request is one :class:`~redactor.audit.RequestAudit` from the rewrite to the commit:
+    refusals and failures are logged (with the literal-stripped query and a credential-free
     URL) before they are raised.
     """
-    from redactor.logging_glue import request_record
     from redactor.requestlog.scrub import strip_sql_literals
 
     db = parse_url(url)
@@ -116,31 +117,23 @@ def export_query(
     job = Job(source=db.display, output=output, output_format=output_format,
               table=OUTPUT_TABLE, manifest=manifest, command="export",
               query=strip_sql_literals(sql, read))
-    if decision.refused:
-        run(decision, pa.schema([]), iter(()), job, field_map=None, log=log)  # logs, raises
-    try:
+    with RequestAudit(log, decision, job, field_map, dialect=read) as audit:
+        if decision.refused:
+            run(decision, pa.schema([]), iter(()), job, audit=audit)  # logs, raises
         catalog = catalog_schema(url)
         result = rewrite_query(sql, field_map, decision, dialect=read, to=db.dialect,
                                catalog=catalog)
         _check_names(result)
-    except RefusedError as e:
-        if log is not None:
-            log.begin(request_record(decision, job, field_map, None, "refused",
-                                     extra_reason=str(e).splitlines()[0], dialect=read))
-        raise
-    except RedactorError as e:
-        log_failure(log, decision, job, field_map, str(e).splitlines()[0])
-        raise
-    if on_rewrite:
-        on_rewrite(result)
-    names = [o.name for o in result.outputs]
-    if dry_run:
-        schema = pa.schema([pa.field(n, pa.string()) for n in names])
-        out_map = outputs_field_map(result, names, field_map)
-        outcome = run(decision, schema, iter(()), job, field_map=out_map, log=None,
-                      dry_run=True, on_plan=on_plan)
-        return ExportResult(result, outcome)
-    try:
+        if on_rewrite:
+            on_rewrite(result)
+        names = [o.name for o in result.outputs]
+        if dry_run:
+            schema = pa.schema([pa.field(n, pa.string()) for n in names])
+            out_map = outputs_field_map(result, names, field_map)
+            audit.closed = True  # a dry run is not logged
+            outcome = run(decision, schema, iter(()), job, field_map=out_map, log=None,
+                          dry_run=True, on_plan=on_plan)
+            return ExportResult(result, outcome)
         # Sampled before the query runs; checks the released outputs of every batch.
         check = postcheck.prepare(url, result, field_map, decision, catalog)
         try:
@@ -151,15 +144,12 @@ def export_query(
             raise RefusedError("Refused: the database returned a different number of columns "
                                "than the query analysis found")
         out_map = outputs_field_map(result, list(schema.names), field_map)
-    except RedactorError as e:
-        log_failure(log, decision, job, field_map, str(e).splitlines()[0])
-        raise
-    batches = _located_batches(result, batches)
-    if check is not None:
-        batches = check.checked(batches)
-    outcome = run(decision, schema, _counted(batches, progress), job, field_map=out_map,
-                  log=log, on_plan=on_plan)
-    return ExportResult(result, outcome)
+        batches = _located_batches(result, batches)
+        if check is not None:
+            batches = check.checked(batches)
+        outcome = run(decision, schema, _counted(batches, progress), job, field_map=out_map,
+                      audit=audit, on_plan=on_plan)
+        return ExportResult(result, outcome)
 
 
 _SENT_AT = re.compile(r" at line \d+, col \d+ of the SQL sent to the database")

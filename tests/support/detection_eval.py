@@ -118,8 +118,9 @@ class LeakFigures:
 
 def score_leaks(data: Path = DATA) -> LeakFigures:
     """Redact every table without a field map under a civil-immigration request."""
+    from redactor.audit import Job
     from redactor.io.formats import Format
-    from redactor.pipeline import Job, redact_file
+    from redactor.pipeline import redact_file
     from redactor.policy import decide, load_pack
     from redactor.request import Request
 

@@ -1,4 +1,4 @@
-"""Build request-log entries from the pipeline's objects (and nothing else: no data values)."""
+"""Request-log entries built from a request's objects (and nothing else: no data values)."""
 
 from __future__ import annotations
 
@@ -7,11 +7,12 @@ from typing import TYPE_CHECKING
 
 from redactor import __version__
 from redactor.categories import PROTECTED
+from redactor.errors import RedactorError
 from redactor.requestlog import Completion, RequestRecord
 
 if TYPE_CHECKING:
+    from redactor.audit.job import Job, Outcome
     from redactor.fieldmap import FieldMap
-    from redactor.pipeline import Job, Outcome
     from redactor.plan import ColumnPlan
     from redactor.policy.decide import Decision
 
@@ -52,7 +53,7 @@ def request_record(
         field_map=None
         if field_map is None
         else {"name": field_map.name, "sha256": field_map.sha256 or None},
-        source=_shown(job.source, decision),
+        source=shown_path(job.source, decision),
         query=job.query,
         dialect=dialect,
         reasons=tuple(reasons),
@@ -78,7 +79,7 @@ def completion(outcome: Outcome, job: Job, error: str | None) -> Completion:
             rows_in=outcome.rows_in,
             rows_out=None,
             output_sha256=None,
-            output=_shown(job.output, outcome.decision),
+            output=shown_path(job.output, outcome.decision),
             error=error,
         )
     return Completion(
@@ -86,13 +87,23 @@ def completion(outcome: Outcome, job: Job, error: str | None) -> Completion:
         rows_in=outcome.rows_in,
         rows_out=outcome.rows_out,
         output_sha256=outcome.output_sha256,
-        output=_shown(job.output, outcome.decision),
+        output=shown_path(job.output, outcome.decision),
     )
 
 
-def _shown(path: str | None, decision: Decision) -> str | None:
-    """Under a restricted decision, path parts that read like values are masked (with the
-    path's hash): file names are user data (redactor/safe_names.py)."""
-    from redactor.pipeline import shown_path
+def shown_path(path: str | None, decision: Decision) -> str | None:
+    """A file path as the log and manifest store it: under a restricted decision, parts that
+    read like values masked (and then the path's keyed hash added, when a key is configured)."""
+    if not decision.restricted:
+        return path
+    from redactor.masking import HashKey
+    from redactor.safe_names import safe_path
 
-    return shown_path(path, decision)
+    try:
+        key = HashKey.from_env()
+    except RedactorError:  # a bad key is reported where hashing needs it; here: no hash
+        key = None
+    return safe_path(path, key)
+
+
+__all__ = ["completion", "os_user", "request_record", "shown_path"]

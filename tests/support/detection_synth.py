@@ -1,4 +1,4 @@
-"""Detection evaluation on labelled synthetic data (no real people, no Faker needed).
+"""Seeded generators of the synthetic detection evaluation (no real people, no Faker needed).
 
 Two families of generated data, on purpose different from ``sample_data/`` (a DMV export):
 
@@ -8,8 +8,12 @@ Two families of generated data, on purpose different from ``sample_data/`` (a DM
   Spaces), a school district (camelCase JSON) and a legacy export with meaningless column
   names; notes from other templates and other identifier formats. Written after tuning and
   not tuned on (see docs/detection.md for what that claim is worth).
+* ``fresh`` — a housing authority and a workforce agency, written after the holdout fixes.
 
-Run ``python -m redactor.detect.evaluation`` for the figures in docs/detection.md.
+Tables come labelled (:class:`LabelledTable`); notes come with the identifiers they embed
+(:func:`synthetic_notes`, :func:`faker_notes`). The scorer is ``benchmarks/detection_eval.py``
+(``python -m benchmarks.detection_eval`` prints the figures in docs/detection.md). The frozen
+sets of issue 16 are a different, independent generator (``detection_eval_gen.py``).
 """
 
 from __future__ import annotations
@@ -22,9 +26,7 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
-from redactor.categories import PROTECTED, Category
-from redactor.detect.classify import classify_columns
-from redactor.detect.scrub import TOKENS, Scrubber
+from redactor.categories import Category
 
 
 def _words(text: str) -> list[str]:
@@ -461,57 +463,7 @@ def fresh_tables(seed: int = 4242, rows: int = 400) -> list[LabelledTable]:
     return [_table("housing", housing, rows, r), _table("workforce", workforce, rows, r)]
 
 
-# --- column metrics ------------------------------------------------------------------------
-@dataclass(frozen=True)
-class ColumnReport:
-    columns: int
-    accuracy: float  # predicted category (none unless flagged) == label
-    protected_recall: float  # truly protected columns that were flagged
-    protected_precision: float  # flagged columns that are truly protected
-    per_category: dict[str, tuple[float, float, int]]  # category -> (precision, recall, support)
-    errors: tuple[str, ...]
-
-
-def evaluate_columns(tables: Sequence[LabelledTable]) -> ColumnReport:
-    pairs: list[tuple[Category, Category, str]] = []
-    for lt in tables:
-        sugg = classify_columns(lt.table)
-        for col, label in lt.labels.items():
-            s = sugg[col]
-            pred = s.category if s.flagged else C.NONE
-            pairs.append(
-                (
-                    label,
-                    pred,
-                    f"{lt.name}.{col}: label {label}, got {s.category} {s.confidence:.2f}",
-                )
-            )
-    n = len(pairs)
-    correct = sum(1 for a, b, _ in pairs if a is b)
-    prot = [(a, b) for a, b, _ in pairs if a in PROTECTED]
-    flagged = [(a, b) for a, b, _ in pairs if b in PROTECTED]
-    per: dict[str, tuple[float, float, int]] = {}
-    for cat in Category:
-        tp = sum(1 for a, b, _ in pairs if a is cat and b is cat)
-        support = sum(1 for a, _, _ in pairs if a is cat)
-        predicted = sum(1 for _, b, _ in pairs if b is cat)
-        if support or predicted:
-            per[cat.value] = (
-                tp / predicted if predicted else 1.0,
-                tp / support if support else 1.0,
-                support,
-            )
-    return ColumnReport(
-        columns=n,
-        accuracy=correct / n,
-        protected_recall=sum(1 for _, b in prot if b in PROTECTED) / len(prot),
-        protected_precision=sum(1 for a, _ in flagged if a in PROTECTED) / max(1, len(flagged)),
-        per_category=per,
-        errors=tuple(m for a, b, m in pairs if a is not b),
-    )
-
-
-# --- free-text metrics ---------------------------------------------------------------------
+# --- notes ---------------------------------------------------------------------------------
 TUNE_TEMPLATES = (
     "Client {name} came in today; SSN {ssn} verified. {prose}",
     "{prose} Applicant reported A-number {a_number} and DOB {date}.",
@@ -574,64 +526,21 @@ def _note_values(r: random.Random, holdout: bool) -> dict[str, str]:
 
 
 @dataclass(frozen=True)
-class ScrubReport:
-    notes: int
-    identifiers: int
-    recall: dict[str, tuple[float, int]]  # kind -> (share fully removed, count)
-    overall_recall: float
-    token_accuracy: float  # removed identifiers replaced by their own token
-    prose_kept: float  # share of filler words that survive
-    false_tokens_per_1000_clean: float  # tokens inserted into notes with no identifier
-    leaks: tuple[str, ...]  # kinds and templates of misses (no values)
+class SyntheticNote:
+    text: str
+    embedded: tuple[tuple[str, str], ...]  # (kind, value) in the order they were inserted
+    fillers: tuple[str, ...]  # prose words of the note (to check they survive scrubbing)
+    template: int  # index into the template family
 
 
-_FRAG = re.compile(r"[A-Za-z]{3,}|\d{2,}")
-_NOT_SENSITIVE = {
-    "apt",
-    "unit",
-    "suite",
-    "box",
-    "street",
-    "avenue",
-    "ave",
-    "road",
-    "drive",
-    "lane",
-    "court",
-    "way",
-    "place",
-    "east",
-    "west",
-    "north",
-    "south",
-} | {s.lower() for s in SUFFIX}
-
-
-def _fragments(kind: str, value: str) -> list[str]:
-    frags = [f for f in _FRAG.findall(value) if f.lower() not in _NOT_SENSITIVE]
-    if kind in ("name",):
-        frags = [f for f in frags if f not in ("Mr", "Ms", "Mrs", "Dr")]
-    if kind == "email":
-        return [value]
-    if kind == "date":
-        return [f for f in frags if f.isdigit() or len(f) > 3] or [value]
-    return frags
-
-
-def evaluate_scrub(
-    seed: int = 11,
-    notes: int = 2000,
-    holdout: bool = False,
-    scrubber: Scrubber | None = None,
-    fresh: bool = False,
-) -> ScrubReport:
+def synthetic_notes(
+    seed: int = 11, notes: int = 2000, holdout: bool = False, fresh: bool = False
+) -> list[SyntheticNote]:
+    """Notes from the tune, holdout or fresh templates, with what each embeds."""
     r = random.Random(seed)
     templates = FRESH_TEMPLATES if fresh else HOLDOUT_TEMPLATES if holdout else TUNE_TEMPLATES
     holdout = holdout or fresh
-    texts: list[str] = []
-    inserted: list[list[tuple[str, str]]] = []
-    fillers: list[list[str]] = []
-    tpl_ids: list[int] = []
+    out: list[SyntheticNote] = []
     for _ in range(notes):
         ti = r.randrange(len(templates))
         vals = _note_values(r, holdout)
@@ -644,54 +553,17 @@ def evaluate_scrub(
             else:
                 used.append((key, vals[key]))
                 text = text.replace("{" + key + "}", vals[key], 1)
-        texts.append(text)
-        inserted.append(used)
-        fillers.append([w.strip(".;,") for w in text.split() if w.strip(".;,") in NOTE_WORDS])
-        tpl_ids.append(ti)
-    s = scrubber or Scrubber(spacy_model=None)
-    out = s.scrub(pa.array(texts)).to_pylist()
-    per: dict[str, list[int]] = {}
-    tokens_ok = removed_n = kept = filler_total = 0
-    false_tokens = clean = 0
-    leaks: list[str] = []
-    for o, used, fill, ti in zip(out, inserted, fillers, tpl_ids, strict=True):
-        if not used:
-            clean += 1
-            false_tokens += len(re.findall(r"\[[A-Z_]+\]", o))
-        for kind, value in used:
-            gone = all(
-                not re.search(rf"(?<![A-Za-z0-9]){re.escape(f)}(?![A-Za-z0-9])", o)
-                for f in _fragments(kind, value)
-            )
-            per.setdefault(kind, [0, 0])
-            per[kind][1] += 1
-            if gone:
-                per[kind][0] += 1
-                removed_n += 1
-                tokens_ok += TOKENS[kind] in o
-            else:
-                leaks.append(f"{kind} in template {ti} ({'holdout' if holdout else 'tune'})")
-        words = [w.strip(".;,") for w in o.split()]
-        kept += sum(1 for w in fill if w in words)
-        filler_total += len(fill)
-    total = sum(v[1] for v in per.values())
-    return ScrubReport(
-        notes=notes,
-        identifiers=total,
-        recall={k: (v[0] / v[1], v[1]) for k, v in sorted(per.items())},
-        overall_recall=sum(v[0] for v in per.values()) / max(1, total),
-        token_accuracy=tokens_ok / max(1, removed_n),
-        prose_kept=kept / max(1, filler_total),
-        false_tokens_per_1000_clean=1000 * false_tokens / max(1, clean),
-        leaks=tuple(sorted(set(leaks))),
-    )
+        fillers = tuple(w.strip(".;,") for w in text.split() if w.strip(".;,") in NOTE_WORDS)
+        out.append(SyntheticNote(text, tuple(used), fillers, ti))
+    return out
 
 
-def evaluate_scrub_faker(seed: int = 2025, notes: int = 4000) -> ScrubReport:
-    """Scrub recall on identifiers from a generator we did not write (Faker, a test extra).
+def faker_notes(seed: int = 2025, notes: int = 4000) -> list[tuple[str, str, str]]:
+    """(text, kind, value): one identifier from a generator we did not write (Faker, a test
+    extra) between two Faker lorem sentences.
 
-    Faker's lorem sentences around Faker's SSNs, ITINs, phones (``001-...``, ``x1234``),
-    e-mails, multi-line and military addresses, dates and honorific names.
+    Faker's SSNs, ITINs, phones (``001-...``, ``x1234``), e-mails, multi-line and military
+    addresses, dates and honorific names.
     """
     from faker import Faker  # test dependency: only this function needs it
 
@@ -708,89 +580,32 @@ def evaluate_scrub_faker(seed: int = 2025, notes: int = 4000) -> ScrubReport:
         "date": lambda: f.date(pattern=r.choice(date_formats)),
         "name": lambda: f"{r.choice(['Mr.', 'Ms.', 'Dr.', 'Mrs.'])} {f.last_name()}",
     }
-    texts, used = [], []
+    out = []
     for _ in range(notes):
         kind = r.choice(sorted(makers))
         value = makers[kind]()
-        texts.append(f"{f.sentence()} {value} {f.sentence()}")
-        used.append((kind, value))
-    out = Scrubber(spacy_model=None).scrub(pa.array(texts)).to_pylist()
-    per: dict[str, list[int]] = {}
-    leaks = []
-    for o, (kind, value) in zip(out, used, strict=True):
-        frags = [
-            x
-            for x in _fragments(kind, value)
-            if x not in {"PSC", "Unit", "Box", "USNS", "USNV", "USS", "USCGC", "APO", "FPO", "DPO"}
-        ]
-        gone = all(
-            not re.search(rf"(?<![A-Za-z0-9]){re.escape(x)}(?![A-Za-z0-9])", o) for x in frags
-        )
-        per.setdefault(kind, [0, 0])
-        per[kind][1] += 1
-        per[kind][0] += gone
-        if not gone:
-            leaks.append(f"{kind} (faker)")
-    total = sum(v[1] for v in per.values())
-    return ScrubReport(
-        notes=notes,
-        identifiers=total,
-        recall={k: (v[0] / v[1], v[1]) for k, v in sorted(per.items())},
-        overall_recall=sum(v[0] for v in per.values()) / max(1, total),
-        token_accuracy=float("nan"),
-        prose_kept=float("nan"),
-        false_tokens_per_1000_clean=float("nan"),
-        leaks=tuple(sorted(set(leaks))),
-    )
-
-
-def _print_columns(title: str, rep: ColumnReport) -> None:
-    print(
-        f"\n{title}: {rep.columns} columns, accuracy {rep.accuracy:.3f}, protected recall "
-        f"{rep.protected_recall:.3f}, protected precision {rep.protected_precision:.3f}"
-    )
-    print("| category | precision | recall | columns |\n|---|---|---|---|")
-    for cat, (pr, rc, sup) in rep.per_category.items():
-        print(f"| {cat} | {pr:.2f} | {rc:.2f} | {sup} |")
-    for e in rep.errors:
-        print("  miss:", e)
-
-
-def _print_scrub(title: str, rep: ScrubReport) -> None:
-    print(
-        f"\n{title}: {rep.notes} notes, {rep.identifiers} identifiers, recall "
-        f"{rep.overall_recall:.4f}, right token {rep.token_accuracy:.3f}, prose kept "
-        f"{rep.prose_kept:.3f}, false tokens per 1000 clean notes "
-        f"{rep.false_tokens_per_1000_clean:.1f}"
-    )
-    print("| identifier | recall | count |\n|---|---|---|")
-    for k, (rc, n) in rep.recall.items():
-        print(f"| {k} | {rc:.4f} | {n} |")
-    for leak in rep.leaks:
-        print("  leak:", leak)
-
-
-def main() -> None:  # pragma: no cover - a report printer
-    _print_columns("columns, tune", evaluate_columns(tune_tables(rows=2000)))
-    _print_columns("columns, holdout", evaluate_columns(holdout_tables(rows=2000)))
-    _print_scrub("scrub, tune", evaluate_scrub(notes=5000))
-    _print_scrub("scrub, holdout", evaluate_scrub(seed=99, notes=5000, holdout=True))
-    _print_columns("columns, fresh", evaluate_columns(fresh_tables(rows=2000)))
-    _print_scrub("scrub, fresh", evaluate_scrub(seed=5, notes=5000, fresh=True))
-    _print_scrub("scrub, faker identifiers", evaluate_scrub_faker(notes=5000))
-
-
-if __name__ == "__main__":  # pragma: no cover
-    main()
+        out.append((f"{f.sentence()} {value} {f.sentence()}", kind, value))
+    return out
 
 
 __all__ = [
-    "ColumnReport",
     "LabelledTable",
-    "ScrubReport",
-    "evaluate_columns",
-    "evaluate_scrub",
+    "SyntheticNote",
+    "a_number",
+    "birth_date",
+    "dl_number",
+    "email",
+    "faker_notes",
+    "fmt_date",
     "fresh_tables",
+    "full_address",
     "holdout_tables",
+    "itin",
+    "phone",
+    "photo_bytes",
+    "recent_date",
+    "ssn",
+    "street",
+    "synthetic_notes",
     "tune_tables",
 ]

@@ -1,0 +1,105 @@
+"""What every reader shares: the opened input (:class:`Source`), the batch and block sizes, and
+opening the raw bytes of a path (``-`` for standard input)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import BinaryIO
+
+import pyarrow as pa
+
+from redactor.errors import DataError, UsageError
+from redactor.io.formats import Format
+from redactor.io.streams import HashingReader
+
+DEFAULT_BATCH_ROWS = 65_536
+
+
+def block_bytes() -> int:
+    """Bytes per CSV/JSON block: also the longest row that can be read. 4 MiB keeps memory flat
+    (larger blocks let the allocator's footprint grow with the input); a file with longer rows
+    can raise it with REDACTOR_MAX_ROW_MB."""
+    raw = os.environ.get("REDACTOR_MAX_ROW_MB", "").strip()
+    if not raw:
+        return 4 << 20
+    try:
+        mb = int(raw)
+    except ValueError:
+        mb = 0
+    if not 1 <= mb <= 1024:
+        raise UsageError(
+            f"REDACTOR_MAX_ROW_MB={raw!r} is not a whole number of MiB from 1 to 1024",
+            hint="e.g. REDACTOR_MAX_ROW_MB=16",
+        )
+    return mb << 20
+
+
+@dataclass
+class Source:
+    """An opened input. Iterate ``batches`` once; ``sha256`` is final after that."""
+
+    path: str
+    format: Format
+    schema: pa.Schema
+    batches: Iterator[pa.RecordBatch]
+    _digest: object = field(repr=False, default=None)
+    _closers: list = field(repr=False, default_factory=list)
+    rows_read: int = 0
+
+    @property
+    def display(self) -> str:
+        return label(self.path)
+
+    def sha256(self) -> str:
+        d = self._digest
+        if isinstance(d, HashingReader):
+            d.drain()
+            return d.hexdigest()
+        return str(d)
+
+    def close(self) -> None:
+        for c in reversed(self._closers):
+            with contextlib.suppress(Exception):
+                c()
+        self._closers.clear()
+
+    def __enter__(self) -> Source:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_raw(path: str) -> BinaryIO:
+    if path == "-":
+        return sys.stdin.buffer
+    try:
+        if os.path.isdir(path):
+            raise DataError(f"{path} is a directory, not a file")
+        return open(path, "rb")
+    except FileNotFoundError:
+        raise DataError(f"{path}: no such file", hint="check the input path") from None
+    except PermissionError:
+        raise DataError(f"{path}: permission denied") from None
+    except OSError as e:
+        raise DataError(f"{path}: cannot open ({e.strerror})") from None
+
+
+def label(path: str) -> str:
+    """How a message names an input: its path, or "standard input" for ``-``."""
+    return "standard input" if path == "-" else path
+
+
+def read_upto(r, n: int) -> bytes:
+    """Up to ``n`` bytes (fewer only at the end of the stream)."""
+    out = b""
+    while len(out) < n:
+        chunk = r.read(n - len(out))
+        if not chunk:
+            break
+        out += chunk
+    return out
