@@ -9,7 +9,7 @@ the request log (the default log unless ``log`` names one) before any output is 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
@@ -44,7 +44,7 @@ def decide(
     :class:`~redactor.errors.UsageError` (with "did you mean"), as on the command line; a request
     without an agency is one too. ``record_limit_enforced``: the caller releases no more than
     ``Decision.record_limit`` records (only then is an order naming records honoured)."""
-    from redactor.cli_options import check_known
+    from redactor.cli.options import check_known
     from redactor.policy import decide as decide_under
 
     if not (request.agency or "").strip():
@@ -186,8 +186,9 @@ def _redacted(
 def redact_file(
     source: str,
     output: str,
-    request: Request,
+    request: Request | None = None,
     *,
+    decision: Decision | None = None,
     field_map: FieldMap | None = None,
     table_name: str | None = None,
     log: Any = None,
@@ -196,19 +197,32 @@ def redact_file(
     input_format: str | None = None,
     output_format: str | None = None,
     manifest: str | None = None,
+    allow_empty: bool = False,
+    output_mode: int = 0o600,
+    dry_run: bool = False,
+    on_plan: Callable[[Outcome], None] | None = None,
 ) -> Outcome:
     """Redact a dataset file (CSV, TSV, Parquet, JSON Lines; ``-`` for standard input/output)
-    into ``output``, with its manifest, exactly as ``redactor redact`` does."""
+    into ``output``, with its manifest, exactly as ``redactor redact`` does (the command is this
+    call). Give ``request`` (decided here under ``policy``) or a ``decision`` already made.
+    ``dry_run`` plans without reading rows or logging; ``on_plan`` sees the plan before any
+    output."""
     from redactor.io.formats import resolve_format
+    from redactor.paths import check_job_paths
     from redactor.pipeline import redact_file as redact
 
+    if decision is None:
+        if request is None:
+            raise UsageError("redact_file() needs a request or a decision")
+        decision = decide(request, policy, record_limit_enforced=True)
+    if field_map is not None:
+        field_map.table(table_name)  # a bad table name is bad input, before anything is read
     in_fmt = resolve_format(source, input_format, role="input")
     out_fmt = (
-        resolve_format(output, output_format, role="output")
+        resolve_format(output, output_format, role="output")  # a compressed name is refused
         if output_format or output != "-"
         else in_fmt
     )
-    decision = decide(request, policy, record_limit_enforced=True)
     job = Job(
         source=source,
         output=output,
@@ -216,16 +230,26 @@ def redact_file(
         table=table_name,
         strict=strict,
         manifest=manifest,
+        allow_empty=allow_empty,
+        output_mode=output_mode,
     )
     if log is None or isinstance(log, str):
-        from redactor.paths import check_job_paths
-
-        check_job_paths(job, log)
-    handle = _LogHandle(log)
+        check_job_paths(job, log, with_log=not dry_run)
+    handle = None if dry_run else _LogHandle(log)
     try:
-        return redact(decision, source, in_fmt, job, field_map=field_map, log=handle.log)
+        return redact(
+            decision,
+            source,
+            in_fmt,
+            job,
+            field_map=field_map,
+            log=handle.log if handle else None,
+            dry_run=dry_run,
+            on_plan=on_plan,
+        )
     finally:
-        handle.close()
+        if handle is not None:
+            handle.close()
 
 
 def rewrite_query(

@@ -12,7 +12,7 @@ import psycopg
 import pytest
 from click.testing import CliRunner
 
-from redactor.cli_log import log_group, report_command
+from redactor.cli.log import log_group, report_command
 from redactor.errors import BadInputError
 from redactor.policy import decide, load_pack
 from redactor.request import Evidence, Request

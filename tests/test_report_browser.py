@@ -25,7 +25,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from redactor.cli_log import report_command
+from redactor.cli.log import report_command
 from redactor.requestlog import Completion, RequestRecord, open_log
 from redactor.requestlog.report_charts import COLORS, IMMIGRATION_COLOR
 

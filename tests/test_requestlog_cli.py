@@ -9,7 +9,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from redactor.cli_log import log_group
+from redactor.cli.log import log_group
 from redactor.requestlog import Completion, RequestRecord, open_log
 
 

@@ -10,7 +10,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from redactor.cli_log import log_group, report_command
+from redactor.cli.log import log_group, report_command
 from redactor.requestlog import Completion, RequestRecord, open_log
 
 OFFICIAL = "Officer Canary Quill"  # a requester name: must not appear in any report

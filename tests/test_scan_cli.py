@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from redactor.categories import Category as C
-from redactor.cli_scan import scan_command
+from redactor.cli.scan import scan_command
 from redactor.detect.scan import render_field_map, reservoir_sample
 from redactor.fieldmap import load_field_map
 from tests.support.detection_synth import a_number, birth_date, ssn

@@ -25,8 +25,10 @@ from redactor.requestlog.notices import NOTICE_STATES, Notification
 from redactor.requestlog.report import Period, ReportMeta, report_from_log
 from redactor.requestlog.report_text import EXTENSIONS, FORMATS, render
 
-LOG_HELP = ("request log: a file path (SQLite) or postgresql://user@host/db "
-            "[default: $REDACTOR_LOG, else requests.sqlite3 in the user data directory]")
+LOG_HELP = (
+    "request log: a file path (SQLite) or postgresql://user@host/db "
+    "[default: $REDACTOR_LOG, else requests.sqlite3 in the user data directory]"
+)
 
 log_option = click.option("--log", "log_target", metavar="PATH|URL", default=None, help=LOG_HELP)
 
@@ -62,15 +64,26 @@ def log_group() -> None:
 @click.option("--to", "end", type=DATE, help="last day (UTC, inclusive), YYYY-MM-DD")
 @click.option("--agency", help="requesting agency (exact, any case)")
 @click.option("--purpose", help="requests stating this purpose")
-@click.option("--decision", "--outcome", "--status", "outcome", type=click.Choice(OUTCOMES),
-              help="effective outcome: a refusal, a failed or never-completed run, else the "
-                   "decision")
+@click.option(
+    "--decision",
+    "--outcome",
+    "--status",
+    "outcome",
+    type=click.Choice(OUTCOMES),
+    help="effective outcome: a refusal, a failed or never-completed run, else the decision",
+)
 @click.option("--json", "as_json", is_flag=True, help="JSON array with every logged field")
 @log_option
 @_typed_errors
-def list_command(start: datetime | None, end: datetime | None, agency: str | None,
-                 purpose: str | None, outcome: str | None, as_json: bool,
-                 log_target: str | None) -> None:
+def list_command(
+    start: datetime | None,
+    end: datetime | None,
+    agency: str | None,
+    purpose: str | None,
+    outcome: str | None,
+    as_json: bool,
+    log_target: str | None,
+) -> None:
     """List requests, oldest first."""
     where = RequestFilter(_day(start), _day(end), agency, purpose, outcome)
     with open_log(log_target, create=False) as log:
@@ -78,9 +91,17 @@ def list_command(start: datetime | None, end: datetime | None, agency: str | Non
     if as_json:
         click.echo(json.dumps([v.to_dict() for v in views], indent=2, ensure_ascii=False))
         return
-    rows = [(v.record.time[:19].replace("T", " ") if v.record.time else "", v.request_id,
-             v.record.command, v.record.agency or "-", ",".join(v.record.purposes) or "-",
-             v.outcome) for v in views]
+    rows = [
+        (
+            v.record.time[:19].replace("T", " ") if v.record.time else "",
+            v.request_id,
+            v.record.command,
+            v.record.agency or "-",
+            ",".join(v.record.purposes) or "-",
+            v.outcome,
+        )
+        for v in views
+    ]
     header = ("time (UTC)", "request id", "command", "agency", "purposes", "outcome")
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
     for row in [header, *rows]:
@@ -98,15 +119,22 @@ def show_command(request_id: str, log_target: str | None) -> None:
         rid = log.resolve_id(request_id)
         entries = log.request_entries(rid)
         view = next(v for v in log.requests() if v.request_id == rid)
-    click.echo(json.dumps({"request_id": rid, "outcome": view.outcome,
-                           "entries": [e.to_dict() for e in entries]},
-                          indent=2, ensure_ascii=False))
+    click.echo(
+        json.dumps(
+            {"request_id": rid, "outcome": view.outcome, "entries": [e.to_dict() for e in entries]},
+            indent=2,
+            ensure_ascii=False,
+        )
+    )
 
 
 @log_group.command("verify")
-@click.option("--expect-head", metavar="HASH",
-              help="a head hash recorded earlier (e.g. off this machine): fail unless it is "
-                   "still in the chain, which catches removed or rewritten newest entries")
+@click.option(
+    "--expect-head",
+    metavar="HASH",
+    help="a head hash recorded earlier (e.g. off this machine): fail unless it is "
+    "still in the chain, which catches removed or rewritten newest entries",
+)
 @log_option
 @_typed_errors
 def verify_command(expect_head: str | None, log_target: str | None) -> None:
@@ -118,24 +146,42 @@ def verify_command(expect_head: str | None, log_target: str | None) -> None:
         problems = result.problems()
         raise LogTamperedError(
             f"request log verification failed at {location}: {problems[0]}",
-            hint="; ".join([*problems[1:], f"the chain is intact up to seq {result.head_seq}"]))
-    click.echo(f"ok: {result.entries} entries verified; head seq {result.head_seq} "
-               f"hash {result.head_hash}")
-    click.echo("record the head hash somewhere this machine cannot change it, and pass it to "
-               "--expect-head next time", err=True)
+            hint="; ".join([*problems[1:], f"the chain is intact up to seq {result.head_seq}"]),
+        )
+    click.echo(
+        f"ok: {result.entries} entries verified; head seq {result.head_seq} hash {result.head_hash}"
+    )
+    click.echo(
+        "record the head hash somewhere this machine cannot change it, and pass it to "
+        "--expect-head next time",
+        err=True,
+    )
 
 
 @log_group.command("pending")
-@click.option("--all", "show_all", is_flag=True,
-              help="every notification due, including those already recorded")
-@click.option("--state", type=click.Choice(NOTICE_STATES), multiple=True,
-              help="only these states (repeatable) [default: due and overdue]")
+@click.option(
+    "--all",
+    "show_all",
+    is_flag=True,
+    help="every notification due, including those already recorded",
+)
+@click.option(
+    "--state",
+    type=click.Choice(NOTICE_STATES),
+    multiple=True,
+    help="only these states (repeatable) [default: due and overdue]",
+)
 @click.option("--as-of", "as_of", type=DATE, help="judge due/overdue on this day [default: today]")
 @click.option("--json", "as_json", is_flag=True, help="JSON array")
 @log_option
 @_typed_errors
-def pending_command(show_all: bool, state: tuple[str, ...], as_of: datetime | None,
-                    as_json: bool, log_target: str | None) -> None:
+def pending_command(
+    show_all: bool,
+    state: tuple[str, ...],
+    as_of: datetime | None,
+    as_json: bool,
+    log_target: str | None,
+) -> None:
     """Subject notifications that a pack requires and nobody has recorded yet: due (still in
     time) or overdue. Exit 0 either way; the count goes to stderr."""
     states = set(state) or (set(NOTICE_STATES) if show_all else {"due", "overdue"})
@@ -145,10 +191,19 @@ def pending_command(show_all: bool, state: tuple[str, ...], as_of: datetime | No
         click.echo(json.dumps([n.to_dict() for n in items], indent=2, ensure_ascii=False))
         return
     header = ("state", "due", "request id", "day", "agency", "pack", "rule", "recorded")
-    rows = [(n.state, n.notice.due, n.request.request_id, n.request.day.isoformat(),
-             n.request.record.agency or "-", n.notice.pack, n.notice.rule,
-             f"{n.notification.status} {n.notification.on}" if n.notification else "-")
-            for n in items]
+    rows = [
+        (
+            n.state,
+            n.notice.due,
+            n.request.request_id,
+            n.request.day.isoformat(),
+            n.request.record.agency or "-",
+            n.notice.pack,
+            n.notice.rule,
+            f"{n.notification.status} {n.notification.on}" if n.notification else "-",
+        )
+        for n in items
+    ]
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
     for row in [header, *rows]:
         click.echo("  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
@@ -159,19 +214,35 @@ def pending_command(show_all: bool, state: tuple[str, ...], as_of: datetime | No
 @log_group.command("notified")
 @click.argument("request_id")
 @click.option("--on", "on", type=DATE, help="day the notice was sent, YYYY-MM-DD [default: today]")
-@click.option("--ref", "reference", metavar="REF",
-              help="the agency's own reference for the letter (never the person's name or "
-                   "address)")
-@click.option("--pack", metavar="PACK",
-              help="the pack whose duty this satisfies (needed when several require notice)")
+@click.option(
+    "--ref",
+    "reference",
+    metavar="REF",
+    help="the agency's own reference for the letter (never the person's name or address)",
+)
+@click.option(
+    "--pack",
+    metavar="PACK",
+    help="the pack whose duty this satisfies (needed when several require notice)",
+)
 @click.option("--by", "by", metavar="NAME", help="who records it")
-@click.option("--suppressed", "reason", metavar="REASON",
-              help="notice was lawfully withheld, and why (e.g. a court's non-disclosure order)")
+@click.option(
+    "--suppressed",
+    "reason",
+    metavar="REASON",
+    help="notice was lawfully withheld, and why (e.g. a court's non-disclosure order)",
+)
 @log_option
 @_typed_errors
-def notified_command(request_id: str, on: datetime | None, reference: str | None,
-                     pack: str | None, by: str | None, reason: str | None,
-                     log_target: str | None) -> None:
+def notified_command(
+    request_id: str,
+    on: datetime | None,
+    reference: str | None,
+    pack: str | None,
+    by: str | None,
+    reason: str | None,
+    log_target: str | None,
+) -> None:
     """Record that the subject of a request was notified (or why notice was withheld). Appended
     as a new hash-chained entry; nothing is updated."""
     with open_log(log_target, create=False) as log:
@@ -180,13 +251,21 @@ def notified_command(request_id: str, on: datetime | None, reference: str | None
         due = [n.pack for n in view.record.notices_due()]
         if pack is None:
             if len(due) > 1:
-                raise UsageError(f"request {rid} has notifications due under {', '.join(due)}",
-                                 hint="say which with --pack")
+                raise UsageError(
+                    f"request {rid} has notifications due under {', '.join(due)}",
+                    hint="say which with --pack",
+                )
             pack = due[0] if due else "(none)"
         day = _day(on) or datetime.now().date()
         try:
-            note = Notification(pack=pack, status="suppressed" if reason else "made",
-                                on=day.isoformat(), reference=reference, by=by, reason=reason)
+            note = Notification(
+                pack=pack,
+                status="suppressed" if reason else "made",
+                on=day.isoformat(),
+                reference=reference,
+                by=by,
+                reason=reason,
+            )
         except ValueError as exc:
             raise UsageError(str(exc)) from None
         log.notify(rid, note)
@@ -229,41 +308,82 @@ def _report_format(fmt: str | None, legacy: str | None, output: Path | None) -> 
     raise UsageError(
         f"-o {output}: cannot tell the report format from "
         + (f"the extension .{suffix}" if suffix else "a name with no extension"),
-        hint=f"name the file with one of {known}, or say --output-format "
-        f"{'|'.join(FORMATS)}",
+        hint=f"name the file with one of {known}, or say --output-format {'|'.join(FORMATS)}",
     )
 
 
 @click.command("report", epilog=REPORT_EXAMPLES, context_settings={"max_content_width": 100})
 @click.option("--quarter", metavar="YYYYQn", help="calendar quarter (UTC days), e.g. 2026Q3")
-@click.option("--from", "start", type=DATE, metavar="YYYY-MM-DD",
-              help="first day (UTC, inclusive) instead of --quarter, e.g. 2026-07-01")
-@click.option("--to", "end", type=DATE, metavar="YYYY-MM-DD",
-              help="last day (UTC, inclusive) instead of --quarter, e.g. 2026-09-30")
-@click.option("--output-format", "fmt", type=click.Choice(FORMATS),
-              help="md (default), html, pdf (printed by headless Chromium), csv or json; "
-                   "else from -o's extension, e.g. --output-format pdf")
-@click.option("--format", "format", type=click.Choice(FORMATS), deprecated="use --output-format",
-              help="old spelling of --output-format")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="write here (atomically, owner-only), or - for standard output "
-                   "[default: -], e.g. -o q3.pdf")
-@click.option("--agency-name", metavar="NAME",
-              help="the reporting agency, printed at the top, e.g. 'Colorado Department of "
-                   "Revenue'")
+@click.option(
+    "--from",
+    "start",
+    type=DATE,
+    metavar="YYYY-MM-DD",
+    help="first day (UTC, inclusive) instead of --quarter, e.g. 2026-07-01",
+)
+@click.option(
+    "--to",
+    "end",
+    type=DATE,
+    metavar="YYYY-MM-DD",
+    help="last day (UTC, inclusive) instead of --quarter, e.g. 2026-09-30",
+)
+@click.option(
+    "--output-format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    help="md (default), html, pdf (printed by headless Chromium), csv or json; "
+    "else from -o's extension, e.g. --output-format pdf",
+)
+@click.option(
+    "--format",
+    "format",
+    type=click.Choice(FORMATS),
+    deprecated="use --output-format",
+    help="old spelling of --output-format",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="write here (atomically, owner-only), or - for standard output "
+    "[default: -], e.g. -o q3.pdf",
+)
+@click.option(
+    "--agency-name",
+    metavar="NAME",
+    help="the reporting agency, printed at the top, e.g. 'Colorado Department of Revenue'",
+)
 @click.option("--preparer", metavar="NAME", help="who prepared the report, e.g. 'J. Doe'")
-@click.option("--attest-name", metavar="NAME",
-              help="who signs the attestation, e.g. 'A. Officer' [default: a blank line]")
-@click.option("--attest-title", metavar="TITLE",
-              help="the signer's title, e.g. 'Chief Compliance Officer' [default: a blank line]")
-@click.option("-q", "--quiet", is_flag=True,
-              help="do not print where the report went (warnings still print)")
+@click.option(
+    "--attest-name",
+    metavar="NAME",
+    help="who signs the attestation, e.g. 'A. Officer' [default: a blank line]",
+)
+@click.option(
+    "--attest-title",
+    metavar="TITLE",
+    help="the signer's title, e.g. 'Chief Compliance Officer' [default: a blank line]",
+)
+@click.option(
+    "-q", "--quiet", is_flag=True, help="do not print where the report went (warnings still print)"
+)
 @log_option
 @_typed_errors
-def report_command(quarter: str | None, start: datetime | None, end: datetime | None,
-                   fmt: str | None, format: str | None, output: Path | None,
-                   agency_name: str | None, preparer: str | None, attest_name: str | None,
-                   attest_title: str | None, quiet: bool, log_target: str | None) -> None:
+def report_command(
+    quarter: str | None,
+    start: datetime | None,
+    end: datetime | None,
+    fmt: str | None,
+    format: str | None,
+    output: Path | None,
+    agency_name: str | None,
+    preparer: str | None,
+    attest_name: str | None,
+    attest_title: str | None,
+    quiet: bool,
+    log_target: str | None,
+) -> None:
     """The periodic report to hand over: a plain-language summary, the attestation with a
     signature block, charts, counts by agency × purpose × outcome, exceptions and who reviewed
     them, refusals, notifications; computed from a verified log."""
@@ -279,16 +399,24 @@ def report_command(quarter: str | None, start: datetime | None, end: datetime | 
 
         require_chromium()  # before the log is read
         if to_stdout and sys.stdout.isatty():
-            raise UsageError("a PDF is binary: not written to a terminal",
-                             hint="give -o FILE.pdf, or pipe standard output to a file")
+            raise UsageError(
+                "a PDF is binary: not written to a terminal",
+                hint="give -o FILE.pdf, or pipe standard output to a file",
+            )
     with open_log(log_target, create=False) as log:
         report = report_from_log(log, period, meta=meta)
     if fmt in ("md", "html", "pdf"):
-        missing = [f"--{n}" for n, v in (("agency-name", meta.agency_name),
-                                         ("preparer", meta.preparer)) if not v]
+        missing = [
+            f"--{n}"
+            for n, v in (("agency-name", meta.agency_name), ("preparer", meta.preparer))
+            if not v
+        ]
         if missing:
-            click.echo(f"redactor: warning: no {' or '.join(missing)}: the report says "
-                       "'(not given)' there", err=True)
+            click.echo(
+                f"redactor: warning: no {' or '.join(missing)}: the report says "
+                "'(not given)' there",
+                err=True,
+            )
     if fmt == "pdf":
         from redactor.requestlog.report_pdf import render_pdf
 
@@ -333,5 +461,7 @@ def _period(quarter: str | None, start: date | None, end: date | None) -> Period
             return Period.between(start, end)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    raise UsageError("say which period to report on",
-                     hint="--quarter 2026Q3, or --from 2026-07-01 --to 2026-09-30")
+    raise UsageError(
+        "say which period to report on",
+        hint="--quarter 2026Q3, or --from 2026-07-01 --to 2026-09-30",
+    )

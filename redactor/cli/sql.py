@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from redactor.cli_options import (
+from redactor.cli.options import (
     CONTEXT_SETTINGS,
     build_request,
     load_packs,
@@ -344,7 +344,7 @@ def export_command(
         --map field_maps/dmv.yaml --purpose civil_immigration_enforcement --agency ICE \\
         -o out/ice.csv
     """
-    from redactor.cli import print_plan
+    from redactor.cli.output import print_plan
     from redactor.policy import decide
     from redactor.sql.job import export_query
     from redactor.sql.urls import parse_url

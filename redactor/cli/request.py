@@ -15,7 +15,7 @@ from pathlib import Path
 
 import click
 
-from redactor.cli_options import CONTEXT_SETTINGS, check_known, opened_request, typed_errors
+from redactor.cli.options import CONTEXT_SETTINGS, check_known, opened_request, typed_errors
 from redactor.errors import BadInputError, UsageError
 from redactor.request import Evidence, Request
 

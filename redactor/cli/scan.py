@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from redactor.cli_options import CONTEXT_SETTINGS, typed_errors
+from redactor.cli.options import CONTEXT_SETTINGS, typed_errors
 from redactor.detect.scan import DEFAULT_SAMPLE, scan_path
 from redactor.errors import UsageError
 from redactor.io.writers import write_text_atomic

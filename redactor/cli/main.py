@@ -1,0 +1,87 @@
+"""The ``redactor`` command group and its entry point: errors become one line and an exit code
+(docs/design.md); every command lives in its own module of this package."""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import ClassVar
+
+import click
+import yaml
+
+from redactor import __version__
+from redactor.cli.options import CONTEXT_SETTINGS
+from redactor.errors import RedactorError
+
+
+class LazyGroup(click.Group):
+    """A group whose commands are imported only when used, so a command pays only for what it
+    needs at start-up (``sql``/``export`` import sqlglot, ``scan`` Presidio; click's documented
+    lazy-loading pattern). Each command is a thin module of :mod:`redactor.cli`."""
+
+    LAZY: ClassVar[Mapping[str, tuple[str, str]]] = MappingProxyType(
+        {
+            "export": ("redactor.cli.sql", "export_command"),
+            "log": ("redactor.cli.log", "log_group"),
+            "map": ("redactor.cli.maps", "map_group"),
+            "policy": ("redactor.cli.policy", "policy"),
+            "redact": ("redactor.cli.redact", "redact"),
+            "report": ("redactor.cli.log", "report_command"),
+            "request": ("redactor.cli.request", "request_group"),
+            "scan": ("redactor.cli.scan", "scan_command"),
+            "serve": ("redactor.cli_serve", "serve_command"),
+            "sql": ("redactor.cli.sql", "sql_command"),
+            "users": ("redactor.cli_serve", "users_group"),
+        }
+    )
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.LAZY})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.LAZY and cmd_name not in self.commands:
+            import importlib
+
+            module, attr = self.LAZY[cmd_name]
+            self.add_command(getattr(importlib.import_module(module), attr), cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=LazyGroup, context_settings=CONTEXT_SETTINGS)
+@click.version_option(__version__, prog_name="redactor")
+def cli() -> None:
+    """Field-level redaction of exports under state limits on sharing personal data with
+    federal immigration enforcement.
+
+    \b
+    Every request states who asks, for which agency, for what purposes and with what
+    evidence; a policy pack decides, per category of field, what is released, and every
+    request is written to a tamper-evident request log.
+    """
+
+
+def main() -> None:
+    try:
+        cli.main(prog_name="redactor", standalone_mode=True)
+    except RedactorError as e:  # raised outside a command body
+        click.echo(f"redactor: {e}", err=True)
+        sys.exit(e.exit_code)
+    except yaml.YAMLError:
+        click.echo("redactor: invalid YAML", err=True)
+        sys.exit(4)
+    except Exception as e:
+        if os.environ.get("REDACTOR_DEBUG"):
+            traceback.print_exc()
+        click.echo(
+            f"redactor: internal error ({type(e).__name__}); this is a bug — rerun with "
+            "REDACTOR_DEBUG=1 for a traceback and report it",
+            err=True,
+        )
+        sys.exit(1)
+
+
+__all__ = ["cli", "main"]

@@ -1,0 +1,277 @@
+"""Click options shared by the commands that take a request (redact, sql, export), and the
+helpers that turn them into library objects.
+
+A request is given either on the command line (``--purpose … --agency ORG [--requester NAME]
+[--evidence E …] [--policy P …]``: its evidence is a claim and lifts no rule) or as ``--request
+ID``, a request opened with ``redactor request open`` whose evidence a reviewer may have
+accepted; who, why, evidence and packs then come from the log, and the per-command request
+flags are refused alongside it. Usage errors found here (a missing --agency, an unknown purpose
+or evidence kind, an unknown request id) happen before any decision and are not logged.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
+
+import click
+
+from redactor.errors import RedactorError, UsageError
+from redactor.io.formats import Format
+from redactor.policy import DEFAULT_PACK, LoadedPack, load_pack
+from redactor.request import Evidence, Request
+from redactor.suggest import did_you_mean
+
+_META_REQUEST = "redactor.request_id"
+_META_OPENED = "redactor.opened"  # (Request, policies) read from the log
+_META_BUILT = "redactor.built_request"
+_META_OPENED_REFS = "redactor.opened_pack_refs"
+
+#: The file formats every command reads and writes (``--format`` / ``--output-format``).
+FORMATS = [f.value for f in Format]
+
+
+def _remember_request(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    if value is not None:
+        ctx.meta[_META_REQUEST] = value
+
+
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+def request_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """--purpose/--requester/--agency/--evidence/--policy/--log/--manifest/--dry-run."""
+    opts = [
+        click.option(
+            "--request",
+            metavar="ID",
+            expose_value=False,
+            callback=_remember_request,
+            help="a request opened with `redactor request open` (who, why, evidence and "
+            "policy come from the log; only evidence a reviewer accepted lifts a rule)",
+        ),
+        click.option(
+            "--purpose",
+            "purposes",
+            multiple=True,
+            metavar="PURPOSE",
+            help="stated purpose of the request (repeatable; required without --request), e.g. "
+            "civil_immigration_enforcement; see `redactor policy show`",
+        ),
+        click.option("--requester", metavar="NAME", help="who asks (person or office)"),
+        click.option(
+            "--agency",
+            metavar="ORG",
+            help="the requesting agency, e.g. ICE or 'Denver Police Department' (required "
+            "without --request)",
+        ),
+        click.option(
+            "--evidence",
+            "evidence",
+            multiple=True,
+            metavar="KIND:REF",
+            help="evidence claimed for an exception (repeatable), e.g. "
+            "'court_order:2026CR1234;issuer=state_court': logged as a claim, it lifts no rule "
+            "(open a request and have it reviewed instead)",
+        ),
+        click.option(
+            "--policy",
+            "policies",
+            multiple=True,
+            metavar="PACK|FILE",
+            help=f"policy pack id or YAML file (repeatable: the strictest wins) "
+            f"[default: $REDACTOR_POLICY, else {DEFAULT_PACK}]",
+        ),
+        click.option(
+            "--log",
+            "log_target",
+            metavar="PATH|URL",
+            help="request log: SQLite path or postgresql:// URL "
+            "[default: $REDACTOR_LOG, else the user data directory]",
+        ),
+        click.option(
+            "--manifest",
+            metavar="PATH",
+            help="where to write the JSON manifest [default: OUTPUT.manifest.json "
+            "beside a file output; none for stdout]",
+        ),
+        click.option(
+            "--dry-run",
+            is_flag=True,
+            help="print the decision and per-column plan; read no data rows, write nothing",
+        ),
+    ]
+    for o in reversed(opts):
+        fn = o(fn)
+    return fn
+
+
+def _context() -> click.Context | None:
+    return click.get_current_context(silent=True)
+
+
+def build_request(
+    purposes: tuple[str, ...], requester: str | None, agency: str | None, evidence: tuple[str, ...]
+) -> Request:
+    """The request of this command: from ``--request ID`` (read from the log) or from the
+    per-command flags (then ``--purpose`` and ``--agency`` are required, and evidence is a
+    claim)."""
+    ctx = _context()
+    request_id = ctx.meta.get(_META_REQUEST) if ctx is not None else None
+    if request_id is not None:
+        given = [
+            f
+            for f, v in (
+                ("--purpose", purposes),
+                ("--requester", requester),
+                ("--agency", agency),
+                ("--evidence", evidence),
+            )
+            if v
+        ]
+        if ctx is not None and ctx.params.get("policies"):
+            given.append("--policy")
+        if given:
+            raise UsageError(
+                f"{', '.join(given)} cannot be given with --request: who asks, why, the evidence "
+                "and the policy come from the opened request",
+                hint="drop them, or leave out --request to state a new request (whose evidence "
+                "is then only a claim)",
+            )
+        log_target = ctx.params.get("log_target") if ctx is not None else None
+        request, policies, refs = _opened_with_packs(request_id, log_target)
+        if ctx is not None:
+            ctx.meta[_META_OPENED] = policies
+            ctx.meta[_META_OPENED_REFS] = refs
+        return request
+    if not purposes:
+        raise UsageError(
+            "A request needs at least one stated purpose",
+            hint="add --purpose, e.g. --purpose criminal_investigation, or give --request ID",
+        )
+    if not (agency or "").strip():
+        raise UsageError(
+            "A request must name the requesting agency (--agency)",
+            hint="e.g. --agency 'Denver Police Department' or --agency ICE; decisions depend on "
+            "who asks (see `redactor policy recipients`)",
+        )
+    request = Request(
+        purposes=purposes,
+        requester=requester,
+        agency=agency.strip(),
+        evidence=tuple(Evidence.parse(e) for e in evidence),
+    )
+    if ctx is not None:
+        ctx.meta[_META_BUILT] = request
+    return request
+
+
+def opened_request(request_id: str, log_target: str | None) -> tuple[Request, tuple[str, ...]]:
+    """The Request of an opened request (accepted evidence carries its reviewer; claims stay
+    claims; rejected evidence is left out) and the policies it was opened under."""
+    request, policies, _ = _opened_with_packs(request_id, log_target)
+    return request, policies
+
+
+def _opened_with_packs(
+    request_id: str, log_target: str | None
+) -> tuple[Request, tuple[str, ...], dict[str, str]]:
+    from redactor.requestlog import open_log
+
+    with open_log(log_target, create=False) as log:
+        rid = log.resolve_id(request_id, opened=True)
+        view = log.opened(rid)
+    o = view.opened
+    evidence: list[Evidence] = []
+    for st in view.evidence_states():
+        if st.status == "rejected":
+            continue
+        e = st.evidence
+        attrs = dict(e.attributes or {})
+        ev = Evidence(e.kind, e.reference, tuple(sorted(attrs.items())))
+        if st.status == "accepted" and st.reviewer:
+            ev = ev.accepted_by(st.reviewer, str(st.review_seq) if st.review_seq else None)
+        evidence.append(ev)
+    received = datetime.fromisoformat(o.time.replace("Z", "+00:00")) if o.time else None
+    kwargs = {"received": received} if received else {}
+    request = Request(
+        purposes=o.purposes,
+        requester=o.requester,
+        agency=o.agency,
+        evidence=tuple(evidence),
+        opened_request=rid,
+        **kwargs,
+    )
+    return request, o.policies, {p.id: p.sha256 for p in o.packs}
+
+
+def check_known(request: Request, packs: Sequence[LoadedPack]) -> None:
+    """A stated purpose or evidence kind no pack knows is a usage error (exit 2), found before
+    any decision, so it is not logged as a request."""
+    for p in request.purposes:
+        known = [k for lp in packs for k in lp.pack.purposes]
+        if all(p not in lp.pack.purposes for lp in packs):
+            close = did_you_mean(p, known)
+            raise UsageError(
+                f"Unknown stated purpose {p!r} for {', '.join(lp.pack.id for lp in packs)}",
+                hint=(f"{close} " if close else "")
+                + f"known purposes: {', '.join(dict.fromkeys(known))}",
+            )
+    for e in request.evidence:
+        known = [k for lp in packs for k in lp.pack.evidence_kinds]
+        if all(e.kind not in lp.pack.evidence_kinds for lp in packs):
+            close = did_you_mean(e.kind, known)
+            raise UsageError(
+                f"Unknown evidence kind {e.kind!r}",
+                hint=(f"{close} " if close else "")
+                + f"known kinds: {', '.join(dict.fromkeys(known))}",
+            )
+
+
+def load_packs(policies: tuple[str, ...]) -> list[LoadedPack]:
+    """The packs of this command (``--policy`` …, the opened request's, or the default), after
+    checking the request's purposes and evidence kinds against them."""
+    ctx = _context()
+    if ctx is not None and _META_OPENED in ctx.meta:
+        policies = tuple(ctx.meta[_META_OPENED])
+    packs = [load_pack(p) for p in policies] if policies else [load_pack(None)]
+    refs = ctx.meta.get(_META_OPENED_REFS) if ctx is not None else None
+    for lp in packs if refs else ():
+        if refs.get(lp.pack.id) != lp.sha256:
+            click.echo(
+                f"redactor: warning: policy pack {lp.pack.id} changed since the request was "
+                f"opened; deciding under the pack as it is now ({lp.pack.version})",
+                err=True,
+            )
+    built = ctx.meta.get(_META_BUILT) if ctx is not None else None
+    if isinstance(built, Request):
+        check_known(built, packs)
+    return packs
+
+
+def typed_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Print a RedactorError (what happened, then where and how to fix it) and exit with its
+    code; no traceback for user errors."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except RedactorError as exc:
+            if getattr(exc, "quiet", False):  # a closed pipe: the shell's status, no message
+                from redactor.interrupts import silence_stdout
+
+                silence_stdout()
+            else:
+                click.echo(f"redactor: {exc}", err=True)
+            sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            from redactor.interrupts import INTERRUPTED_EXIT, interrupted
+
+            click.echo(f"redactor: {interrupted()}", err=True)
+            sys.exit(INTERRUPTED_EXIT)
+
+    return wrapper
