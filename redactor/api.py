@@ -44,7 +44,7 @@ def decide(
     :class:`~redactor.errors.UsageError` (with "did you mean"), as on the command line; a request
     without an agency is one too. ``record_limit_enforced``: the caller releases no more than
     ``Decision.record_limit`` records (only then is an order naming records honoured)."""
-    from redactor.cli.options import check_known
+    from redactor.policy.known import check_known
     from redactor.policy import decide as decide_under
 
     if not (request.agency or "").strip():
@@ -201,12 +201,15 @@ def redact_file(
     output_mode: int = 0o600,
     dry_run: bool = False,
     on_plan: Callable[[Outcome], None] | None = None,
+    progress: Callable[[int, int | None], None] | None = None,
 ) -> Outcome:
     """Redact a dataset file (CSV, TSV, Parquet, JSON Lines; ``-`` for standard input/output)
     into ``output``, with its manifest, exactly as ``redactor redact`` does (the command is this
     call). Give ``request`` (decided here under ``policy``) or a ``decision`` already made.
     ``dry_run`` plans without reading rows or logging; ``on_plan`` sees the plan before any
-    output."""
+    output; ``progress(rows, bytes)`` is called after each batch written with the rows and input
+    bytes read so far (bytes None for Parquet). Standard input without ``input_format`` is
+    sniffed: Parquet by its magic bytes, JSON Lines by a leading ``{``, else CSV."""
     from redactor.io.formats import resolve_format
     from redactor.paths import check_job_paths
     from redactor.pipeline import redact_file as redact
@@ -246,6 +249,7 @@ def redact_file(
             log=handle.log if handle else None,
             dry_run=dry_run,
             on_plan=on_plan,
+            progress=progress,
         )
     finally:
         if handle is not None:
@@ -281,10 +285,12 @@ def export_query(
     output_format: str | None = None,
     dialect: str | None = None,
     manifest: str | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> ExportResult:
     """Run ``sql`` read-only on the database at ``db`` (``sqlite:///``, ``duckdb:///``,
     ``postgresql://``) with protected fields masked in the database, and write ``output``, as
-    ``redactor export`` does."""
+    ``redactor export`` does; ``progress(rows)`` is called after each batch with the rows
+    read so far."""
     from redactor.io.formats import resolve_format
     from redactor.sql.job import export_query as export
 
@@ -302,6 +308,7 @@ def export_query(
             dialect=dialect,
             manifest=manifest,
             log=handle.log,
+            progress=progress,
         )
     finally:
         handle.close()

@@ -72,12 +72,17 @@ def request_record(
     )
 
 
-def completion(outcome: Outcome, job: Job, error: str | None) -> Completion:
+def completion(
+    outcome: Outcome, job: Job, error: str | None, *, rows_sent: int | None = None
+) -> Completion:
+    """The completion entry: completed with rows and the output's hash, or failed with the
+    error and ``rows_sent`` (rows a stream had already released, e.g. on the wire; None for a
+    file output, which is never released in part)."""
     if error is not None:
         return Completion(
             status="failed",
             rows_in=outcome.rows_in,
-            rows_out=None,
+            rows_out=rows_sent,
             output_sha256=None,
             output=shown_path(job.output, outcome.decision),
             error=error,

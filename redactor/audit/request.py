@@ -138,9 +138,10 @@ class RequestAudit:
                 )
             )
 
-    def fail(self, why: str) -> None:
-        """Log the request as failed: the begun entry's completion, or a request entry and its
-        failed completion when it failed before it began."""
+    def fail(self, why: str, *, rows_sent: int | None = None) -> None:
+        """Log the request as failed: the begun entry's completion (with ``rows_sent``, the
+        rows a stream had already released), or a request entry and its failed completion when
+        it failed before it began."""
         from redactor.audit.job import Outcome
         from redactor.audit.records import completion, request_record
 
@@ -151,7 +152,10 @@ class RequestAudit:
         if self.request_id is not None:
             assert self.outcome is not None
             try:
-                self.log.complete(self.request_id, completion(self.outcome, self.job, why))
+                self.log.complete(
+                    self.request_id,
+                    completion(self.outcome, self.job, why, rows_sent=rows_sent),
+                )
             except Exception:
                 print("redactor: could not log the failure", file=sys.stderr)
             return

@@ -25,6 +25,7 @@ class LazyGroup(click.Group):
 
     LAZY: ClassVar[Mapping[str, tuple[str, str]]] = MappingProxyType(
         {
+            "completion": ("redactor.cli.completion", "completion_command"),
             "export": ("redactor.cli.sql", "export_command"),
             "log": ("redactor.cli.log", "log_group"),
             "map": ("redactor.cli.maps", "map_group"),
@@ -33,9 +34,9 @@ class LazyGroup(click.Group):
             "report": ("redactor.cli.log", "report_command"),
             "request": ("redactor.cli.request", "request_group"),
             "scan": ("redactor.cli.scan", "scan_command"),
-            "serve": ("redactor.cli_serve", "serve_command"),
+            "serve": ("redactor.cli.serve", "serve_command"),
             "sql": ("redactor.cli.sql", "sql_command"),
-            "users": ("redactor.cli_serve", "users_group"),
+            "users": ("redactor.cli.serve", "users_group"),
         }
     )
 
@@ -49,6 +50,20 @@ class LazyGroup(click.Group):
             module, attr = self.LAZY[cmd_name]
             self.add_command(getattr(importlib.import_module(module), attr), cmd_name)
         return super().get_command(ctx, cmd_name)
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        """As click's, with "did you mean" over every command (lazy ones included: click looks
+        only at the commands already imported)."""
+        try:
+            return super().resolve_command(ctx, args)
+        except click.exceptions.NoSuchCommand:
+            raise click.exceptions.NoSuchCommand(
+                str(args[0]),
+                possibilities=self.list_commands(ctx),
+                ctx=ctx,
+            ) from None
 
 
 @click.group(cls=LazyGroup, context_settings=CONTEXT_SETTINGS)

@@ -69,7 +69,7 @@ def outputs_field_map(result: RewriteResult, names: list[str], source: FieldMap)
                     description=source.description, source=source.source, sha256=source.sha256)
 
 
-def _check_names(result: RewriteResult) -> None:
+def check_output_names(result: RewriteResult) -> None:
     """Two outputs with one name cannot both be written. The message names them only when the
     name does not read like a value (an alias is query text: it may be an SSN or a name)."""
     from redactor.safe_names import is_value
@@ -123,7 +123,7 @@ def export_query(
         catalog = catalog_schema(url)
         result = rewrite_query(sql, field_map, decision, dialect=read, to=db.dialect,
                                catalog=catalog)
-        _check_names(result)
+        check_output_names(result)
         if on_rewrite:
             on_rewrite(result)
         names = [o.name for o in result.outputs]
@@ -139,12 +139,12 @@ def export_query(
         try:
             schema, batches = iter_query_batches(url, result.sql, batch_rows)
         except QueryError as e:
-            raise _in_user_query(e, result) from None
+            raise in_user_query(e, result) from None
         if len(schema.names) != len(names):
             raise RefusedError("Refused: the database returned a different number of columns "
                                "than the query analysis found")
         out_map = outputs_field_map(result, list(schema.names), field_map)
-        batches = _located_batches(result, batches)
+        batches = located_batches(result, batches)
         if check is not None:
             batches = check.checked(batches)
         outcome = run(decision, schema, _counted(batches, progress), job, field_map=out_map,
@@ -155,7 +155,7 @@ def export_query(
 _SENT_AT = re.compile(r" at line \d+, col \d+ of the SQL sent to the database")
 
 
-def _in_user_query(e: QueryError, result: RewriteResult) -> QueryError:
+def in_user_query(e: QueryError, result: RewriteResult) -> QueryError:
     """``e`` with the error's position given in the user's own query (the SQL that ran is the
     rewritten one), or said to lie in redactor's masks."""
     if e.offset is None or not _SENT_AT.search(e.message):
@@ -167,12 +167,12 @@ def _in_user_query(e: QueryError, result: RewriteResult) -> QueryError:
     return located
 
 
-def _located_batches(result: RewriteResult, batches: Iterator[pa.RecordBatch]
+def located_batches(result: RewriteResult, batches: Iterator[pa.RecordBatch]
                      ) -> Iterator[pa.RecordBatch]:
     try:
         yield from batches
     except QueryError as e:
-        raise _in_user_query(e, result) from None
+        raise in_user_query(e, result) from None
     finally:
         close = getattr(batches, "close", None)
         if close:

@@ -23,12 +23,13 @@ from sqlglot.errors import OptimizeError, SqlglotError
 from sqlglot.optimizer.qualify import qualify
 from sqlglot.schema import normalize_name as sg_normalize_name
 
+import redactor.sql.guard as guard
+import redactor.sql.verify as verify
 from redactor.categories import Action, Category, strictest
 from redactor.errors import RefusedError, UsageError
 from redactor.fieldmap import ColumnRule, FieldMap, normalize_name
 from redactor.plan import action_for_rule
 from redactor.policy.decide import Decision
-from redactor.sql import guard, verify
 from redactor.sql.analyze import UNKNOWN, BaseRef, clause_uses, output_lineage
 from redactor.sql.guard import safe_name
 from redactor.sql.masks import SUPPORTED_DIALECTS, Mask, mask_for

@@ -27,8 +27,8 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
+import redactor.sql.guard as guard
 from redactor.errors import RefusedError
-from redactor.sql import guard
 
 # Words sqlglot may hold as raw text (exp.Var) in a well-formed query: date/time parts and interval
 # units as PostgreSQL, DuckDB and SQLite spell them, and collations. Matched case-insensitively.

@@ -1,0 +1,142 @@
+"""`redactor serve` against a direct connection to the same PostgreSQL (issue 19, item 7).
+
+* per-statement overhead: p50/p95 of one small query (``SELECT id, city FROM s WHERE id =
+  <n>``, simple protocol, psycopg) straight to PostgreSQL and through ``redactor serve``;
+* throughput: wall time for psql to read a ``--rows``-row result (4 columns, one masked) to
+  /dev/null, straight and through ``redactor serve``.
+
+Starts a throwaway cluster (tests/support/pgcluster.py) and a real server process; needs the
+PostgreSQL server binaries and psql. Run: ``python -m benchmarks.serve_bench [--rows 1000000]
+[--rounds 200]``; prints one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _timed(fn, rounds: int) -> list[float]:
+    out = []
+    for i in range(rounds):
+        t0 = time.perf_counter()
+        fn(i)
+        out.append(time.perf_counter() - t0)
+    return out
+
+
+def _ms(xs: list[float]) -> dict:
+    xs = sorted(xs)
+    return {
+        "p50_ms": round(statistics.median(xs) * 1000, 2),
+        "p95_ms": round(xs[int(len(xs) * 0.95) - 1] * 1000, 2),
+    }
+
+
+def _psql(dsn: str, sql: str) -> float:
+    t0 = time.perf_counter()
+    subprocess.run(
+        ["psql", dsn, "-X", "-A", "-t", "-q", "-o", "/dev/null", "-c", sql],
+        check=True,
+        capture_output=True,
+        timeout=900,
+    )
+    return time.perf_counter() - t0
+
+
+def measure(rows: int, rounds: int) -> dict:
+    if str(REPO) not in sys.path:
+        sys.path.insert(0, str(REPO))
+    import psycopg
+
+    from tests.support.pgcluster import reader_url, start_cluster
+    from tests.support.serve_harness import open_request, serve
+
+    cluster = start_cluster()
+    try:
+        admin = cluster.new_database("bench")
+        with psycopg.connect(admin, autocommit=True) as con:
+            con.execute(
+                "CREATE TABLE s AS SELECT g AS id, 'City' || (g % 7) AS city "
+                "FROM generate_series(1, 100) g"
+            )
+            con.execute(
+                "CREATE TABLE t AS SELECT g AS id, 'City' || (g % 7) AS city, "
+                "g % 1000 AS amount, 'Name' || g AS name "
+                f"FROM generate_series(1, {rows}) g"
+            )
+            con.execute("ANALYZE")
+        url = reader_url(admin)
+        fmap = {
+            "name": "bench",
+            "tables": {
+                "s": {"columns": {"id": "none", "city": "none"}},
+                "t": {
+                    "columns": {
+                        "id": "none",
+                        "city": "none",
+                        "amount": "none",
+                        "name": {"category": "name", "action": "redact"},
+                    }
+                },
+            },
+        }
+        direct_dsn = f"host={cluster.socket_dir} port=5432 user=redactor_reader dbname=bench"
+        with (
+            tempfile.TemporaryDirectory(prefix="sbench-") as tmp,
+            serve(url, fmap, Path(tmp)) as srv,
+        ):
+            rid = open_request(srv.log)
+            wire_dsn = srv.dsn(rid)
+            with (
+                psycopg.connect(direct_dsn, autocommit=True) as d,
+                psycopg.connect(wire_dsn, autocommit=True) as w,
+            ):
+                q = "SELECT id, city FROM s WHERE id = {}"
+                for con in (d, w):  # warm up (catalog cache, plans)
+                    for i in range(5):
+                        con.execute(q.format(1 + i)).fetchall()
+                direct = _timed(lambda i: d.execute(q.format(1 + i % 100)).fetchall(), rounds)
+                wire = _timed(lambda i: w.execute(q.format(1 + i % 100)).fetchall(), rounds)
+            big = "SELECT id, city, amount, name FROM t"
+            psql_direct = min(_psql(direct_dsn, big) for _ in range(2))
+            psql_wire = min(_psql(wire_dsn, big) for _ in range(2))
+    finally:
+        cluster.stop()
+    d_ms, w_ms = _ms(direct), _ms(wire)
+    return {
+        "small_query": {
+            "direct": d_ms,
+            "serve": w_ms,
+            "rounds": rounds,
+            "overhead_p50_ms": round(w_ms["p50_ms"] - d_ms["p50_ms"], 2),
+        },
+        "throughput": {
+            "rows": rows,
+            "psql_direct_s": round(psql_direct, 2),
+            "psql_serve_s": round(psql_wire, 2),
+            "serve_rows_per_s": round(rows / psql_wire),
+            "ratio_vs_direct": round(psql_direct / psql_wire, 3),
+        },
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rows", type=int, default=1_000_000)
+    ap.add_argument("--rounds", type=int, default=200)
+    args = ap.parse_args(argv)
+    print(json.dumps(measure(args.rows, args.rounds), indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,241 @@
+"""One data statement through the export path: guard and rewrite, post-check, the database's
+read-only connection, the column plan, then batches for the wire.
+
+This is :func:`redactor.sql.job.export_query` with the wire in place of the output file: the
+same rewrite (PostgreSQL dialect in, the backend's dialect out), the same catalog, the same
+post-check of released outputs, the same plan from :func:`outputs_field_map` applied again in
+Arrow, the same drift check and record limit. The request entry is begun before
+:meth:`Stream.batches` yields anything.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import pyarrow as pa
+
+from redactor.audit import Job, Outcome, RequestAudit
+from redactor.errors import QueryError, RedactorError, RefusedError
+from redactor.fieldmap import FieldMap
+from redactor.io.formats import Format
+from redactor.pipeline import output_schema, plan_request, redacted_batches, refused
+from redactor.planning import plan_columns
+from redactor.policy.decide import Decision
+from redactor.serve.audit import SessionLog
+from redactor.sql import postcheck
+from redactor.sql.export import catalog_schema, iter_query_batches
+from redactor.sql.job import (
+    OUTPUT_TABLE,
+    check_output_names,
+    in_user_query,
+    located_batches,
+    outputs_field_map,
+)
+from redactor.sql.rewrite import rewrite_query
+from redactor.sql.urls import parse_url
+from redactor.transform import empty_batch, scrubber_for, transform_batch
+
+CLIENT_DIALECT = "postgres"
+CATALOG_TTL = 30.0  # seconds a read of the database's catalog is reused
+DEFAULT_BATCH_ROWS = 8192
+REWRITE_CACHE = 256  # rewrites a session keeps (same text, decision and catalog read)
+
+
+@dataclass
+class Backend:
+    """The one database a server serves, with its field map."""
+
+    url: str
+    field_map: FieldMap
+    batch_rows: int = DEFAULT_BATCH_ROWS
+    _catalog: tuple[float, dict] | None = field(default=None, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def __post_init__(self) -> None:
+        self.db = parse_url(self.url)
+
+    def catalog(self) -> dict:
+        with self._lock:
+            if self._catalog is not None and time.monotonic() - self._catalog[0] < CATALOG_TTL:
+                return self._catalog[1]
+        cat = catalog_schema(self.url)
+        with self._lock:
+            self._catalog = (time.monotonic(), cat)
+        return cat
+
+    def job(self, sql: str, output: str) -> Job:
+        from redactor.requestlog.scrub import strip_sql_literals
+
+        return Job(
+            source=self.db.display,
+            output=output,
+            output_format=Format.CSV,
+            table=OUTPUT_TABLE,
+            command="export",
+            query=strip_sql_literals(sql, CLIENT_DIALECT),
+        )
+
+
+@dataclass
+class Stream:
+    """A statement whose plan is made and whose request entry is begun (by its audit); the
+    session sends its batches, then finishes or fails it."""
+
+    schema: pa.Schema  # what the client is sent (after the plan)
+    audit: RequestAudit
+    outcome: Outcome
+    _batches: Iterator[pa.RecordBatch]
+    closed: bool = False
+
+    @property
+    def request_id(self) -> str | None:
+        return self.audit.request_id
+
+    @property
+    def rows_in(self) -> int:
+        return self.outcome.rows_in
+
+    def batches(self) -> Iterator[pa.RecordBatch]:
+        return self._batches
+
+    def finish(self, rows_out: int, sha256: str) -> None:
+        """Every row was sent: ``sha256`` is the digest of the DataRow messages."""
+        if not self.closed:
+            self.closed = True
+            self.outcome.rows_out = rows_out
+            self.outcome.output_sha256 = sha256
+            self.audit.complete(self.outcome)
+            _close(self._batches)
+
+    def fail(self, rows_sent: int, error: str) -> None:
+        """The client went away, cancelled, or a later batch was stopped: the entry is
+        completed as failed with the rows already sent."""
+        if not self.closed:
+            self.closed = True
+            _close(self._batches)
+            self.audit.fail(error, rows_sent=rows_sent)
+
+
+def _close(it: object) -> None:
+    close = getattr(it, "close", None)
+    if close is not None:
+        with contextlib.suppress(Exception):
+            close()
+
+
+def start(
+    backend: Backend, sql: str, decision: Decision, log: SessionLog, rewrites: dict | None = None
+) -> Stream:
+    """Check, rewrite and run ``sql``; plan its columns; begin its request entry — the steps of
+    ``redactor export``, in one :class:`~redactor.audit.RequestAudit` (a refusal is logged as
+    refused, any other error as failed). The returned stream's batches are redacted as they are
+    read, by the engine's own :func:`~redactor.pipeline.redacted_batches`.
+
+    ``rewrites``: a session's cache of rewrites of the same text under the same decision and
+    the same read of the catalog (the rewrite is a pure function of those three)."""
+    fm = backend.field_map
+    job = backend.job(sql, log.output)
+    audit = RequestAudit(log, decision, job, fm, dialect=CLIENT_DIALECT)
+    batches: Iterator[pa.RecordBatch] | None = None
+    try:
+        with audit:
+            if decision.refused:
+                audit.refuse("; ".join(decision.reasons) or "the request is refused")
+                raise refused(decision)
+            catalog = backend.catalog()
+            key = (sql, id(catalog))
+            result = rewrites.get(key) if rewrites is not None else None
+            if result is None:
+                result = rewrite_query(
+                    sql, fm, decision, dialect=CLIENT_DIALECT, to=backend.db.dialect,
+                    catalog=catalog,
+                )  # fmt: skip
+                check_output_names(result)
+                if rewrites is not None:
+                    if len(rewrites) >= REWRITE_CACHE:
+                        rewrites.clear()
+                    rewrites[key] = result
+            check = postcheck.prepare(backend.url, result, fm, decision, catalog)
+            try:
+                schema, raw = iter_query_batches(backend.url, result.sql, backend.batch_rows)
+            except QueryError as e:
+                raise in_user_query(e, result) from None
+            batches = located_batches(result, raw)
+            if len(schema.names) != len(result.outputs):
+                raise RefusedError(
+                    "Refused: the database returned a different number of columns "
+                    "than the query analysis found"
+                )
+            out_map = outputs_field_map(result, list(schema.names), fm)
+            if check is not None:
+                batches = check.checked(batches)
+            first, outcome = plan_request(decision, schema, batches, job, out_map, audit)
+            audit.begin(outcome)
+    except BaseException:
+        if batches is not None:
+            _close(batches)
+        raise
+    rows = batches
+
+    def released() -> Iterator[pa.RecordBatch]:
+        try:
+            yield from redacted_batches(decision, schema, first, rows, job, outcome)
+        finally:
+            _close(rows)
+
+    return Stream(output_schema(schema, outcome), audit, outcome, released())
+
+
+def describe(backend: Backend, sql: str, decision: Decision) -> pa.Schema:
+    """The columns ``sql`` would return under ``decision`` (names and types, from the rewrite,
+    the database's result description and the plan without a sample); reads no row and logs
+    nothing. Raises as :func:`start` would."""
+    fm = backend.field_map
+    job = backend.job(sql, "describe")
+    if decision.refused:
+        raise RefusedError(
+            "Request refused: " + (decision.reasons[0] if decision.reasons else "refused")
+        )
+    catalog = backend.catalog()
+    result = rewrite_query(
+        sql, fm, decision, dialect=CLIENT_DIALECT, to=backend.db.dialect, catalog=catalog
+    )
+    check_output_names(result)
+    try:
+        schema, raw = iter_query_batches(backend.url, result.sql, 1)
+    except QueryError as e:
+        raise in_user_query(e, result) from None
+    _close(raw)
+    out_map = outputs_field_map(result, list(schema.names), fm)
+    plan = plan_columns(schema, decision, out_map.table(job.table), None, strict=job.strict)
+    try:
+        return transform_batch(empty_batch(schema), plan, None, scrubber_for(plan)).schema
+    except RedactorError:
+        return pa.schema([pa.field(p.name, pa.string()) for p in plan if not p.drops])
+
+
+def build_view(backend: Backend, decision: Decision | None):
+    """The field map's view of the schema under ``decision`` (no decision: no tables): each
+    mapped, non-sensitive table the database has, with the columns ``SELECT *`` releases."""
+    from redactor.fieldmap import normalize_name
+    from redactor.serve.catalog import SchemaView, ViewColumn
+
+    tables: dict[str, tuple[ViewColumn, ...]] = {}
+    if decision is None or decision.refused:
+        return SchemaView(tables)
+    present = {normalize_name(t): t for t in backend.catalog()}
+    for key, table in backend.field_map.tables.items():
+        if table.sensitive_table or key not in present:
+            continue
+        name = present[key]
+        quoted = '"' + name.replace('"', '""') + '"'
+        try:
+            schema = describe(backend, f"SELECT * FROM {quoted}", decision)
+        except RedactorError:
+            continue  # nothing of it is released under this decision
+        tables[name] = tuple(ViewColumn(f.name, f.type) for f in schema)
+    return SchemaView(tables)

@@ -1,0 +1,197 @@
+"""`redactor serve` in front of PostgreSQL: the SQL leak corpus through the wire gives what the
+export path gives; JDBC, SQLAlchemy + pandas and psql work against it."""
+
+from __future__ import annotations
+
+import csv
+import subprocess
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from redactor.errors import RedactorError
+from redactor.io.formats import Format
+from redactor.policy import decide, load_pack
+from redactor.serve.statements import classify
+from redactor.sql.job import export_query
+from tests.support import serve_jdbc
+from tests.support.pgcluster import pg_cluster  # noqa: F401 - pytest fixture
+from tests.support.serve_harness import PASSWORD, USER, open_request, serve
+from tests.test_sql_canary import canaries, canary_map, leaked, postgres_db
+from tests.test_sql_leaks import CASES
+
+PG_CASES = [(q, want) for q, want, engines in CASES if engines in ("both", "all", "postgres")]
+
+
+@pytest.fixture(scope="module")
+def pg_served(pg_cluster, tmp_path_factory: pytest.TempPathFactory):  # noqa: F811
+    tmp = tmp_path_factory.mktemp("serve_pg")
+    admin = pg_cluster.new_database()
+    url = postgres_db(admin)
+    from tests.test_sql_canary import CANARY_MAP
+
+    with serve(url, CANARY_MAP, tmp) as s:
+        s.request = open_request(s.log)  # type: ignore[attr-defined]
+        s.url = url  # type: ignore[attr-defined]
+        s.tmp = tmp  # type: ignore[attr-defined]
+        s.admin = admin  # type: ignore[attr-defined]
+        yield s
+
+
+def _export(url: str, sql: str, request: str, log: Path, out: Path):
+    """What `redactor export --request ID` gives for ``sql``: the header of its output, or
+    the refusal."""
+    from redactor.cli_options import opened_request
+
+    req, policies = opened_request(request, str(log))
+    decision = decide(req, [load_pack(p) for p in policies])
+    try:
+        export_query(
+            url,
+            sql,
+            canary_map(),
+            decision,
+            output=str(out),
+            output_format=Format.CSV,
+            dialect="postgres",
+            manifest="",
+            log=None,
+        )
+    except RedactorError as e:
+        return None, str(e)
+    with out.open(newline="") as f:
+        rows = list(csv.reader(f))
+    return rows[0], len(rows) - 1
+
+
+def test_leak_corpus_through_the_wire_matches_export(pg_served) -> None:
+    secrets = canaries()
+    mismatches = []
+    with psycopg.connect(pg_served.dsn(pg_served.request), autocommit=True) as con:
+        for i, (sql, want) in enumerate(PG_CASES):
+            header, info = _export(
+                pg_served.url, sql, pg_served.request, pg_served.log, pg_served.tmp / f"e{i}.csv"
+            )
+            try:
+                cur = con.execute(sql.encode())
+                rows = cur.fetchall() if cur.description else []
+                names = [d.name for d in cur.description or ()]
+                wire = ("rows", names, len(rows))
+                assert not leaked([v for r in rows for v in r] + names, secrets), sql
+            except psycopg.Error as e:
+                msg = str(e)
+                assert not leaked([msg], secrets) and "CNRY" not in msg.upper(), msg
+                wire = ("error", e.sqlstate, msg)
+            exported = ("rows", header, info) if header is not None else ("error", info)
+            if classify(sql).kind == "probe":  # answered from the view, by design
+                continue
+            if wire[0] != exported[0] or (wire[0] == "rows" and wire[1:] != exported[1:]):
+                mismatches.append((sql, wire, exported))
+            if want is not None:
+                assert wire[0] == "error" and wire[1] in ("42501", "42601"), (sql, wire)
+    assert not mismatches, mismatches
+    assert len(PG_CASES) >= 40
+
+
+def test_psql_against_postgres(pg_served) -> None:
+    r = subprocess.run(
+        [
+            "psql",
+            pg_served.dsn(pg_served.request),
+            "-X",
+            "-A",
+            "-t",
+            "-c",
+            "SELECT id, dl_number FROM people WHERE id = 1",
+            "-c",
+            r"\dt",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert r.returncode == 0, r.stderr
+    assert "1|*******01QZ" in r.stdout and "public|people|table" in r.stdout
+    assert "crcsa" not in r.stdout and not leaked([r.stdout], canaries())
+
+
+@pytest.mark.skipif(serve_jdbc.missing() is not None, reason=str(serve_jdbc.missing()))
+def test_jdbc_prepared_statements_and_metadata(pg_served, tmp_path: Path) -> None:
+    r = serve_jdbc.run_probe(
+        tmp_path, pg_served.port, pg_served.request, USER, PASSWORD, "CNRYSSN001Q"
+    )
+    assert r.returncode == 0, r.stderr[-2000:]
+    out = r.stdout.splitlines()
+    assert [ln for ln in out if ln.startswith("rows ")] == [f"rows {i} 5" for i in range(7)]
+    assert "row 6|2|City0|*******02QZ|1952" in out  # binary transfer after prepareThreshold
+    assert any(ln.startswith("refused 42501") and "WHERE" in ln for ln in out)
+    assert [ln for ln in out if ln.startswith("table ")] == [
+        "table depts",
+        "table orders",
+        "table people",
+    ]
+    assert not leaked(out, canaries())
+
+
+def test_sqlalchemy_and_pandas(pg_served) -> None:
+    sa = pytest.importorskip("sqlalchemy")
+    pd = pytest.importorskip("pandas")
+    from urllib.parse import quote
+
+    engine = sa.create_engine(
+        f"postgresql+psycopg://{USER}:{quote(PASSWORD)}@127.0.0.1:{pg_served.port}/x"
+        f"?sslmode=disable&options={quote('-c redactor.request=' + pg_served.request)}",
+        use_native_hstore=False,
+    )  # its type lookup runs in a SAVEPOINT, which is refused
+    try:
+        df = pd.read_sql("SELECT id, city, birth_date, dl_number FROM people ORDER BY id", engine)
+        assert list(df.columns) == ["id", "city", "birth_date", "dl_number"]
+        assert len(df) == 6 and df["dl_number"][0] == "*******01QZ"
+        assert list(df["birth_date"])[:2] == [1951, 1952]  # generalised to the year
+        got = pd.read_sql(sa.text("SELECT id FROM people WHERE id > :x"), engine, params={"x": 3})
+        assert list(got["id"]) == [4, 5, 6]
+        insp = sa.inspect(engine)
+        assert insp.get_table_names() == ["depts", "orders", "people"]
+        cols = {c["name"]: str(c["type"]) for c in insp.get_columns("people")}
+        assert cols["id"] == "INTEGER" and cols["dl_number"] == "TEXT"
+        assert "ssn" not in cols and "secret_col" not in cols
+        assert not leaked(df.astype(str).values.ravel().tolist(), canaries())
+    finally:
+        engine.dispose()
+
+
+def test_backend_that_drops_fails_the_statement_and_the_server_goes_on(pg_served) -> None:
+    from redactor.requestlog import open_log
+    from tests.support.serve_client import RawClient, error_fields
+
+    c = RawClient(
+        pg_served.port, USER, PASSWORD, options=f"-c redactor.request={pg_served.request}"
+    )
+    c.query(
+        "SELECT a.id, b.city, c.id AS c3, d.id AS d4, e.id AS e5, f.id AS f6, g.id AS g7 "
+        "FROM people a, people b, people c, people d, people e, people f, people g"
+    )
+    for _ in range(100):
+        assert c.read()[0] in (b"T", b"D")
+    with psycopg.connect(pg_served.admin, autocommit=True) as admin:
+        killed = admin.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE usename = 'redactor_reader'"
+        ).fetchone()
+    assert killed and killed[0] >= 1
+    states = []
+    while True:
+        kind, body = c.read()
+        if kind == b"E":
+            states.append(error_fields(body)["C"])
+        if kind == b"Z":
+            break
+    c.close()
+    assert states and states[0][:2] in ("57", "08"), states
+    with open_log(pg_served.log, create=False) as log:
+        view = log.requests()[-1]
+    assert view.completion is not None and view.completion.status == "failed"
+    assert (view.completion.rows_out or 0) >= 100
+    with psycopg.connect(pg_served.dsn(pg_served.request), autocommit=True) as con:
+        assert len(con.execute("SELECT id FROM people").fetchall()) == 6
