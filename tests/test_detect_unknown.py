@@ -12,12 +12,13 @@ import pyarrow.csv as pacsv
 import pytest
 
 from redactor import plan as plan_mod
+from redactor.audit import Job
 from redactor.categories import Action, Category
 from redactor.detect import classify_column, classify_columns
 from redactor.detect.classify import CLEAR_THRESHOLD
 from redactor.detect.scan import render_field_map, review_marker
 from redactor.io.formats import Format
-from redactor.pipeline import Job, redact_file
+from redactor.pipeline import redact_file
 from redactor.plan import Detected, build_plan, unknown_summary
 from redactor.policy import decide, load_pack
 from redactor.request import Request

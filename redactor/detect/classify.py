@@ -13,9 +13,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
+import redactor.detect.patterns as p
 from redactor.categories import PROTECTED, Category
-from redactor.detect.content import ContentProfile, profile
+from redactor.detect.content import ContentProfile, profile, profiles
 from redactor.detect.names import NameEvidence, canonical_words, name_evidence
 
 C = Category
@@ -186,19 +188,32 @@ def content_candidates(prof: ContentProfile, name: NameEvidence | None) -> list[
             0.7,
             _pct(prof, "ssn_bare", "are 9-digit numbers valid as SSNs") + " (lean protected)",
         )
-    if (
-        "ssn_bare" in over
-        and ssn_b >= 0.9
-        and prof.counts.get("not_ssn9", 1) == 0
-        and sh("digits9") >= 0.5
-        and 0.03 <= sh("digits7_8") <= 0.4
-    ):
-        add(
-            C.SSN,
-            0.75,
-            _pct(prof, "ssn_bare", "are whole numbers valid as SSNs")
-            + f", {sh('digits7_8'):.0%} of 7-8 digits (SSNs whose leading zeros were lost)",
-        )
+    yyyymmdd = prof.numeric_date is not None and prof.numeric_date[0] == "YYYYMMDD"
+    if "ssn_bare" in over and ssn_b >= 0.9 and not yyyymmdd:
+        if (
+            prof.counts.get("not_ssn9", 1) == 0
+            and sh("digits9") >= 0.5
+            and 0.03 <= sh("digits7_8") <= 0.4
+        ):
+            add(
+                C.SSN,
+                0.75,
+                _pct(prof, "ssn_bare", "are whole numbers valid as SSNs")
+                + f", {sh('digits7_8'):.0%} of 7-8 digits (SSNs whose leading zeros were lost)",
+            )
+        elif (numbering := record_numbering(prof)) is not None:
+            add(C.NONE, 0.75, f"content: {numbering}: record numbers, not SSNs")
+        else:
+            # an id-like name over numbers that are all SSN-shaped: nothing tells them apart
+            add(
+                C.SSN,
+                0.6,
+                _pct(prof, "ssn_bare", "are whole numbers valid as SSNs")
+                + " and nothing shows they are record numbers (hardly a value no SSN can be, "
+                "not dates): they could be SSNs stored as numbers — withheld unless the field "
+                "map lists the column",
+                answers=C.NONE,
+            )
     if sh("a_number") >= 0.5:
         add(C.IMMIGRATION_STATUS, 0.95, _pct(prof, "a_number", "are alien registration numbers"))
     if sh("email") >= 0.5:
@@ -275,6 +290,23 @@ def content_candidates(prof: ContentProfile, name: NameEvidence | None) -> list[
     return out
 
 
+#: Distinct values impossible as SSNs (group 00, serial 0000, area 000/666/9xx) that show a
+#: numbering scheme rather than typos or one repeated placeholder such as 999999999. (Order
+#: and shared prefixes are no evidence: before 2011 SSA issued serials in order within an
+#: area and group, so a cohort of births in one state is a dense block with one prefix.)
+IMPOSSIBLE_SHARE, IMPOSSIBLE_MIN = 0.005, 3
+
+
+def record_numbering(prof: ContentProfile) -> str | None:
+    """Why whole numbers that are mostly valid SSNs are record numbers, or None if nothing
+    shows it: several distinct values that no SSN can be."""
+    distinct = prof.counts.get("distinct7_9", 0)
+    bad = prof.counts.get("not_ssn9_distinct", 0)
+    if bad >= IMPOSSIBLE_MIN and bad >= IMPOSSIBLE_SHARE * distinct:
+        return f"{bad} distinct values no SSN can be (group 00, serial 0000, area 000/666/9xx)"
+    return None
+
+
 def closed_list(prof: ContentProfile) -> bool:
     """A short list of repeated values (codes), with nothing protected-looking among them."""
     sh = prof.share
@@ -349,6 +381,25 @@ def clear_evidence(prof: ContentProfile, name: NameEvidence | None) -> list[_Can
     return out
 
 
+# What every entity the Presidio look can report needs somewhere in a value: a digit (SSN, ITIN,
+# A-number, phone, street or PO box), an @ (e-mail), a ship name (military address), an
+# immigration-status term or a status-revealing licence marking. Presidio matches with Python's
+# Unicode \d, \s and case folding, so any character outside printable ASCII counts too.
+PRESIDIO_NEEDS = (
+    r"[^\t\n\f\r\x20-\x7e]|[0-9@]|(?i:\b(?:usns|usnv|uss|uscgc)\s)"
+    rf"|\b(?:{p.STATUS_TERMS})\b|\b(?:{p.STATUS_PROXY_VALUES})\b"
+)
+
+
+def presidio_could_flag(values: list[object]) -> bool:
+    """Whether the Presidio look could flag these values at all (half of them must match one
+    entity): when fewer than half hold what any of its patterns needs, building the
+    (slow to import and build) engine cannot change the suggestion, and it is skipped."""
+    texts = pa.array([str(v) for v in values], pa.string())
+    could = pc.sum(pc.match_substring_regex(texts, PRESIDIO_NEEDS)).as_py() or 0
+    return could >= 0.5 * len(values)
+
+
 def _presidio_candidates(column: str, arr: pa.Array) -> list[_Candidate]:
     """Per-cell Presidio on a few values of a column nothing else explained."""
     from redactor.detect.analyzer import PATTERN_ENTITIES, build_analyzer
@@ -364,7 +415,7 @@ def _presidio_candidates(column: str, arr: pa.Array) -> list[_Candidate]:
         "STATUS_PROXY": C.STATUS_PROXY,
     }
     values = [v for v in arr.drop_null().to_pylist()[:PRESIDIO_SAMPLE] if str(v).strip()]
-    if not values:
+    if not values or not presidio_could_flag(values):
         return []
     analyzer = build_analyzer()
     context = list(canonical_words(column))
@@ -394,11 +445,17 @@ def _presidio_candidates(column: str, arr: pa.Array) -> list[_Candidate]:
 
 
 def classify_column(
-    column: str, values: pa.Array | pa.ChunkedArray, *, presidio: bool = True
+    column: str,
+    values: pa.Array | pa.ChunkedArray,
+    *,
+    presidio: bool = True,
+    prof: ContentProfile | None = None,
 ) -> ColumnSuggestion:
-    """Suggest a category for one column from its name and a sample of its values."""
+    """Suggest a category for one column from its name and a sample of its values
+    (``prof``: their profile, when the caller profiled several columns at once)."""
     name = name_evidence(column)
-    prof = profile(values)
+    if prof is None:
+        prof = profile(values)
     cands: list[_Candidate] = []
     content = content_candidates(prof, name)
     answered = {c.answers for c in content if c.answers is not None}
@@ -484,8 +541,9 @@ def _none(
 
 def classify_columns(table: pa.Table, *, presidio: bool = True) -> dict[str, ColumnSuggestion]:
     """Suggest a category for every column of ``table`` (a sample of rows)."""
+    profs = profiles(table.columns)  # each signal's regex once for all the columns
     return {
-        name: classify_column(name, table.column(i), presidio=presidio)
+        name: classify_column(name, table.column(i), presidio=presidio, prof=profs[i])
         for i, name in enumerate(table.column_names)
     }
 

@@ -1,21 +1,23 @@
 """Content evidence: what a sample of a column's values looks like.
 
 Every check is one vectorised ``pyarrow.compute`` regex over the whole sample (RE2), giving
-the share of non-empty values that match. Presidio is not used here; it is a per-cell fallback
-in :mod:`redactor.detect.classify` for the few columns nothing else explains.
+the share of non-empty values that match; :func:`profiles` runs each regex once over the
+samples of several columns. Presidio is not used here; it is a per-cell fallback in
+:mod:`redactor.detect.classify` for the few columns nothing else explains.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from redactor.detect import patterns as p
+import redactor.detect.patterns as p
 
 _COUNTRIES = (
     "afghanistan albania algeria angola argentina armenia australia austria bangladesh belarus "
@@ -201,8 +203,9 @@ def _years_of(s: pa.Array) -> pa.Array:
     return pc.coalesce(pc.cast(y4, pa.int32()), y2)
 
 
-def profile(arr: pa.Array | pa.ChunkedArray) -> ContentProfile:
-    """Profile a sample of one column."""
+def _cells(arr: pa.Array | pa.ChunkedArray) -> ContentProfile | tuple[str, pa.Array]:
+    """The trimmed non-empty values of a column as text with their kind, or the whole profile
+    when there is no text to match (empty, binary, nested, boolean, dates)."""
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks() if arr.num_chunks else pa.array([], type=arr.type)
     if isinstance(arr, pa.DictionaryArray):
@@ -247,9 +250,52 @@ def profile(arr: pa.Array | pa.ChunkedArray) -> ContentProfile:
     n = len(s)
     if n == 0:
         return ContentProfile(kind="empty", n=0)
-    counts: dict[str, int] = {}
-    for name, pattern in CELL_SIGNALS.items():
-        counts[name] = pc.sum(pc.match_substring_regex(s, pattern)).as_py() or 0
+    return kind, s
+
+
+def profile(arr: pa.Array | pa.ChunkedArray) -> ContentProfile:
+    """Profile a sample of one column."""
+    return profiles([arr])[0]
+
+
+def profiles(arrays: Sequence[pa.Array | pa.ChunkedArray]) -> list[ContentProfile]:
+    """Profile samples of several columns. Each signal's regex runs once over the values of all
+    of them: RE2 compiles the pattern on every call, which for the large ones (street suffixes,
+    embedded identifiers) costs more than matching a few thousand short values."""
+    out: list[ContentProfile | None] = []
+    texts: list[tuple[int, str, pa.Array]] = []
+    for i, arr in enumerate(arrays):
+        got = _cells(arr)
+        if isinstance(got, ContentProfile):
+            out.append(got)
+        else:
+            out.append(None)
+            texts.append((i, *got))
+    if texts:
+        counted = _signal_counts([s for _, _, s in texts])
+        for (i, kind, s), counts in zip(texts, counted, strict=True):
+            out[i] = _text_profile(kind, s, counts)
+    return [p for p in out if p is not None]
+
+
+_ALL_SIGNALS = {**CELL_SIGNALS, "embedded": EMBEDDED, "image": _IMAGE_B64}
+
+
+def _signal_counts(texts: list[pa.Array]) -> list[dict[str, int]]:
+    """For each (non-empty) text array, how many of its values match each signal."""
+    both = pa.concat_arrays(texts) if len(texts) > 1 else texts[0]
+    starts = np.cumsum([0] + [len(t) for t in texts[:-1]])
+    out: list[dict[str, int]] = [{} for _ in texts]
+    for name, pattern in _ALL_SIGNALS.items():
+        hit = pc.match_substring_regex(both, pattern).to_numpy(zero_copy_only=False)
+        for counts, k in zip(out, np.add.reduceat(hit.astype(np.int64), starts), strict=True):
+            counts[name] = int(k)
+    return out
+
+
+def _text_profile(kind: str, s: pa.Array, counts: dict[str, int]) -> ContentProfile:
+    """The profile of one column's text values, given their signal counts."""
+    n = len(s)
     # whole numbers, typed or as text (CSV cells are strings)
     kind_digits = kind == "integer" or (kind == "string" and counts["int_like"] == n)
     if kind_digits:
@@ -261,19 +307,23 @@ def profile(arr: pa.Array | pa.ChunkedArray) -> ContentProfile:
             )
         )
         padded = pc.utf8_lpad(long_enough, width=9, padding="0")
-        counts["ssn_bare"] = (
-            pc.sum(pc.match_substring_regex(padded, p.anchored(p.SSN_VALID_BARE))).as_py() or 0
-        )
-        counts["itin"] = (
-            pc.sum(pc.match_substring_regex(padded, p.anchored(p.ITIN_ANY))).as_py() or 0
-        )
+        is_ssn = pc.match_substring_regex(padded, p.anchored(p.SSN_VALID_BARE))
+        is_itin = pc.match_substring_regex(padded, p.anchored(p.ITIN_ANY))
+        counts["ssn_bare"] = pc.sum(is_ssn).as_py() or 0
+        counts["itin"] = pc.sum(is_itin).as_py() or 0
         # nine-digit numbers that no SSN or ITIN can be (area 000/666/9xx outside ITIN
         # groups, group 00, serial 0000): a share of them means case/record numbers
         counts["not_ssn9"] = len(padded) - counts["ssn_bare"] - counts["itin"]
         counts["digits9"] = pc.sum(pc.match_substring_regex(s, r"^\d{9}$")).as_py() or 0
         counts["digits7_8"] = len(long_enough) - counts["digits9"]
-    counts["embedded"] = pc.sum(pc.match_substring_regex(s, EMBEDDED)).as_py() or 0
-    counts["image"] = pc.sum(pc.match_substring_regex(s, _IMAGE_B64)).as_py() or 0
+        if len(long_enough):
+            # distinct impossible values: one placeholder such as 999999999 repeated is not
+            # a numbering scheme
+            impossible = padded.filter(pc.invert(pc.or_(is_ssn, is_itin)))
+            counts["not_ssn9_distinct"] = (
+                pc.count_distinct(impossible).as_py() if len(impossible) else 0
+            )
+            counts["distinct7_9"] = pc.count_distinct(long_enough).as_py()
     # distinct visa-class letters among the values (H-1B, F-1, J-1... vs a grid of "A-1")
     visas = s.filter(pc.match_substring_regex(s, CELL_SIGNALS["visa"]))
     counts["visa_letters"] = (

@@ -17,8 +17,10 @@ lower-case words are never names), in English and Spanish:
   ``y`` between them) — up to four words;
 * two capitalised words in a row in the middle of a sentence (``Oluwaseun Adeyemi``).
 
-Everything is vectorised with Arrow: notes are split on spaces once, only capitalised words are
-looked up (hash ``is_in``), neighbours are compared with NumPy, and the notes are re-joined.
+Everything is vectorised: the notes' bytes are split into words at spaces with NumPy without
+copying; capitalised words are found from their first bytes and looked up once in one Arrow hash
+table (a bit per list); the rules compare neighbours with NumPy over the capitalised words and
+the words either side of them; each name is spliced out of the original bytes as ``[NAME]``.
 """
 
 from __future__ import annotations
@@ -70,12 +72,10 @@ PARTICLES = frozenset(
 def _read_list(name: str) -> list[str]:
     raw = resources.files("redactor.detect").joinpath(f"data/{name}").read_bytes()
     text = gzip.decompress(raw).decode("utf-8") if name.endswith(".gz") else raw.decode("utf-8")
-    out = []
-    for line in text.splitlines():
-        if line.startswith("#"):
-            continue
-        out.extend(line.split())
-    return out
+    body = "\n".join(line for line in text.split("\n", 8) if not line.startswith("#"))
+    if "#" in body:  # comments further down: the slow way
+        body = "\n".join(line for line in text.splitlines() if not line.startswith("#"))
+    return body.split()
 
 
 def _norm(arr: pa.Array) -> pa.Array:
@@ -86,125 +86,257 @@ def _norm(arr: pa.Array) -> pa.Array:
 
 
 @cache
-def _lists() -> tuple[pa.Array, pa.Array, pa.Array, pa.Array, pa.Array]:
-    """Given names and surnames not stop-listed, every surname, stop words, cue words."""
-    stop = _norm(pa.array(_read_list("not_names.txt")))
-    stop_set = set(stop.to_pylist())
-    first = [n for n in _read_list("census1990_first_names.txt.gz") if n not in stop_set]
-    every_last = _read_list("census1990_surnames.txt.gz")
-    last = [n for n in every_last if n not in stop_set]
-    cues = pa.array(sorted(CUES))
-    return pa.array(first), pa.array(last), pa.array(every_last), stop, cues
+def _lookup() -> tuple[pa.Array, np.ndarray]:
+    """One hash table for every list: its keys and, per key, the bits _FIRST (a given name
+    not stop-listed), _LAST (a surname not stop-listed), _ANY_LAST (any surname), _STOP."""
+    parts = [
+        (pa.array(_read_list("census1990_first_names.txt.gz"), pa.string()), _FIRST),
+        (pa.array(_read_list("census1990_surnames.txt.gz"), pa.string()), _LAST | _ANY_LAST),
+        (_norm(pa.array(_read_list("not_names.txt"), pa.string())), _STOP),
+    ]
+    keys = pa.concat_arrays([k for k, _ in parts])
+    bits = np.concatenate([np.full(len(k), b, np.uint8) for k, b in parts])
+    # one entry per key, the OR of its bits
+    uniq = pc.unique(keys)
+    out = np.zeros(len(uniq), np.uint8)
+    np.bitwise_or.at(out, _np(pc.index_in(keys, value_set=uniq)), bits)
+    out = np.where(out & _STOP, out & ~np.uint8(_FIRST | _LAST), out).astype(np.uint8)
+    return uniq, out
 
 
-# what surrounds the name in a word: opening punctuation, the name, the rest ("(Garcia)," )
-_AROUND = r"^(?P<open>[(\"'“‘¿¡\[]*)[^,.;:!?)\]\"”’]*(?P<close>.*)$"
+@cache
+def _cues() -> pa.Array:
+    return pa.array(sorted(CUES), pa.string())
+
+
 _UPPER = "A-ZÀ-ÖØ-Þ"
 _LETTER = "A-Za-zÀ-ÖØ-öø-ÿ"
 _START = rf"^[(\"'“‘¿¡\[]*[{_UPPER}]"
 _PUNCT = "()[]\"'“”‘’¿¡,.;:!?"
 # the trimmed word: a capital, then letters, apostrophes and hyphens, ending in a letter
 _CORE = rf"^[{_UPPER}](?:[{_LETTER}'’-]*[{_LETTER}])?$"
+# what may stand before and after a cue word ("(named", "client,")
+_CUE_LEAD = "(\"'“¿¡"
+_CUE_TAIL = ',)"” '
+
+# bits of a word's entry in the combined lookup table
+_FIRST, _LAST, _ANY_LAST, _STOP = 1, 2, 4, 8
+_PARTICLE, _CONJ = 1, 2
+_CONJUNCTIONS = ("and", "y", "e", "&")
+
+_SPACE = 0x20
+_SENTENCE_END = np.zeros(256, bool)
+_SENTENCE_END[list(b".!?:;")] = True
+# a word's first byte: 1 an ASCII capital, 2 the lead byte of À-ÿ, 3 opening punctuation
+# ( " ' [ or the lead byte of “ ‘ ¿ ¡ (the rest of the word decides), 0 anything else
+_FIRST_BYTE = np.zeros(256, np.uint8)
+_FIRST_BYTE[ord("A") : ord("Z") + 1] = 1
+_FIRST_BYTE[0xC3] = 2
+_FIRST_BYTE[list(b"(\"'[\xe2\xc2")] = 3
+
+
+@cache
+def _small_words() -> tuple[pa.Array, np.ndarray]:
+    words = sorted(PARTICLES | set(_CONJUNCTIONS))
+    bits = [
+        (_PARTICLE if w in PARTICLES else 0) | (_CONJ if w in _CONJUNCTIONS else 0) for w in words
+    ]
+    return pa.array(words, pa.string()), np.array(bits, np.uint8)
+
+
+def _bits(keys: pa.Array, table: tuple[pa.Array, np.ndarray]) -> np.ndarray:
+    """Each key's bits in ``table`` (0 when absent): one hash lookup per key."""
+    pos = pc.index_in(keys, value_set=table[0]).fill_null(-1).to_numpy(zero_copy_only=False)
+    return np.where(pos >= 0, table[1][np.maximum(pos, 0)], 0).astype(np.uint8)
+
+
+def _np(a: pa.Array | pc.Expression) -> np.ndarray:
+    return a.to_numpy(zero_copy_only=False)
+
+
+class _Text:
+    """The notes' bytes as NumPy, split into words at single spaces without copying.
+
+    Word ``i`` is ``buf[start[i]:start[i + 1]]``: its text plus the one space after it (the
+    last word of a note has none), so the words laid end to end are the notes again.
+    """
+
+    def __init__(self, arr: pa.Array) -> None:
+        self.otype = np.int64 if pa.types.is_large_string(arr.type) else np.int32
+        _, offsets_buf, values = arr.buffers()
+        offs = np.frombuffer(
+            offsets_buf, self.otype, len(arr) + 1, arr.offset * self.otype().itemsize
+        )
+        self.values = values
+        self.lo = int(offs[0])
+        self.buf = np.frombuffer(values, np.uint8)[self.lo : int(offs[-1])]
+        size = len(self.buf)
+        self.note_off = (offs - self.lo).astype(np.int64)
+        mark = np.empty(size + 1, bool)
+        mark[0] = True
+        np.equal(self.buf, _SPACE, out=mark[1:])
+        mark[self.note_off[:-1]] = True
+        mark[size] = False
+        self.start = np.flatnonzero(mark)
+        self.bound = np.append(self.start, size)  # word i ends where word i + 1 starts
+        self.n = len(self.start)
+        self.note_first = np.searchsorted(self.start, self.note_off)
+        # the first word of a note has no left neighbour
+        self.opens_note = np.zeros(self.n + 1, bool)
+        self.opens_note[self.note_first] = True
+        self.words = self.strings(self.bound)
+
+    def strings(self, bounds: np.ndarray) -> pa.Array:
+        """A string array over the original bytes: item ``i`` is ``bounds[i]:bounds[i+1]``."""
+        offsets = pa.py_buffer((bounds + self.lo).astype(self.otype))
+        typ = pa.large_string() if self.otype is np.int64 else pa.string()
+        return pa.Array.from_buffers(typ, len(bounds) - 1, [None, offsets, self.values])
+
+    def ends(self, i: np.ndarray) -> np.ndarray:
+        """Where words ``i`` end, without the space after them."""
+        nxt = self.bound[i + 1]
+        return nxt - (self.buf[nxt - 1] == _SPACE)
+
+    def last_bytes(self, i: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The last two bytes of words ``i`` (0 where the word is shorter)."""
+        end = self.ends(i)
+        start = self.start[i]
+        last = np.where(end > start, self.buf[np.maximum(end - 1, 0)], 0)
+        before = np.where(end - 1 > start, self.buf[np.maximum(end - 2, 0)], 0)
+        return last, before
+
+
+def _capitalised(t: _Text) -> np.ndarray:
+    """Words that open with a capital: ASCII, Latin-1 À-Þ (C3 80-9E), or after ( " ¿ ..."""
+    kind = _FIRST_BYTE[t.buf[t.start]]
+    cap = kind == 1
+    latin = np.flatnonzero(kind == 2)  # C3: À-Þ when the next byte is 80-9E (not ×)
+    if len(latin):
+        second = t.buf[np.minimum(t.start[latin] + 1, len(t.buf) - 1)]
+        cap[latin] = (second >= 0x80) & (second <= 0x9E) & (second != 0x97)
+    opener = np.flatnonzero(kind == 3)
+    if len(opener):  # opening punctuation: the regex decides, on those few words only
+        cap[opener] = _np(pc.match_substring_regex(t.words.take(pa.array(opener)), _START))
+    return np.flatnonzero(cap)
 
 
 def scrub_names(arr: pa.Array) -> pa.Array:
     """Replace person names in a string array by ``[NAME]`` (same length and nulls)."""
     if len(arr) == 0 or arr.null_count == len(arr):
         return arr
-    parts = pc.split_pattern(arr, " ")
-    words = parts.flatten()
-    if len(words) == 0:
-        return arr
-    offsets = parts.offsets.to_numpy()
-    if offsets[0] != 0:
-        offsets = offsets - offsets[0]
-    counts = np.diff(offsets)
-    note_of = np.repeat(np.arange(len(counts)), counts)
-    n = len(words)
-
-    # cheap test first (a capital near the start), the extraction only on those words
-    starts = pc.match_substring_regex(words, _START).to_numpy(zero_copy_only=False)
-    idx = np.flatnonzero(starts)
+    src = arr
+    if arr.null_count:
+        arr = arr.fill_null("")
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        raise TypeError(f"scrub_names needs strings, not {arr.type}")
+    if pc.sum(pc.binary_length(arr)).as_py() == 0:
+        return src
+    t = _Text(arr)
+    idx = _capitalised(t)
     if len(idx) == 0:
-        return arr
-    core = pc.utf8_trim(words.take(pa.array(idx)), characters=_PUNCT)
-    keep = pc.match_substring_regex(core, _CORE).to_numpy(zero_copy_only=False)
-    idx, cores = idx[keep], core.filter(pa.array(keep))
-    if len(idx) == 0:
-        return arr
-    title = pc.invert(pc.utf8_is_upper(cores)).to_numpy(zero_copy_only=False)
-    idx, cores = idx[title], cores.filter(pa.array(title))
-    if len(idx) == 0:
-        return arr
-    first_set, last_set, any_last_set, stop_set, cue_set = _lists()
-    key = _norm(cores)
-    is_first = pc.is_in(key, value_set=first_set).to_numpy(zero_copy_only=False)
-    is_last = pc.is_in(key, value_set=last_set).to_numpy(zero_copy_only=False)
-    is_any_last = pc.is_in(key, value_set=any_last_set).to_numpy(zero_copy_only=False)
-    is_stop = pc.is_in(key, value_set=stop_set).to_numpy(zero_copy_only=False)
+        return src
+    raw = t.words.take(pa.array(idx))
+    core = pc.utf8_trim(raw, characters=_PUNCT + " ")
+    # letters only, else the exact rule (apostrophes, hyphens, Latin-1 letters); not ALLCAPS
+    letters = _np(pc.utf8_is_alpha(core))
+    ok = letters.copy()
+    other = np.flatnonzero(~letters)
+    if len(other):
+        ok[other] = _np(pc.match_substring_regex(core.take(pa.array(other)), _CORE))
+    ok &= ~_np(pc.utf8_is_upper(core))
+    keep = np.flatnonzero(ok)
+    if len(keep) == 0:
+        return src
+    idx, letters = idx[keep], letters[keep]
+    core, raw = core.take(pa.array(keep)), raw.take(pa.array(keep))
+    # one lookup: plain ASCII words need only upper case, the rest the full normalisation
+    plain = letters & _np(pc.string_is_ascii(core))
+    bits = np.zeros(len(idx), np.uint8)
+    for sel, key in ((plain, pc.ascii_upper), (~plain, _norm)):
+        where = np.flatnonzero(sel)
+        if len(where):
+            bits[where] = _bits(key(core.take(pa.array(where))), _lookup())
+    # only names and surnames (even stop-listed ones) matter, with the words either side
+    relevant = ((bits & _STOP) == 0) | ((bits & _ANY_LAST) > 0)
+    if not relevant.any():
+        return src
+    rel = idx[relevant]
+    mark = np.zeros(t.n + 2, bool)
+    mark[rel] = True
+    mark[rel + 1] = True
+    mark[np.maximum(rel - 1, 0)] = True
+    words = np.flatnonzero(mark[: t.n])  # the words looked at, in order
+    m = len(words)
+    at = np.searchsorted(words, idx)
+    inside = (at < m) & (words[np.minimum(at, m - 1)] == idx)
+    at, cap_bits = at[inside], bits[inside]
+    lead = _np(pc.binary_length(raw)) - _np(pc.binary_length(pc.utf8_ltrim(raw, characters=_PUNCT)))
+    core_start = np.zeros(m, np.int64)
+    core_end = np.zeros(m, np.int64)
+    core_start[at] = t.start[idx[inside]] + lead[inside]
+    core_end[at] = core_start[at] + _np(pc.binary_length(core))[inside]
+    found = _find(t, words, at, cap_bits)
+    if found is None:
+        return src
+    run_first, hit = found
+    return _splice(t, core_start[run_first], core_end[hit], src)
 
-    cap = np.zeros(n, bool)
-    cap[idx] = True
-    first = np.zeros(n, bool)
-    first[idx] = is_first
-    last = np.zeros(n, bool)
-    last[idx] = is_last
-    stop = np.zeros(n, bool)
-    stop[idx] = is_stop
-    any_last = np.zeros(n, bool)
-    any_last[idx] = is_any_last
-    cand = cap & ~stop
 
-    same_prev = np.zeros(n, bool)
-    same_prev[1:] = note_of[1:] == note_of[:-1]
-    same_next = np.zeros(n, bool)
-    same_next[:-1] = same_prev[1:]
+def _find(
+    t: _Text, words: np.ndarray, at: np.ndarray, cap_bits: np.ndarray
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """The name words among ``words`` (indices into ``t``): where each [NAME] starts and ends.
+
+    ``at`` gives the positions (in ``words``) of the capitalised words and ``cap_bits`` their
+    list bits. Arrays are over ``words``; ``adj[j]`` says word ``j - 1`` is the word right
+    before word ``j`` in the same note, so every "previous word" below is a real neighbour.
+    """
+    m = len(words)
+    cap = np.zeros(m, bool)
+    cap[at] = True
+    bits = np.zeros(m, np.uint8)
+    bits[at] = cap_bits
+    first = (bits & _FIRST) > 0
+    last = (bits & _LAST) > 0
+    any_last = (bits & _ANY_LAST) > 0
+    cand = cap & ((bits & _STOP) == 0)
+    adj = np.zeros(m, bool)
+    adj[1:] = (np.diff(words) == 1) & ~t.opens_note[words[1:]]
+    same_next = np.zeros(m, bool)
+    same_next[:-1] = adj[1:]
+    last_byte, before_last = t.last_bytes(words)
 
     # sentence starts: first word of a note, or after a word ending . ! ? : ;
-    prev_idx = np.flatnonzero(same_prev)
-    ends = np.zeros(n, bool)
-    if len(prev_idx):
-        # only the capitalised words and the words before them matter (names are capitalised)
-        look_mask = np.zeros(n, bool)
-        look_mask[idx] = True
-        look_mask[:-1] |= look_mask[1:]
-        look = np.flatnonzero(look_mask)
-        last_char = pc.utf8_slice_codeunits(words.take(pa.array(look)), -1)
-        endp = np.zeros(n, bool)
-        endp[look] = pc.is_in(last_char, value_set=pa.array([".", "!", "?", ":", ";"])).to_numpy(
-            zero_copy_only=False
-        )
-        ends[1:] = endp[:-1]
-        ends &= same_prev
-    sent_start = ~same_prev | ends
+    ends = np.zeros(m, bool)
+    ends[1:] = _SENTENCE_END[last_byte[:-1]]
+    ends &= adj
+    sent_start = t.opens_note[words] | ends
+    link = adj & ~ends  # word j continues the phrase of word j - 1
 
     # cue words before a capitalised word (lower-case words only; "Sr." and "name:" too)
-    cue = np.zeros(n, bool)
-    cand_idx = np.flatnonzero(cand & same_prev)
+    cue = np.zeros(m, bool)
+    cand_idx = np.flatnonzero(cand & adj & ~first)  # a given name needs no cue
     if len(cand_idx):
-        prev = words.take(pa.array(cand_idx - 1))
-        prev_key = pc.utf8_lower(pc.replace_substring_regex(prev, r"^[(\"'“¿¡]+|[,)\"”]+$", ""))
-        cue[cand_idx] = pc.is_in(prev_key, value_set=cue_set).to_numpy(zero_copy_only=False)
-    # "de", "del", "y" between name words
+        prev = t.words.take(pa.array(words[cand_idx - 1]))
+        prev_key = pc.utf8_lower(
+            pc.utf8_rtrim(pc.utf8_ltrim(prev, characters=_CUE_LEAD), characters=_CUE_TAIL)
+        )
+        cue[cand_idx] = _np(pc.is_in(prev_key, value_set=_cues()))
     # "de", "del", "y" between name words; "and"/"y" joining two names (next to a capital)
-    particle = np.zeros(n, bool)
-    conj = np.zeros(n, bool)
-    near_cap = np.zeros(n, bool)
+    particle = np.zeros(m, bool)
+    conj = np.zeros(m, bool)
+    near_cap = np.zeros(m, bool)
     near_cap[1:] |= cap[:-1]
     near_cap[:-1] |= cap[1:]
-    small_idx = np.flatnonzero(~cap & same_prev & same_next & near_cap)
+    small_idx = np.flatnonzero(~cap & adj & same_next & near_cap)
     if len(small_idx):
-        sw = pc.utf8_lower(words.take(pa.array(small_idx)))
-        particle[small_idx] = pc.is_in(sw, value_set=pa.array(sorted(PARTICLES))).to_numpy(
-            zero_copy_only=False
-        )
-        conj[small_idx] = pc.is_in(sw, value_set=pa.array(["and", "y", "e", "&"])).to_numpy(
-            zero_copy_only=False
-        )
+        sw = pc.utf8_lower(pc.utf8_rtrim(t.words.take(pa.array(words[small_idx])), characters=" "))
+        sbits = _bits(sw, _small_words())
+        particle[small_idx] = (sbits & _PARTICLE) > 0
+        conj[small_idx] = (sbits & _CONJ) > 0
     # "Garza, Itzel": a known surname with a comma, then a capitalised word ("Last, First")
-    comma = np.zeros(n, bool)
-    comma[idx] = pc.ends_with(words.take(pa.array(idx)), ",").to_numpy(zero_copy_only=False)
-    last_first = np.zeros(n, bool)
+    comma = cap & (last_byte == ord(","))
+    last_first = np.zeros(m, bool)
     last_first[:-1] = (
         ((any_last[:-1] & cand[1:]) | (cap[:-1] & first[1:]))
         & cand[:-1]
@@ -214,7 +346,7 @@ def scrub_names(arr: pa.Array) -> pa.Array:
     name = cand & (first | cue | (last & ~sent_start) | last_first)
     name[1:] |= last_first[:-1]
     # two capitalised words in a row mid-sentence
-    pair = np.zeros(n, bool)
+    pair = np.zeros(m, bool)
     pair[:-1] = cand[:-1] & cand[1:] & same_next[:-1] & ~sent_start[:-1]
     # a capitalised word before a known surname, even a stop-listed one ("Jamal Washington")
     pair[:-1] |= cand[:-1] & cap[1:] & any_last[1:] & same_next[:-1] & ~sent_start[:-1] & ~ends[1:]
@@ -222,67 +354,69 @@ def scrub_names(arr: pa.Array) -> pa.Array:
     name[1:] |= pair[:-1]
     # spread to neighbours: a capitalised word after a name word (or after "de"/"y" after one),
     # a known surname before one, and a surname/stop-listed surname right after a given name
+    via_ok = np.zeros(m, bool)
+    via_ok[2:] = particle[1:-1] & adj[2:] & adj[1:-1]
+    join_ok = np.zeros(m, bool)
+    join_ok[:-2] = conj[1:-1] & same_next[:-2] & same_next[1:-1]
+    before_ok = np.zeros(m, bool)
+    before_ok[:-1] = same_next[:-1] & ~ends[1:]
+    after_ok = np.zeros(m, bool)
+    after_ok[1:] = first[:-1] & link[1:]
     for _ in range(3):
-        nxt = np.zeros(n, bool)
-        nxt[1:] = name[:-1] & same_prev[1:] & ~ends[1:]
-        via = np.zeros(n, bool)
-        via[2:] = name[:-2] & particle[1:-1] & same_prev[2:] & same_prev[1:-1]
-        after_first = np.zeros(n, bool)
-        after_first[1:] = first[:-1] & name[:-1] & same_prev[1:] & ~ends[1:]
-        before = np.zeros(n, bool)
+        grow = np.zeros(m, bool)
+        grow[1:] = name[:-1] & link[1:]  # right after a name word
+        grow[2:] |= name[:-2] & via_ok[2:]  # after "de"/"y" after one
+        grow[:-2] |= name[2:] & join_ok[:-2]  # "Adaeze and [NAME]"
+        before = np.zeros(m, bool)
         before[:-1] = (
-            name[1:] & same_next[:-1] & ((last[:-1] | first[:-1]) | (last[1:] & ~first[1:]))
-        ) & ~ends[1:]
-        # "Adaeze and [NAME]", "Juan y María": a capitalised word joined to a name by and/y
-        joined = np.zeros(n, bool)
-        joined[:-2] = conj[1:-1] & name[2:] & same_next[:-2] & same_next[1:-1]
-        grown = (
-            name | (cand & (nxt | via | joined)) | (cap & any_last & after_first) | (cand & before)
+            name[1:] & before_ok[:-1] & ((last[:-1] | first[:-1]) | (last[1:] & ~first[1:]))
         )
+        after_first = np.zeros(m, bool)
+        after_first[1:] = name[:-1] & after_ok[1:]
+        grown = name | (cand & (grow | before)) | (cap & any_last & after_first)
         if (grown == name).all():
             break
         name = grown
     if not name.any():
-        return arr
+        return None
     # "Maria Garcia Lopez" -> one [NAME]: a name word right after a name word (or after
-    # "de"/"del" after one) is dropped, keeping the punctuation of the last word
-    prev_name = np.zeros(n, bool)
-    prev_name[1:] = name[:-1] & same_prev[1:] & ~ends[1:]
-    glued = name & prev_name & ~_ends_with_punct(words, name)
-    drop_particle = np.zeros(n, bool)
-    drop_particle[1:-1] = particle[1:-1] & name[:-2] & name[2:] & same_prev[1:-1]
-    drop = np.zeros(n, bool)
-    # drop the earlier word of a glued pair so the last one keeps its trailing punctuation
+    # "de"/"del" after one) joins it, unless the earlier word ends a phrase ("Garcia,")
+    letter_end = _letter(last_byte, before_last)
+    glued = np.zeros(m, bool)
+    glued[1:] = name[1:] & name[:-1] & link[1:] & letter_end[:-1]
+    drop_particle = np.zeros(m, bool)
+    drop_particle[1:-1] = particle[1:-1] & name[:-2] & name[2:] & adj[1:-1]
+    drop = np.zeros(m, bool)
     drop[:-1] = glued[1:]
     drop |= drop_particle
     drop[:-1] |= drop_particle[1:] & name[:-1]
     hit = np.flatnonzero(name & ~drop)
-    head = pc.extract_regex(words.take(pa.array(hit)), _AROUND)
-    repl = pc.binary_join_element_wise(
-        pc.struct_field(head, [0]), TOKEN, pc.struct_field(head, [1]), ""
-    )
-    mask = np.zeros(n, bool)
-    mask[hit] = True
-    new_words = pc.replace_with_mask(words, pa.array(mask), repl.cast(words.type))
-    keep = ~drop
-    per_note = np.bincount(note_of[keep], minlength=len(counts))
-    kept_offsets = np.concatenate([[0], np.cumsum(per_note)])
-    rebuilt = pa.ListArray.from_arrays(
-        pa.array(kept_offsets, pa.int32()), new_words.filter(pa.array(keep)), mask=pc.is_null(arr)
-    )
-    return pc.binary_join(rebuilt, " ").cast(arr.type)
+    # each [NAME] covers a hit word and the dropped words right before it
+    kept_before = np.maximum.accumulate(np.where(drop, -1, np.arange(m)))
+    prev = np.maximum(hit - 1, 0)
+    run_first = np.where((hit > 0) & drop[prev], kept_before[prev] + 1, hit)
+    return run_first, hit
 
 
-def _ends_with_punct(words: pa.Array, where: np.ndarray) -> np.ndarray:
-    """Name words that end a phrase ("Garcia," "Lopez;"): they are not glued to the next."""
-    out = np.zeros(len(where), bool)
-    idx = np.flatnonzero(where)
-    if len(idx):
-        last_char = pc.utf8_slice_codeunits(words.take(pa.array(idx)), -1)
-        out[idx] = pc.invert(pc.match_substring_regex(last_char, rf"[{_LETTER}]")).to_numpy(
-            zero_copy_only=False
-        )
-    # the word *before* a glued one must not end with punctuation either
-    shifted = np.zeros(len(where), bool)
-    shifted[1:] = out[:-1]
-    return shifted
+def _letter(last: np.ndarray, before: np.ndarray) -> np.ndarray:
+    """Whether a word's last character is a letter (ASCII or Latin-1), not punctuation."""
+    ascii_letter = ((last >= 0x41) & (last <= 0x5A)) | ((last >= 0x61) & (last <= 0x7A))
+    latin1 = (last >= 0x80) & (last <= 0xBF) & (before == 0xC3) & (last != 0x97) & (last != 0xB7)
+    return ascii_letter | latin1
+
+
+def _splice(t: _Text, starts: np.ndarray, ends: np.ndarray, src: pa.Array) -> pa.Array:
+    """The notes with bytes ``starts[j]:ends[j]`` replaced by the token (sorted, disjoint)."""
+    cuts = np.empty(2 * len(starts), np.int64)
+    cuts[0::2], cuts[1::2] = starts, ends
+    bounds = np.sort(np.concatenate([t.note_off, cuts]), kind="stable")  # two sorted runs
+    bounds = bounds[np.append(True, np.diff(bounds) > 0)]
+    is_name = np.zeros(len(bounds) - 1, bool)
+    is_name[np.searchsorted(bounds, starts)] = True
+    pieces = t.strings(bounds)
+    new = pc.if_else(pa.array(is_name), pa.scalar(TOKEN, pieces.type), pieces)
+    per_note = np.searchsorted(bounds[:-1], t.note_off)
+    notes = pa.ListArray.from_arrays(
+        pa.array(per_note, pa.int32()), new, mask=src.is_null() if src.null_count else None
+    )
+    return pc.binary_join(notes, pa.scalar("", pieces.type)).cast(src.type)
