@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY      = $(VENV)/bin/python
 PIP     = $(VENV)/bin/pip
 
-.PHONY: demo test lint bench samples clean
+.PHONY: demo test lint bench samples clean man
 
 $(VENV)/.installed-runtime: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,3 +44,8 @@ samples: $(VENV)/.installed-test
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .hypothesis
+
+## Man pages from the click commands: man/redactor.1 and one page per command
+## (`man -l man/redactor-export.1`, or MANPATH="$PWD/man:$MANPATH" man redactor).
+man: $(VENV)/.installed-runtime
+	$(PY) scripts/man.py man

@@ -18,6 +18,7 @@ from redactor.audit import Job, Outcome, RequestAudit
 from redactor.errors import UsageError
 from redactor.io.formats import Format
 from redactor.request import Request
+from redactor.settings import scoped
 
 if TYPE_CHECKING:
     from redactor.fieldmap import FieldMap
@@ -37,6 +38,7 @@ def load_packs(policy: Policy = None) -> list[LoadedPack]:
     return [load_pack(n) for n in names] if names else [load_pack(None)]
 
 
+@scoped
 def decide(
     request: Request, policy: Policy = None, *, record_limit_enforced: bool = False
 ) -> Decision:
@@ -44,8 +46,8 @@ def decide(
     :class:`~redactor.errors.UsageError` (with "did you mean"), as on the command line; a request
     without an agency is one too. ``record_limit_enforced``: the caller releases no more than
     ``Decision.record_limit`` records (only then is an order naming records honoured)."""
-    from redactor.policy.known import check_known
     from redactor.policy import decide as decide_under
+    from redactor.policy.known import check_known
 
     if not (request.agency or "").strip():
         raise UsageError(
@@ -85,6 +87,7 @@ class _LogHandle:
             self.log.close()
 
 
+@scoped
 def redact_table(
     data: Any,
     request: Request,
@@ -183,6 +186,7 @@ def _redacted(
         handle.close()
 
 
+@scoped
 def redact_file(
     source: str,
     output: str,
@@ -256,6 +260,7 @@ def redact_file(
             handle.close()
 
 
+@scoped
 def rewrite_query(
     sql: str,
     request: Request,
@@ -273,6 +278,7 @@ def rewrite_query(
     return rewrite(sql, field_map, decide(request, policy), dialect=dialect, to=to)
 
 
+@scoped
 def export_query(
     db: str,
     sql: str,

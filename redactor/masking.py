@@ -67,7 +67,9 @@ class HashKey:
 
     @classmethod
     def from_env(cls) -> HashKey | None:
-        path = os.environ.get("REDACTOR_KEY_FILE")
+        from redactor.settings import current
+
+        path = current().key_file
         return cls.from_file(path) if path else None
 
 

@@ -51,6 +51,12 @@ from redactor.sampling import SAMPLE_ROWS, Reservoir, check_whole_input, spread_
 from redactor.sampling import check_drift as _check_drift
 from redactor.transform import empty_batch, scrubber_for, transform_batch, transformed
 
+#: A progress callback: called after each batch is written (and once more at the end of the
+#: input) with the rows read so far and about how many input bytes they span (None when the
+#: reader cannot tell, e.g. Parquet; exact at the end). It must be cheap: it runs once per batch
+#: (65,536 rows by default), on the streaming thread.
+Progress = Callable[[int, int | None], None]
+
 
 def _prepare(
     decision: Decision,
@@ -115,6 +121,8 @@ def run(
     key: HashKey | None = None,
     dry_run: bool = False,
     on_plan: Callable[[Outcome], None] | None = None,
+    progress: Progress | None = None,
+    bytes_read: Callable[[], int | None] = lambda: None,
 ) -> Outcome:
     """Plan, log, stream and commit one request. See the module docstring for the order.
 
@@ -133,7 +141,19 @@ def run(
             outcome.status = "dry-run"
             return outcome
         audit.begin(outcome)
-        _stream(decision, schema, first, batches, job, field_map, audit, outcome, input_sha256)
+        _stream(
+            decision,
+            schema,
+            first,
+            batches,
+            job,
+            field_map,
+            audit,
+            outcome,
+            input_sha256,
+            progress=progress,
+            bytes_read=bytes_read,
+        )
         return outcome
 
 
@@ -237,6 +257,9 @@ def _stream(
     audit: RequestAudit,
     outcome: Outcome,
     input_sha256: Callable[[], str | None],
+    *,
+    progress: Progress | None = None,
+    bytes_read: Callable[[], int | None] = lambda: None,
 ) -> None:
     """Write every batch through the plan to a temporary output, then commit it (and its
     manifest) once the completion is logged. Any error leaves the destination untouched and is
@@ -248,6 +271,10 @@ def _stream(
         writer = open_writer(job.output_format, out.open(), output_schema(schema, outcome))
         for tb in redacted_batches(decision, schema, first, batches, job, outcome):
             writer.write(tb)
+            if progress is not None:
+                progress(outcome.rows_in, bytes_read())
+        if progress is not None:  # the input read to its end: the last count is exact
+            progress(outcome.rows_in, bytes_read())
         writer.close()
         out.finish_writing()
         outcome.output_sha256 = out.sha256()
@@ -315,8 +342,7 @@ def _as_user_error(e: BaseException, job: Job, out: AtomicOutput) -> RedactorErr
         return DataError(
             f"{where(job)}: cannot convert the data ({type(e).__name__}); nothing was written",
             hint="the column types could not be written in the output format: choose another "
-            f"{'--format' if job.command == 'export' else '--output-format'} or withhold the "
-            "column",
+            "--output-format or withhold the column",
         )
     if isinstance(e, UnicodeDecodeError):
         return DataError(
@@ -337,8 +363,10 @@ def redact_file(
     dry_run: bool = False,
     on_plan: Callable[[Outcome], None] | None = None,
     batch_rows: int | None = None,
+    progress: Progress | None = None,
 ) -> Outcome:
-    """Redact one dataset file (or standard input) into ``job.output``."""
+    """Redact one dataset file (or standard input) into ``job.output``; ``progress`` (if
+    given) is called after each batch with the rows and input bytes done so far."""
     from redactor.io.readers import DEFAULT_BATCH_ROWS, open_source
 
     with RequestAudit(log, decision, job, field_map) as audit:
@@ -356,20 +384,57 @@ def redact_file(
         except KeyboardInterrupt:
             raise interrupted() from None
         with src:
+            counted = _ParsedBytes(src, input_format) if progress is not None else None
             return run(
                 decision,
                 src.schema,
-                src.batches,
+                counted.batches() if counted is not None else src.batches,
                 job,
                 field_map=field_map,
                 audit=audit,
                 input_sha256=src.sha256,
                 dry_run=dry_run,
                 on_plan=on_plan,
+                progress=progress,
+                bytes_read=counted.done if counted is not None else (lambda: None),
             )
 
 
-__all__ = ["redact_file", "run"]
+class _ParsedBytes:
+    """For progress only: about how many bytes of a text input the batches parsed so far
+    span. The hashing reader every text input passes through counts what has been *read*, but
+    Arrow's CSV reader reads up to 64 MiB ahead, so that alone would show a small file done at
+    once. Each batch's text is estimated from its Arrow buffers (values plus a separator per
+    value, and each key for JSON Lines; quotes are not counted), capped by the bytes read (raw,
+    so a compressed input ends at its file size). O(columns) per batch; None for Parquet."""
+
+    def __init__(self, src, fmt: Format) -> None:
+        from redactor.io.streams import HashingReader
+
+        self.src = src
+        self.reader = src._digest if isinstance(src._digest, HashingReader) else None
+        self.per_row = sum(len(n) + 4 for n in src.schema.names) if fmt is Format.JSONL else 0
+        self.parsed = 0
+        self.ended = False  # every batch has been read: the bytes read are the whole input
+
+    def batches(self) -> Iterator[pa.RecordBatch]:
+        for b in self.src.batches:
+            if self.reader is not None:
+                # string values: data bytes + 4-byte offsets; a CSV value adds one separator
+                self.parsed += b.nbytes - 3 * b.num_rows * b.num_columns
+                self.parsed += self.per_row * b.num_rows
+            yield b
+        self.ended = True
+
+    def done(self) -> int | None:
+        if self.reader is None:
+            return None
+        if self.ended:
+            return self.reader.bytes_read
+        return min(self.parsed, self.reader.bytes_read)
+
+
+__all__ = ["Progress", "redact_file", "run"]
 
 
 # --- TEMPORARY: the names other modules imported from here before the split (redactor/serve and

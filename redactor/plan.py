@@ -15,6 +15,11 @@ from redactor.fieldmap import ColumnRule, TableMap, normalize_name
 from redactor.policy.decide import Decision
 
 Origin = Literal["map", "detected", "unmapped", "unknown", "strict"]
+#: Where a column's action came from: the policy pack's action for its category (``pack``), the
+#: field map's override of it (``map``), or redactor's own fail-closed rule for a column nothing
+#: classifies (``redactor``: unknown, ``--strict``, nested or suspect columns; also a column
+#: released because the decision restricts nothing).
+ActionFrom = Literal["pack", "map", "redactor"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +32,7 @@ class ColumnPlan:
     keep_last: int = 4
     generalize_to: str | None = None
     confidence: float | None = None
+    action_from: ActionFrom = "pack"
 
     @property
     def withheld(self) -> bool:
@@ -43,16 +49,33 @@ def action_for_rule(rule: ColumnRule, decision: Decision) -> tuple[Action, str]:
     A map override replaces the pack default only while the category is withheld; it can never
     release, and a pack's ``refuse`` cannot be overridden.
     """
+    action, why, _ = attributed_action(rule, decision)
+    return action, why
+
+
+def attributed_action(rule: ColumnRule, decision: Decision) -> tuple[Action, str, ActionFrom]:
+    """:func:`action_for_rule` with where the action came from: ``pack`` (the pack's default
+    for the category) or ``map`` (the field map's override of a withholding default)."""
     pack_action = decision.action_for(rule.category)
     if pack_action is Action.RELEASE:
         if rule.category in PROTECTED:
-            return Action.RELEASE, f"{rule.category}: released (no rule withholds it)"
-        return Action.RELEASE, "category none: not protected"
+            return Action.RELEASE, f"{rule.category}: released (no rule withholds it)", "pack"
+        return Action.RELEASE, "category none: not protected", "pack"
     cd = decision.categories[rule.category]
     why = f"{rule.category}: {'; '.join(cd.rules)}"
     if rule.action is not None and pack_action is not Action.REFUSE:
-        return rule.action, f"{why} (field map sets {rule.action})"
-    return pack_action, why
+        if rule.action is pack_action:
+            return (
+                pack_action,
+                f"{why} (pack default {pack_action}; the field map says the same)",
+                "pack",
+            )
+        return (
+            rule.action,
+            f"{why} (field map override: {rule.action} instead of the pack default {pack_action})",
+            "map",
+        )
+    return pack_action, f"{why} (pack default {pack_action})", "pack"
 
 
 #: A ``none`` detection at or above this confidence carries positive evidence that the column
@@ -201,6 +224,7 @@ def withhold_suspects(
                 "are missing from the input, so it may be one of them renamed: withheld — "
                 f"fix the name in the export, or {RELEASE_HINT}",
                 confidence=p.confidence,
+                action_from="redactor",
             )
         )
     return out
@@ -218,7 +242,7 @@ def _plan_columns(
     for c in columns:
         rule = table.rule(c) if table is not None else None
         if rule is not None:
-            action, why = action_for_rule(rule, decision)
+            action, why, source = attributed_action(rule, decision)
             plans.append(
                 ColumnPlan(
                     c,
@@ -228,6 +252,7 @@ def _plan_columns(
                     why,
                     keep_last=rule.keep_last if rule.keep_last is not None else 4,
                     generalize_to=rule.generalize_to,
+                    action_from=source,
                 )
             )
             continue
@@ -242,6 +267,7 @@ def _plan_columns(
                     "unmapped",
                     "nested column not in the field map: withheld whole (map it, e.g. as "
                     "none, to release it)",
+                    action_from="redactor",
                 )
             )
             continue
@@ -259,8 +285,9 @@ def _plan_columns(
                     )
                 )
             else:
+                source: ActionFrom = "pack"
                 if act is Action.SCRUB and det.category is not Category.FREE_TEXT:
-                    act = Action.DROP
+                    act, source = Action.DROP, "redactor"  # only free text can be scrubbed
                 plans.append(
                     ColumnPlan(
                         c,
@@ -268,8 +295,10 @@ def _plan_columns(
                         act,
                         "detected",
                         f"not in the field map; detected as {det.category} "
-                        f"({det.confidence:.2f}), which is withheld",
+                        f"({det.confidence:.2f}), which is withheld"
+                        + (f" — {det.evidence[0]}" if det.evidence else ""),
                         confidence=det.confidence,
+                        action_from=source,
                     )
                 )
             continue
@@ -281,6 +310,7 @@ def _plan_columns(
                     Action.DROP,
                     "strict",
                     "not in the field map; --strict withholds unmapped columns",
+                    action_from="redactor",
                 )
             )
             continue
@@ -293,6 +323,7 @@ def _plan_columns(
                     "unknown",
                     unknown_reason(det),
                     confidence=det.confidence if det is not None else None,
+                    action_from="redactor",
                 )
             )
             continue
@@ -307,6 +338,7 @@ def _plan_columns(
                 if det is not None
                 else "not in the field map",
                 confidence=det.confidence if det is not None else None,
+                action_from="redactor",
             )
         )
     return plans

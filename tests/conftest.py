@@ -22,6 +22,8 @@ def _isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
     monkeypatch.delenv("REDACTOR_POLICY", raising=False)
     monkeypatch.delenv("REDACTOR_KEY_FILE", raising=False)
     monkeypatch.setenv("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
+    # no user's ~/.config/redactor/redactor.toml reaches a test (docs/config.md)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("xdg")))
     yield
 
 

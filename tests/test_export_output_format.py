@@ -1,5 +1,6 @@
-"""`redactor export`'s output: the format hints name its own option (`--format`, not redact's
-`--output-format`); a compressed output name is refused even with `--format` given (the file
+"""`redactor export`'s output: the format hints name `--output-format`, as on every command
+(export's old `--format` is a deprecated alias); a compressed output name is refused even with a
+format given (the file
 would otherwise be plain text under a `.gz` name); and with `-o -` an export stopped by a later
 batch leaves standard output empty (docs/sql.md, "After the query")."""
 
@@ -41,8 +42,8 @@ def export(db: tuple[Path, Path], *args: str):
 def test_a_format_that_cannot_be_told_hints_at_format(db, output):
     result = export(db, "-o", str(db[0].with_name(output)) if output != "-" else "-")
     assert result.exit_code == 2, result.output
-    assert "--format csv|tsv|parquet|jsonl" in result.stderr
-    assert "--output-format" not in result.stderr
+    assert "--output-format csv|tsv|parquet|jsonl" in result.stderr
+    assert " --format" not in result.stderr
     assert result.stdout == ""
 
 

@@ -7,17 +7,15 @@ the commands behave the same however they are mounted.
 
 from __future__ import annotations
 
-import functools
 import json
 import sys
-from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
 
 import click
 
-from redactor.errors import RedactorError, UsageError
+from redactor.cli.options import CONTEXT_SETTINGS, quiet_option, typed_errors
+from redactor.errors import UsageError
 from redactor.io.writers import AtomicOutput
 from redactor.requestlog import LogTamperedError, RequestFilter, open_log
 from redactor.requestlog.entry import OUTCOMES
@@ -27,24 +25,16 @@ from redactor.requestlog.report_text import EXTENSIONS, FORMATS, render
 
 LOG_HELP = (
     "request log: a file path (SQLite) or postgresql://user@host/db "
-    "[default: $REDACTOR_LOG, else requests.sqlite3 in the user data directory]"
+    "[default: $REDACTOR_LOG, else log in redactor.toml, else requests.sqlite3 in the user "
+    "data directory]"
 )
 
 log_option = click.option("--log", "log_target", metavar="PATH|URL", default=None, help=LOG_HELP)
 
 
-def _typed_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Print a RedactorError (message, then hint) on stderr and exit with its code."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except RedactorError as exc:
-            click.echo(f"redactor: {exc}", err=True)
-            sys.exit(exc.exit_code)
-
-    return wrapper
+#: Print a RedactorError (message, then hint) on stderr and exit with its code; run the command
+#: under one read of the REDACTOR_* settings (the same wrapper as every other command).
+_typed_errors = typed_errors
 
 
 def _day(value: datetime | None) -> date | None:
@@ -54,7 +44,11 @@ def _day(value: datetime | None) -> date | None:
 DATE = click.DateTime(formats=["%Y-%m-%d"])
 
 
-@click.group("log", help="Read and verify the request log; track subject notifications.")
+@click.group(
+    "log",
+    help="Read and verify the request log; track subject notifications.",
+    context_settings=CONTEXT_SETTINGS,
+)
 def log_group() -> None:
     pass
 
@@ -74,6 +68,7 @@ def log_group() -> None:
 )
 @click.option("--json", "as_json", is_flag=True, help="JSON array with every logged field")
 @log_option
+@quiet_option
 @_typed_errors
 def list_command(
     start: datetime | None,
@@ -83,8 +78,15 @@ def list_command(
     outcome: str | None,
     as_json: bool,
     log_target: str | None,
+    quiet: bool,
 ) -> None:
-    """List requests, oldest first."""
+    """List requests, oldest first.
+
+    \b
+    Examples:
+      redactor log list --from 2026-07-01 --to 2026-09-30 --decision refused
+      redactor log list --agency ICE --json | jq length
+    """
     where = RequestFilter(_day(start), _day(end), agency, purpose, outcome)
     with open_log(log_target, create=False) as log:
         views = log.requests(where)
@@ -106,15 +108,22 @@ def list_command(
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
     for row in [header, *rows]:
         click.echo("  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
-    click.echo(f"{len(rows)} request(s)", err=True)
+    if not quiet:
+        click.echo(f"{len(rows)} request(s)", err=True)
 
 
 @log_group.command("show")
 @click.argument("request_id")
 @log_option
+@quiet_option
 @_typed_errors
-def show_command(request_id: str, log_target: str | None) -> None:
-    """Show one request's entries (request and completion) as JSON; an id prefix will do."""
+def show_command(request_id: str, log_target: str | None, quiet: bool) -> None:
+    """Show one request's entries (request and completion) as JSON; an id prefix will do.
+
+    \b
+    Example:
+      redactor log show 3f2a | jq '.entries[0].payload'
+    """
     with open_log(log_target, create=False) as log:
         rid = log.resolve_id(request_id)
         entries = log.request_entries(rid)
@@ -136,9 +145,15 @@ def show_command(request_id: str, log_target: str | None) -> None:
     "still in the chain, which catches removed or rewritten newest entries",
 )
 @log_option
+@quiet_option
 @_typed_errors
-def verify_command(expect_head: str | None, log_target: str | None) -> None:
-    """Check the hash chain and the append-only guards; exit 4 naming the first bad entry."""
+def verify_command(expect_head: str | None, log_target: str | None, quiet: bool) -> None:
+    """Check the hash chain and the append-only guards; exit 4 naming the first bad entry.
+
+    \b
+    Example:
+      redactor log verify --expect-head "$(cat /mnt/offsite/head.txt)"
+    """
     with open_log(log_target, create=False) as log:
         result = log.verify(expect_head=expect_head)
         location = log.location
@@ -151,11 +166,12 @@ def verify_command(expect_head: str | None, log_target: str | None) -> None:
     click.echo(
         f"ok: {result.entries} entries verified; head seq {result.head_seq} hash {result.head_hash}"
     )
-    click.echo(
-        "record the head hash somewhere this machine cannot change it, and pass it to "
-        "--expect-head next time",
-        err=True,
-    )
+    if not quiet:
+        click.echo(
+            "record the head hash somewhere this machine cannot change it, and pass it to "
+            "--expect-head next time",
+            err=True,
+        )
 
 
 @log_group.command("pending")
@@ -174,6 +190,7 @@ def verify_command(expect_head: str | None, log_target: str | None) -> None:
 @click.option("--as-of", "as_of", type=DATE, help="judge due/overdue on this day [default: today]")
 @click.option("--json", "as_json", is_flag=True, help="JSON array")
 @log_option
+@quiet_option
 @_typed_errors
 def pending_command(
     show_all: bool,
@@ -181,9 +198,15 @@ def pending_command(
     as_of: datetime | None,
     as_json: bool,
     log_target: str | None,
+    quiet: bool,
 ) -> None:
     """Subject notifications that a pack requires and nobody has recorded yet: due (still in
-    time) or overdue. Exit 0 either way; the count goes to stderr."""
+    time) or overdue. Exit 0 either way; the count goes to stderr.
+
+    \b
+    Example:
+      redactor log pending --state overdue --json | jq length
+    """
     states = set(state) or (set(NOTICE_STATES) if show_all else {"due", "overdue"})
     with open_log(log_target, create=False) as log:
         items = [n for n in log.obligations(today=_day(as_of)) if n.state in states]
@@ -208,7 +231,8 @@ def pending_command(
     for row in [header, *rows]:
         click.echo("  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
     overdue = sum(n.state == "overdue" for n in items)
-    click.echo(f"{len(items)} notification(s) listed, {overdue} overdue", err=True)
+    if not quiet:
+        click.echo(f"{len(items)} notification(s) listed, {overdue} overdue", err=True)
 
 
 @log_group.command("notified")
@@ -233,6 +257,7 @@ def pending_command(
     help="notice was lawfully withheld, and why (e.g. a court's non-disclosure order)",
 )
 @log_option
+@quiet_option
 @_typed_errors
 def notified_command(
     request_id: str,
@@ -242,9 +267,15 @@ def notified_command(
     by: str | None,
     reason: str | None,
     log_target: str | None,
+    quiet: bool,
 ) -> None:
     """Record that the subject of a request was notified (or why notice was withheld). Appended
-    as a new hash-chained entry; nothing is updated."""
+    as a new hash-chained entry; nothing is updated.
+
+    \b
+    Example:
+      redactor log notified 3f2a --on 2026-08-01 --ref LTR-2026-0042 --by "J. Doe"
+    """
     with open_log(log_target, create=False) as log:
         rid = log.resolve_id(request_id)
         view = next(v for v in log.requests() if v.request_id == rid)
@@ -269,7 +300,8 @@ def notified_command(
         except ValueError as exc:
             raise UsageError(str(exc)) from None
         log.notify(rid, note)
-    click.echo(f"recorded: request {rid}: notification {note.status} on {note.on} under {pack}")
+    if not quiet:
+        click.echo(f"recorded: request {rid}: notification {note.status} on {note.on} under {pack}")
 
 
 REPORT_EXAMPLES = """
@@ -312,7 +344,7 @@ def _report_format(fmt: str | None, legacy: str | None, output: Path | None) -> 
     )
 
 
-@click.command("report", epilog=REPORT_EXAMPLES, context_settings={"max_content_width": 100})
+@click.command("report", epilog=REPORT_EXAMPLES, context_settings=CONTEXT_SETTINGS)
 @click.option("--quarter", metavar="YYYYQn", help="calendar quarter (UTC days), e.g. 2026Q3")
 @click.option(
     "--from",
@@ -352,18 +384,25 @@ def _report_format(fmt: str | None, legacy: str | None, output: Path | None) -> 
 @click.option(
     "--agency-name",
     metavar="NAME",
-    help="the reporting agency, printed at the top, e.g. 'Colorado Department of Revenue'",
+    help="the reporting agency, printed at the top, e.g. 'Colorado Department of Revenue' "
+    "[default: report.agency_name in redactor.toml]",
 )
-@click.option("--preparer", metavar="NAME", help="who prepared the report, e.g. 'J. Doe'")
+@click.option(
+    "--preparer",
+    metavar="NAME",
+    help="who prepared the report, e.g. 'J. Doe' [default: report.preparer in redactor.toml]",
+)
 @click.option(
     "--attest-name",
     metavar="NAME",
-    help="who signs the attestation, e.g. 'A. Officer' [default: a blank line]",
+    help="who signs the attestation, e.g. 'A. Officer' [default: report.attest_name in "
+    "redactor.toml, else a blank line]",
 )
 @click.option(
     "--attest-title",
     metavar="TITLE",
-    help="the signer's title, e.g. 'Chief Compliance Officer' [default: a blank line]",
+    help="the signer's title, e.g. 'Chief Compliance Officer' [default: report.attest_title "
+    "in redactor.toml, else a blank line]",
 )
 @click.option(
     "-q", "--quiet", is_flag=True, help="do not print where the report went (warnings still print)"

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 import traceback
 from collections.abc import Mapping
@@ -26,6 +25,7 @@ class LazyGroup(click.Group):
     LAZY: ClassVar[Mapping[str, tuple[str, str]]] = MappingProxyType(
         {
             "completion": ("redactor.cli.completion", "completion_command"),
+            "config": ("redactor.cli.config", "config_group"),
             "export": ("redactor.cli.sql", "export_command"),
             "log": ("redactor.cli.log", "log_group"),
             "map": ("redactor.cli.maps", "map_group"),
@@ -68,7 +68,8 @@ class LazyGroup(click.Group):
 
 @click.group(cls=LazyGroup, context_settings=CONTEXT_SETTINGS)
 @click.version_option(__version__, prog_name="redactor")
-def cli() -> None:
+@click.pass_context
+def cli(ctx: click.Context) -> None:
     """Field-level redaction of exports under state limits on sharing personal data with
     federal immigration enforcement.
 
@@ -76,7 +77,24 @@ def cli() -> None:
     Every request states who asks, for which agency, for what purposes and with what
     evidence; a policy pack decides, per category of field, what is released, and every
     request is written to a tamper-evident request log.
+
+    \b
+    Defaults a team repeats (log, map, table, policy, requesting office, output mode, the
+    report's agency name, preparer and attestation) can live in redactor.toml: see
+    `redactor config show` and docs/config.md.
     """
+    from redactor.cli.config import apply_config
+
+    apply_config(ctx)  # redactor.toml -> ctx.default_map, for every command
+
+
+def _debug() -> bool:
+    from redactor.settings import Settings
+
+    try:
+        return Settings.from_env().debug
+    except RedactorError:  # another variable is bad: a traceback helps more than none
+        return True
 
 
 def main() -> None:
@@ -89,7 +107,7 @@ def main() -> None:
         click.echo("redactor: invalid YAML", err=True)
         sys.exit(4)
     except Exception as e:
-        if os.environ.get("REDACTOR_DEBUG"):
+        if _debug():
             traceback.print_exc()
         click.echo(
             f"redactor: internal error ({type(e).__name__}); this is a bug — rerun with "

@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any
 
 import click
+from click.core import ParameterSource
 
 from redactor.errors import RedactorError, UsageError
 from redactor.io.formats import Format
@@ -40,6 +41,31 @@ def _remember_request(ctx: click.Context, _param: click.Parameter, value: str | 
 
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+#: ``-q/--quiet`` for every command: hides what the command says it did, never a warning.
+quiet_option = click.option(
+    "-q",
+    "--quiet",
+    is_flag=True,
+    help="print nothing but the result and warnings (no progress or summary lines)",
+)
+
+#: ``--json`` for commands with a documented, versioned JSON shape (docs/json.md).
+json_option = click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="print one JSON document (shape: docs/json.md) instead of text",
+)
+
+
+def given_on_command_line(ctx: click.Context | None, name: str) -> bool:
+    """Whether the parameter ``name`` was typed (or came from its environment variable), as
+    opposed to a default or a default from ``redactor.toml``."""
+    if ctx is None:
+        return True
+    source = ctx.get_parameter_source(name)
+    return source not in (None, ParameterSource.DEFAULT, ParameterSource.DEFAULT_MAP)
 
 
 def request_options(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -83,14 +109,14 @@ def request_options(fn: Callable[..., Any]) -> Callable[..., Any]:
             multiple=True,
             metavar="PACK|FILE",
             help=f"policy pack id or YAML file (repeatable: the strictest wins) "
-            f"[default: $REDACTOR_POLICY, else {DEFAULT_PACK}]",
+            f"[default: $REDACTOR_POLICY, else policy in redactor.toml, else {DEFAULT_PACK}]",
         ),
         click.option(
             "--log",
             "log_target",
             metavar="PATH|URL",
             help="request log: SQLite path or postgresql:// URL "
-            "[default: $REDACTOR_LOG, else the user data directory]",
+            "[default: $REDACTOR_LOG, else log in redactor.toml, else the user data directory]",
         ),
         click.option(
             "--manifest",
@@ -122,17 +148,22 @@ def build_request(
     ctx = _context()
     request_id = ctx.meta.get(_META_REQUEST) if ctx is not None else None
     if request_id is not None:
+        # values from redactor.toml are defaults: the opened request's own values win
         given = [
             f
-            for f, v in (
-                ("--purpose", purposes),
-                ("--requester", requester),
-                ("--agency", agency),
-                ("--evidence", evidence),
+            for f, name, v in (
+                ("--purpose", "purposes", purposes),
+                ("--requester", "requester", requester),
+                ("--agency", "agency", agency),
+                ("--evidence", "evidence", evidence),
             )
-            if v
+            if v and given_on_command_line(ctx, name)
         ]
-        if ctx is not None and ctx.params.get("policies"):
+        if (
+            ctx is not None
+            and ctx.params.get("policies")
+            and given_on_command_line(ctx, "policies")
+        ):
             given.append("--policy")
         if given:
             raise UsageError(
@@ -164,9 +195,26 @@ def build_request(
         agency=agency.strip(),
         evidence=tuple(Evidence.parse(e) for e in evidence),
     )
+    warn_agency_near_miss(request.agency)
     if ctx is not None:
         ctx.meta[_META_BUILT] = request
     return request
+
+
+def warn_agency_near_miss(agency: str | None) -> None:
+    """A warning (never hidden by -q) when an agency the recipient registry does not know
+    exactly is spelt like one it does (``ICEE``: did you mean ICE?). Fail closed: the request is
+    decided as that agency's, so a typo cannot turn it into an ordinary one."""
+    from redactor.policy.recipients import registry
+
+    close = registry().near_miss(agency)
+    if close:
+        click.echo(
+            f"redactor: warning: agency {agency!r} is not spelt as in the recipient registry; "
+            f"{close} It is decided as that agency (a near spelling of an immigration agency "
+            "never releases more); spell the agency exactly (see `redactor policy recipients`)",
+            err=True,
+        )
 
 
 def opened_request(request_id: str, log_target: str | None) -> tuple[Request, tuple[str, ...]]:
@@ -253,13 +301,17 @@ def load_packs(policies: tuple[str, ...]) -> list[LoadedPack]:
 
 
 def typed_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Print a RedactorError (what happened, then where and how to fix it) and exit with its
-    code; no traceback for user errors."""
+    """Run a command under one read of the ``REDACTOR_*`` settings (:mod:`redactor.settings`);
+    print a RedactorError (what happened, then where and how to fix it) and exit with its code;
+    no traceback for user errors."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from redactor.settings import scope
+
         try:
-            return fn(*args, **kwargs)
+            with scope():  # the REDACTOR_* settings, read once for this command
+                return fn(*args, **kwargs)
         except RedactorError as exc:
             if getattr(exc, "quiet", False):  # a closed pipe: the shell's status, no message
                 from redactor.interrupts import silence_stdout

@@ -3,6 +3,8 @@ dataset directory, for one request."""
 
 from __future__ import annotations
 
+import contextlib
+
 import click
 
 from redactor.api import redact_file
@@ -14,7 +16,16 @@ from redactor.cli.options import (
     request_options,
     typed_errors,
 )
-from redactor.cli.output import parse_mode, print_notices, print_plan, print_written
+from redactor.cli.output import (
+    echo_json,
+    json_option,
+    parse_mode,
+    plan_doc,
+    print_notices,
+    print_plan,
+    print_written,
+)
+from redactor.cli.progress import ProgressReport, input_size, progress_option
 from redactor.errors import UsageError
 from redactor.fieldmap import load_field_map
 from redactor.policy import decide
@@ -41,7 +52,8 @@ def _open_log(target: str | None):
     "--format",
     "input_format",
     type=click.Choice(FORMATS),
-    help="input format [default: from the extension]",
+    help="input format [default: from the extension; on standard input, sniffed: Parquet by "
+    "its magic bytes, JSON Lines by a leading {, else CSV]",
 )
 @click.option(
     "--output-format",
@@ -53,7 +65,14 @@ def _open_log(target: str | None):
     is_flag=True,
     help="under a restricted decision, withhold every column the map does not list",
 )
-@click.option("-q", "--quiet", is_flag=True, help="do not print the per-column plan")
+@click.option(
+    "-q",
+    "--quiet",
+    is_flag=True,
+    help="do not print the per-column plan or the progress bar (warnings are still printed)",
+)
+@progress_option
+@json_option("with --dry-run: the decision and per-column plan")
 @click.option(
     "--allow-empty",
     is_flag=True,
@@ -98,6 +117,8 @@ def redact(
     output_format: str | None,
     strict: bool,
     quiet: bool,
+    progress_mode: str,
+    as_json: bool,
     allow_empty: bool,
     output_mode: str,
     engine: str,
@@ -116,16 +137,30 @@ def redact(
     --engine spark a partitioned Parquet dataset directory into an output directory.
 
     \b
-    Example:
+    Examples:
       redactor redact sample_data/dmv_drivers.csv -o out/ice.csv \\
         --map field_maps/dmv.yaml --table drivers \\
         --purpose civil_immigration_enforcement --agency ICE --requester "J. Doe"
+      cat sample_data/dmv_drivers.csv | redactor redact - --map field_maps/dmv.yaml \\
+        --table drivers --purpose civil_immigration_enforcement --agency ICE > ice.csv
+      redactor redact sample_data/dmv_drivers.csv --map field_maps/dmv.yaml \\
+        --table drivers --purpose civil_immigration_enforcement --agency ICE --dry-run --json
       redactor redact sample_data/dmv_drivers.csv -o out/court.csv \\
         --map field_maps/dmv.yaml --table drivers --request 3f2c…   # reviewed request
       redactor redact --engine spark lake/drivers/ -o out/ice_drivers/ \\
         --map field_maps/dmv.yaml --table drivers --purpose civil_immigration_enforcement \\
         --agency ICE
     """
+    if as_json and not dry_run:
+        raise UsageError(
+            "--json applies to --dry-run (the plan as JSON); a redaction writes data, not JSON",
+            hint="add --dry-run to get the plan as JSON, or drop --json",
+        )
+    if as_json and engine == "spark":
+        raise UsageError(
+            "--json applies to the local engine",
+            hint="drop --engine spark to see the plan as JSON (the plan is the same)",
+        )
     if engine == "spark":
         from redactor.spark.command import check_options
 
@@ -173,27 +208,60 @@ def redact(
         else:
             print_notices(outcome)
         return
-    outcome = redact_file(
-        input_path,
-        output,
-        # the pipeline stops (and discards the output) past the number of records an order names
-        decision=decide(request, packs, record_limit_enforced=True),
-        field_map=field_map,
-        table_name=table,
-        log=log_target,
-        strict=strict,
-        input_format=input_format,
-        output_format=output_format,
-        manifest=manifest,
-        allow_empty=allow_empty,
-        output_mode=parse_mode(output_mode),
-        dry_run=dry_run,
-        on_plan=None if quiet and not dry_run else print_plan,
-    )
+    # the pipeline stops (and discards the output) past the number of records an order names
+    decision = decide(request, packs, record_limit_enforced=True)
+    if as_json and decision.refused:
+        from redactor.pipeline import refused
+
+        line = str(refused(decision)).splitlines()[0]
+        echo_json(plan_doc("redact", decision, status="refused", error=line))
+    on_plan = None if as_json or (quiet and not dry_run) else print_plan
+    report = None
+    if not dry_run and progress_mode != "off":
+        total_bytes, total_rows = _input_totals(input_path, input_format)
+        report = ProgressReport(
+            progress_mode, quiet=quiet, total_bytes=total_bytes, total_rows=total_rows
+        )
+    with report or contextlib.nullcontext():
+        outcome = redact_file(
+            input_path,
+            output,
+            decision=decision,
+            field_map=field_map,
+            table_name=table,
+            log=log_target,
+            strict=strict,
+            input_format=input_format,
+            output_format=output_format,
+            manifest=manifest,
+            allow_empty=allow_empty,
+            output_mode=parse_mode(output_mode),
+            dry_run=dry_run,
+            on_plan=on_plan,
+            progress=report,
+        )
+    if as_json:
+        echo_json(plan_doc("redact", decision, outcome=outcome))
+        print_notices(outcome)
+        return
     if not quiet:
         print_written(outcome, "standard output" if output == "-" else output)
     else:
         print_notices(outcome)
+
+
+def _input_totals(path: str, given: str | None) -> tuple[int | None, int | None]:
+    from redactor.io.formats import Format, resolve_format
+
+    fmt = None
+    if path != "-":
+        try:
+            fmt = resolve_format(path, given, role="input")
+        except Exception:  # the reader reports a bad format; a total is a nicety
+            fmt = None
+    elif given:
+        fmt = Format(given)
+    return input_size(path, fmt)
 
 
 __all__ = ["redact"]

@@ -15,13 +15,23 @@ from pathlib import Path
 
 import click
 
-from redactor.cli.options import CONTEXT_SETTINGS, check_known, opened_request, typed_errors
+from redactor.cli.options import (
+    CONTEXT_SETTINGS,
+    check_known,
+    json_option,
+    opened_request,
+    quiet_option,
+    typed_errors,
+    warn_agency_near_miss,
+)
 from redactor.errors import BadInputError, UsageError
 from redactor.request import Evidence, Request
 
+SHOW_SCHEMA = "redactor.request-show/1"
+
 LOG_HELP = (
-    "request log: SQLite path or postgresql:// URL [default: $REDACTOR_LOG, else the "
-    "user data directory]"
+    "request log: SQLite path or postgresql:// URL [default: $REDACTOR_LOG, else log in "
+    "redactor.toml, else the user data directory]"
 )
 
 
@@ -54,9 +64,10 @@ def request_group() -> None:
     multiple=True,
     metavar="PACK|FILE",
     help="policy pack(s) the request is decided under [default: $REDACTOR_POLICY, "
-    "else the default pack]",
+    "else policy in redactor.toml, else the default pack]",
 )
 @click.option("--log", "log_target", metavar="PATH|URL", help=LOG_HELP)
+@quiet_option
 @typed_errors
 def open_command(
     agency: str,
@@ -65,6 +76,7 @@ def open_command(
     evidence: tuple[str, ...],
     policies: tuple[str, ...],
     log_target: str | None,
+    quiet: bool,
 ) -> None:
     """Open a request; prints the new request id alone on standard output.
 
@@ -91,6 +103,7 @@ def open_command(
     )
     packs = [load_pack(p) for p in policies] if policies else [load_pack(None)]
     check_known(request, packs)
+    warn_agency_near_miss(request.agency)
     recipient = match_recipient(request.agency)
     opened = OpenedRequest(
         request_id="",
@@ -108,6 +121,8 @@ def open_command(
         rid = log.open_request(opened)
         where = log.location
     click.echo(rid)
+    if quiet:
+        return
     who = recipient.canonical if recipient else request.agency
     click.echo(
         f"redactor: opened request {rid} ({who}; {len(request.evidence)} piece(s) of "
@@ -185,6 +200,7 @@ def _scrubbed(note: str) -> str:
     help="a short note (no personal data: identifiers in it are scrubbed before logging)",
 )
 @click.option("--log", "log_target", metavar="PATH|URL", help=LOG_HELP)
+@quiet_option
 @typed_errors
 def review_command(
     request_id: str,
@@ -194,8 +210,15 @@ def review_command(
     documents: tuple[str, ...],
     note: str | None,
     log_target: str | None,
+    quiet: bool,
 ) -> None:
-    """Accept or reject an opened request's evidence (appended as a new log entry)."""
+    """Accept or reject an opened request's evidence (appended as a new log entry).
+
+    \b
+    Example:
+      redactor request review 3f2a --reviewer "R. Reviewer" \\
+        --accept "court_order:2026CR1234;issuer=state_court" --document order.pdf
+    """
     from redactor.audit import os_user
     from redactor.policy import decide, load_pack
     from redactor.requestlog import open_log
@@ -242,17 +265,20 @@ def review_command(
         )
         seq = log.review(rid, review)
         same_user = view.opened.os_user == review.os_user
-    click.echo(
-        f"redactor: review of request {rid} recorded (entry {seq}): "
-        f"{len(acc)} accepted, {len(rej)} rejected",
-        err=True,
-    )
+    if not quiet:
+        click.echo(
+            f"redactor: review of request {rid} recorded (entry {seq}): "
+            f"{len(acc)} accepted, {len(rej)} rejected",
+            err=True,
+        )
     if same_user:
         click.echo(
             f"  warning: the reviewer ran as the operating-system user who opened the "
             f"request ({review.os_user}); the log records it",
             err=True,
         )
+    if quiet:
+        return
     request, _policies = opened_request(rid, log_target)
     decision = decide(request, packs)
     released = [c for c, a in decision.category_actions().items() if a == "release"]
@@ -329,17 +355,25 @@ def _timeline(view) -> list[str]:
 
 @request_group.command("show")
 @click.argument("request_id", metavar="ID")
-@click.option("--json", "as_json", is_flag=True, help="the timeline as JSON")
+@json_option
 @click.option("--log", "log_target", metavar="PATH|URL", help=LOG_HELP)
+@quiet_option
 @typed_errors
-def show_command(request_id: str, as_json: bool, log_target: str | None) -> None:
-    """A request's timeline: opened, reviewed, and every export or query run under it."""
+def show_command(request_id: str, as_json: bool, log_target: str | None, quiet: bool) -> None:
+    """A request's timeline: opened, reviewed, and every export or query run under it.
+
+    \b
+    Examples:
+      redactor request show 3f2a
+      redactor request show 3f2a --json | jq '.evidence[] | {kind, reference, status}'
+    """
     from redactor.requestlog import open_log
 
     with open_log(log_target, create=False) as log:
         view = log.opened(log.resolve_id(request_id, opened=True))
     if as_json:
-        click.echo(json.dumps(view.to_dict(), indent=2, ensure_ascii=False))
+        doc = {"schema": SHOW_SCHEMA, **view.to_dict()}
+        click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
         return
     for line in _timeline(view):
         click.echo(line)

@@ -162,22 +162,21 @@ def serve_command(
       psql "host=… port=5433 user=alice options='-c redactor.request=3f2a…'"
     """
     import logging
-    import os
     import signal
 
+    from redactor import settings
     from redactor.fieldmap import load_field_map
     from redactor.policy import load_pack
     from redactor.serve.audit import Audit
     from redactor.serve.execute import Backend
     from redactor.serve.server import Config, Server, parse_listen, tls_context
-    from redactor.sql.export import STATEMENT_TIMEOUT_ENV, Limits
     from redactor.sql.urls import parse_url
 
     logging.basicConfig(level=logging.INFO, format="redactor serve: %(message)s", stream=sys.stderr)
     parse_url(db_url)
-    if statement_timeout is not None:
-        os.environ[STATEMENT_TIMEOUT_ENV] = str(statement_timeout)
-    Limits.from_env()
+    chosen = settings.current()  # this command's REDACTOR_* settings, already validated
+    if statement_timeout is not None:  # the flag wins over REDACTOR_STATEMENT_TIMEOUT
+        chosen = chosen.model_copy(update={"statement_timeout": float(statement_timeout)})
     for p in policies:
         load_pack(p)
     host, port = parse_listen(listen)
@@ -204,7 +203,8 @@ def serve_command(
         err=True,
     )
     try:
-        server.serve_forever()
+        with settings.scope(chosen):  # every session thread starts in a copy of this context
+            server.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:

@@ -6,7 +6,6 @@ Registered by :mod:`redactor.cli` as ``sql`` and ``export``.
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 
 import click
@@ -18,6 +17,8 @@ from redactor.cli.options import (
     request_options,
     typed_errors,
 )
+from redactor.cli.output import echo_json, json_option, plan_doc
+from redactor.cli.progress import ProgressReport, progress_option
 from redactor.errors import BadInputError, RefusedError, UsageError
 from redactor.fieldmap import load_field_map
 from redactor.io.formats import Format, resolve_format
@@ -141,6 +142,19 @@ def _log_sql(
     is_flag=True,
     help="also print, per output column, whether it is masked and why (to standard error)",
 )
+@click.option(
+    "-o",
+    "--output",
+    default="-",
+    metavar="FILE",
+    help="write the rewritten query to FILE (atomically), or - for standard output [default: -]",
+)
+@click.option(
+    "-q",
+    "--quiet",
+    is_flag=True,
+    help="with --dry-run, do not print the per-column explanation (warnings are still printed)",
+)
 @request_options
 @typed_errors
 def sql_command(
@@ -150,6 +164,8 @@ def sql_command(
     dialect: str,
     to_dialect: str | None,
     explain: bool,
+    output: str,
+    quiet: bool,
     purposes: tuple[str, ...],
     requester: str | None,
     agency: str | None,
@@ -169,7 +185,7 @@ def sql_command(
     \b
     Example:
       redactor sql "SELECT * FROM drivers" --map field_maps/dmv.yaml \\
-        --purpose civil_immigration_enforcement --agency ICE --dialect sqlite --explain
+        --purpose civil_immigration_enforcement --agency ICE --dialect sqlite --explain --dry-run
     """
     from redactor.policy import decide
     from redactor.sql.rewrite import rewrite_query
@@ -200,9 +216,21 @@ def sql_command(
             else "released",
             None,
         )
-    if explain or dry_run:
+    if explain or (dry_run and not quiet):
         _print_explain(result)
-    click.echo(result.sql)
+    if output == "-":
+        click.echo(result.sql)
+    else:
+        from redactor.io.writers import write_text_atomic
+
+        write_text_atomic(output, result.sql + "\n", mode=0o644)
+
+
+# sql writes SQL, not data: --manifest is refused there (with a message saying so), so its help
+# leaves it out
+for _param in sql_command.params:
+    if _param.name == "manifest" and isinstance(_param, click.Option):
+        _param.hidden = True
 
 
 def _check_export_paths(
@@ -228,29 +256,9 @@ def _check_export_paths(
     check_distinct(roles)
 
 
-class _Progress:
-    """``rows written: N`` on standard error, only when it is a terminal."""
-
-    def __init__(self) -> None:
-        self.enabled = sys.stderr.isatty()
-        self.last = 0.0
-        self.shown = False
-
-    def __call__(self, rows: int) -> None:
-        now = time.monotonic()
-        if self.enabled and now - self.last >= 0.2:
-            self.last = now
-            self.shown = True
-            click.echo(f"\rrows written: {rows:,}", err=True, nl=False)
-
-    def done(self) -> None:
-        if self.shown:
-            click.echo("", err=True)
-
-
 def _export_format(output: str, given: str | None) -> Format:
-    """The output format: ``--format``, else ``-o``'s extension. A compressed name (``.gz``, …)
-    is refused either way, and the hints name export's option, ``--format``."""
+    """The output format: ``--output-format``, else ``-o``'s extension. A compressed name
+    (``.gz``, …) is refused either way."""
     try:
         return resolve_format(output, given, role="output")
     except UsageError as exc:
@@ -260,11 +268,30 @@ def _export_format(output: str, given: str | None) -> Format:
         if output == "-":
             raise UsageError(
                 "Cannot tell the output format of standard output",
-                hint=f"say it with --format {choices}",
+                hint=f"say it with --output-format {choices}",
             ) from None
         raise UsageError(
-            exc.message, hint=f"name it .csv/.tsv/.parquet/.jsonl or pass --format {choices}"
+            exc.message,
+            hint=f"name it .csv/.tsv/.parquet/.jsonl or pass --output-format {choices}",
         ) from None
+
+
+def _output_format_given(output_format: str | None, deprecated: str | None) -> str | None:
+    """``--output-format``, or export's old ``--format`` (a deprecated alias, with a warning;
+    everywhere else ``--format`` is the input format)."""
+    if deprecated is None:
+        return output_format
+    click.echo(
+        "redactor: warning: export --format is deprecated (--format is the input format on "
+        "every other command); say --output-format " + deprecated,
+        err=True,
+    )
+    if output_format is not None and output_format != deprecated:
+        raise UsageError(
+            f"--format {deprecated} and --output-format {output_format} disagree",
+            hint="give only --output-format",
+        )
+    return deprecated
 
 
 @click.command(cls=QueryCommand, context_settings=CONTEXT_SETTINGS)
@@ -296,19 +323,34 @@ def _export_format(output: str, given: str | None) -> Format:
     "--output",
     required=True,
     metavar="OUTPUT",
-    help="output file, or - for standard output (then give --format)",
+    help="output file, or - for standard output (then give --output-format)",
 )
 @click.option(
-    "--format",
+    "--output-format",
     "output_format",
     type=click.Choice(OUTPUT_FORMATS),
     help="output format [default: from -o's extension]",
+)
+@click.option(
+    "--format",
+    "deprecated_format",
+    type=click.Choice(OUTPUT_FORMATS),
+    metavar="FORMAT",
+    help="deprecated alias of --output-format (warns); on every other command --format is "
+    "the input format",
 )
 @click.option("--dialect", metavar="D", help="SQL dialect of the query [default: the database's]")
 @click.option(
     "--explain", is_flag=True, help="print, per output column, whether it is masked and why"
 )
-@click.option("-q", "--quiet", is_flag=True, help="do not print the per-column plan")
+@click.option(
+    "-q",
+    "--quiet",
+    is_flag=True,
+    help="do not print the per-column plan or the progress bar (warnings are still printed)",
+)
+@progress_option
+@json_option("with --dry-run or --explain: the decision, the query's masks and the plan")
 @click.option("--batch-rows", type=click.IntRange(1, 10_000_000), default=65_536, hidden=True)
 @request_options
 @typed_errors
@@ -319,9 +361,12 @@ def export_command(
     map_path: str,
     output: str,
     output_format: str | None,
+    deprecated_format: str | None,
     dialect: str | None,
     explain: bool,
     quiet: bool,
+    progress_mode: str,
+    as_json: bool,
     batch_rows: int,
     purposes: tuple[str, ...],
     requester: str | None,
@@ -339,16 +384,30 @@ def export_command(
     log entry. QUERY may start with a `--` comment line; or give it with -f FILE.
 
     \b
-    Example:
+    Examples:
       redactor export --db sqlite:///sample_data/agency.sqlite "SELECT * FROM drivers" \\
         --map field_maps/dmv.yaml --purpose civil_immigration_enforcement --agency ICE \\
         -o out/ice.csv
+      redactor export --db sqlite:///sample_data/agency.sqlite "SELECT * FROM drivers" \\
+        --map field_maps/dmv.yaml --purpose civil_immigration_enforcement --agency ICE \\
+        -o - --output-format csv --dry-run --json
     """
-    from redactor.cli.output import print_plan
+    from redactor.cli.output import print_notices, print_plan
     from redactor.policy import decide
     from redactor.sql.job import export_query
     from redactor.sql.urls import parse_url
 
+    output_format = _output_format_given(output_format, deprecated_format)
+    if as_json and not (dry_run or explain):
+        raise UsageError(
+            "--json applies to --dry-run or --explain (the plan as JSON)",
+            hint="add --dry-run (nothing is run) or --explain, or drop --json",
+        )
+    if as_json and not dry_run and output == "-":
+        raise UsageError(
+            "--explain --json cannot share standard output with the exported data",
+            hint="write the data to a file with -o FILE, or add --dry-run",
+        )
     text = _read_query(query, query_file)
     db = parse_url(db_url)  # a bad URL is a usage error before anything else
     fmt = _export_format(output, output_format)
@@ -361,7 +420,15 @@ def export_command(
         from redactor.requestlog import open_log
 
         log = open_log(log_target)
-    progress = _Progress()
+    progress = ProgressReport("off" if dry_run else progress_mode, quiet=quiet)
+    rewrites: list[RewriteResult] = []
+    if as_json:
+        on_rewrite = rewrites.append
+        on_plan = None
+    else:
+        on_rewrite = _print_explain if explain or (dry_run and not quiet) else None
+        on_plan = None if quiet and not dry_run else print_plan
+    ok = False
     try:
         res = export_query(
             db_url,
@@ -375,15 +442,27 @@ def export_command(
             log=log,
             dry_run=dry_run,
             batch_rows=batch_rows,
-            on_rewrite=_print_explain if explain or dry_run else None,
-            on_plan=None if quiet and not dry_run else print_plan,
+            on_rewrite=on_rewrite,
+            on_plan=on_plan,
             progress=progress,
         )
+        ok = True
+    except RefusedError as e:
+        if as_json:  # refused by the decision, the query's analysis or a check of the result
+            rewrite = rewrites[-1] if rewrites else None
+            line = str(e).splitlines()[0]
+            echo_json(plan_doc("export", decision, status="refused", rewrite=rewrite, error=line))
+        raise
     finally:
-        progress.done()
+        progress.close(ok=ok)
         if log is not None:
             log.close()
     outcome = res.outcome
+    if as_json:
+        echo_json(plan_doc("export", decision, outcome=outcome, rewrite=res.rewrite))
+        if outcome is not None:
+            print_notices(outcome)
+        return
     if outcome is not None and outcome.status != "dry-run" and not quiet:
         where = "standard output" if output == "-" else output
         click.echo(

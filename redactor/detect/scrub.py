@@ -22,7 +22,6 @@ by ``REDACTOR_SPACY_MODEL`` (see docs/detection.md); that path is per row and sl
 from __future__ import annotations
 
 import itertools
-import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -34,6 +33,7 @@ import pyarrow.compute as pc
 
 import redactor.detect.patterns as p
 from redactor.detect.person_names import scrub_names
+from redactor.settings import current
 
 TOKENS = {
     "ssn": "[SSN]",
@@ -56,7 +56,7 @@ NAMES_ENV = "REDACTOR_SCRUB_NAMES"
 def names_enabled() -> bool:
     """Whether free-text scrubbing removes person names (on unless ``REDACTOR_SCRUB_NAMES``
     turns it off)."""
-    return os.environ.get(NAMES_ENV, "1").strip().lower() not in ("0", "off", "false", "no")
+    return current().scrub_names
 
 
 def names_notice(scrubber: Scrubber | None = None) -> str | None:
@@ -233,7 +233,7 @@ class Scrubber:
     """
 
     status_terms: bool = True
-    spacy_model: str | None = field(default_factory=lambda: os.environ.get("REDACTOR_SPACY_MODEL"))
+    spacy_model: str | None = field(default_factory=lambda: current().spacy_model)
     extra_rules: tuple[Rule, ...] = ()
     # person names from name lists and context rules (redactor.detect.person_names)
     names: bool = field(default_factory=lambda: names_enabled())
@@ -352,6 +352,6 @@ def scrub_array(
     model for person names only when ``REDACTOR_SPACY_MODEL`` names one that is installed.
     """
     if scrubber is None:
-        model = os.environ.get("REDACTOR_SPACY_MODEL")
+        model = current().spacy_model
         scrubber = Scrubber(spacy_model=model) if model or not names_enabled() else _DEFAULT
     return scrubber.scrub(arr)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -176,7 +175,9 @@ def load_pack(name_or_path: str | None = None) -> LoadedPack:
 
     With no argument: ``$REDACTOR_POLICY`` if set, else the default pack.
     """
-    name = name_or_path or os.environ.get("REDACTOR_POLICY") or DEFAULT_PACK
+    from redactor.settings import current
+
+    name = name_or_path or current().policy or DEFAULT_PACK
     ids = builtin_pack_ids()
     if name in ids:
         res = _packs_dir() / f"{name}.yaml"

@@ -24,8 +24,11 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from redactor.errors import ConfigError
+from redactor.suggest import closest
 
 REGISTRY_FILE = "_recipients.yaml"
+#: How alike a typed agency must be to a registry alias to be offered as "did you mean".
+NEAR_MISS = 0.75
 
 
 class _Frozen(BaseModel):
@@ -85,6 +88,23 @@ def words(text: str) -> tuple[str, ...]:
     t = re.sub(r"(?<=\w)[.'\u2019](?=\w)", "", t)  # U.S. -> US, I.C.E. -> ICE
     t = t.replace(".", "")
     return tuple(_WORD.findall(t))
+
+
+def _one_slip(a: str, b: str) -> bool:
+    """Whether ``a`` and ``b`` differ by one inserted, dropped or swapped letter, or one changed
+    letter in a name of five or more (CBI is not a slip for CBP)."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        return (len(diff) == 1 and len(a) >= 5) or (
+            len(diff) == 2
+            and diff[1] == diff[0] + 1
+            and a[diff[0]] == b[diff[1]]
+            and a[diff[1]] == b[diff[0]]
+        )
+    short, long_ = sorted((a, b), key=len)
+    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,7 +174,28 @@ class Registry:
         return chain[-2] if len(chain) >= 2 else chain[-1]
 
     def match(self, agency: str | None) -> Recipient | None:
-        """The registry entry ``agency`` names, or None when it is not an immigration agency."""
+        """The registry entry ``agency`` names, or None when it is not an immigration agency.
+
+        Fail closed: a name that matches nothing but is one slip from a registry name
+        (``ICEE``, ``Imigration and Customs Enforcement``) is treated as that agency — a typo
+        must never turn an immigration-enforcement request into an ordinary one."""
+        found = self._exact(agency)
+        if found is not None or not agency:
+            return found
+        near = self._near(agency)
+        if near is None:
+            return None
+        alias, eid = near
+        entry = self.entry(eid)
+        return Recipient(
+            agency,
+            eid,
+            self.top_agency(eid),
+            entry.name,
+            matched=f"{alias} (by near spelling)",
+        )
+
+    def _exact(self, agency: str | None) -> Recipient | None:
         if not agency or not agency.strip():
             return None
         ignore = {w for i in self.data.ignore for w in words(i)}
@@ -193,6 +234,40 @@ class Registry:
         return Recipient(
             agency, eid, self.top_agency(eid), entry.name, office=office, matched=alias, also=also
         )
+
+    def near_miss(self, agency: str | None) -> str | None:
+        """``"did you mean ICE?"`` when ``agency`` matches no registry name exactly but is spelt
+        like one (:meth:`match` then treats it as that agency); else None."""
+        if not agency or self._exact(agency) is not None:
+            return None
+        near = self._near(agency)
+        return f"did you mean {near[0]}?" if near else None
+
+    def _near(self, agency: str) -> tuple[str, str] | None:
+        """The registry alias (as written) and entry id ``agency`` is one slip from, if any."""
+        ignore = {w for i in self.data.ignore for w in words(i)}
+        typed = [w for w in words(agency) if w not in ignore]
+        if not typed:
+            return None
+        aliases: dict[str, tuple[str, str]] = {}  # alias as matching sees it -> (written, id)
+        for a in self.data.agencies:
+            for alias in (a.name, *a.aliases):
+                seen = " ".join(w for w in words(alias) if w not in ignore)
+                if seen:
+                    aliases.setdefault(seen, (alias, a.id))
+        whole = " ".join(typed)
+        long_names = [a for a in aliases if len(a) >= 6]
+        found = closest(whole, long_names, cutoff=NEAR_MISS) if len(whole) >= 6 else None
+        if found is None:  # an acronym typed in capitals one slip away: "ICEE Denver", "CPB"
+            acronyms = [a for a in aliases if " " not in a and len(a) >= 3]
+            capitals = set(re.findall(r"\b[A-Z]{3,}\b", agency))
+            for w in typed:
+                typo = w.upper() in capitals or len(typed) == 1
+                near = [a for a in acronyms if typo and _one_slip(w, a)]
+                if near:
+                    found = near[0]
+                    break
+        return aliases[found] if found else None
 
     def lines(self) -> list[str]:
         """What ``redactor policy recipients`` prints."""

@@ -41,9 +41,9 @@ class Store(Protocol):
 
 def default_log_target() -> str:
     """``$REDACTOR_LOG``, else ``requests.sqlite3`` in the user's data directory."""
-    return os.environ.get(ENV_VAR) or str(
-        Path(platformdirs.user_data_dir("redactor")) / "requests.sqlite3"
-    )
+    from redactor.settings import current
+
+    return current().log or str(Path(platformdirs.user_data_dir("redactor")) / "requests.sqlite3")
 
 
 def is_postgres_url(target: str) -> bool:

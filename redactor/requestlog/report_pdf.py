@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from redactor.errors import DataError, UsageError
+from redactor.settings import current
 
 if TYPE_CHECKING:
     from redactor.requestlog.report import Report
@@ -47,7 +48,7 @@ class PdfUnavailableError(UsageError):
 
 
 def find_chromium() -> str | None:
-    given = os.environ.get(CHROMIUM_ENV)
+    given = current().chromium
     if given:
         return shutil.which(given) or (given if os.access(given, os.X_OK) else None)
     for name in CANDIDATES:
@@ -61,7 +62,7 @@ def require_chromium() -> str:
     found = find_chromium()
     if found:
         return found
-    given = os.environ.get(CHROMIUM_ENV)
+    given = current().chromium
     raise PdfUnavailableError(
         f"a PDF report needs Chromium, and {CHROMIUM_ENV}={given!r} is not an executable"
         if given

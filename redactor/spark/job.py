@@ -225,7 +225,9 @@ def spark_error(e: BaseException, what: str) -> RedactorError:
     error can quote a data value); its condition is named, and Spark's own log shows the rest."""
     if isinstance(e, RedactorError):
         return e
-    if os.environ.get("REDACTOR_DEBUG"):
+    from redactor.settings import current
+
+    if current().debug:
         traceback.print_exception(e, file=sys.stderr)
     cond = None
     for attr in ("getCondition", "getErrorClass"):

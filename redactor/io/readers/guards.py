@@ -44,6 +44,19 @@ def sniff(head: bytes) -> str | None:
     return None
 
 
+def sniff_format(head: bytes) -> str | None:
+    """The dataset format the first bytes of an unnamed input (standard input) show, if any:
+    ``parquet`` for the Parquet magic followed by binary page data, ``jsonl`` when the first
+    non-blank byte (after a UTF-8 byte-order mark) is ``{``; None for anything else (read as
+    CSV, whose reader refuses compressed or binary data by what :func:`sniff` says it is)."""
+    if sniff(head) == "Parquet":
+        return "parquet"
+    text = head.removeprefix(b"\xef\xbb\xbf").lstrip(b" \t\r\n")
+    if text.startswith(b"{"):
+        return "jsonl"
+    return None
+
+
 def looks_like_text(head: bytes) -> bool:
     """UTF-8 without control characters (other than tab and line ends)."""
     try:
@@ -62,11 +75,12 @@ _FIX_BY_KIND = {
 def wrong_content(path: str, kind: str, fmt: str) -> DataError:
     if kind in ("gzip", "zstd", "bzip2", "xz"):
         suffix = {"gzip": ".gz", "zstd": ".zst", "bzip2": ".bz2", "xz": ".xz"}[kind]
+        tool = {"gzip": "gzip", "zstd": "zstd", "bzip2": "bzip2", "xz": "xz"}[kind]
         hint = (
             f"name it with the {suffix} suffix (e.g. data.{fmt}{suffix}) so it is decompressed, "
             "or decompress it first"
-            if kind != "xz"
-            else f"decompress it first, e.g. xz -dc FILE | redactor redact - --format {fmt} ..."
+            if kind != "xz" and path != "-"
+            else f"decompress it first, e.g. {tool} -dc FILE | redactor redact - --format {fmt} ..."
         )
         return DataError(f"{label(path)}: holds {kind}-compressed data, not {fmt}", hint=hint)
     return DataError(

@@ -12,7 +12,7 @@ from typing import BinaryIO
 
 import pyarrow as pa
 
-from redactor.errors import DataError, UsageError
+from redactor.errors import DataError
 from redactor.io.formats import Format
 from redactor.io.streams import HashingReader
 
@@ -23,19 +23,9 @@ def block_bytes() -> int:
     """Bytes per CSV/JSON block: also the longest row that can be read. 4 MiB keeps memory flat
     (larger blocks let the allocator's footprint grow with the input); a file with longer rows
     can raise it with REDACTOR_MAX_ROW_MB."""
-    raw = os.environ.get("REDACTOR_MAX_ROW_MB", "").strip()
-    if not raw:
-        return 4 << 20
-    try:
-        mb = int(raw)
-    except ValueError:
-        mb = 0
-    if not 1 <= mb <= 1024:
-        raise UsageError(
-            f"REDACTOR_MAX_ROW_MB={raw!r} is not a whole number of MiB from 1 to 1024",
-            hint="e.g. REDACTOR_MAX_ROW_MB=16",
-        )
-    return mb << 20
+    from redactor.settings import current
+
+    return current().max_row_bytes
 
 
 @dataclass
