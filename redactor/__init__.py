@@ -13,7 +13,8 @@ The Python API decides and logs every request exactly as the command line does::
 ``table`` is a ``pyarrow.Table``, a ``pyarrow.RecordBatchReader`` (the result streams) or a
 pandas ``DataFrame``; the result is the same kind. See ``docs/python.md``.
 
-Requests and decisions: :class:`Request`, :class:`Evidence`, :func:`decide`, :class:`Decision`.
+Requests and decisions: :class:`Request`, :class:`Evidence`, :func:`opened_request` (a request
+opened and reviewed in the log), :func:`decide`, :class:`Decision`.
 Data: :func:`redact_table`, :func:`redact_file`, :func:`export_query`, :func:`rewrite_query`.
 Maps and logs: :func:`load_field_map`, :class:`FieldMap`, :func:`open_log`.
 Errors: :class:`RedactorError` and its subclasses (each with its command-line exit code).
@@ -32,6 +33,7 @@ _EXPORTS: dict[str, str] = {
     # requests, decisions
     "Request": "redactor.request",
     "Evidence": "redactor.request",
+    "opened_request": "redactor.request",
     "decide": "redactor.api",
     "Decision": "redactor.policy.decide",
     "load_packs": "redactor.api",
@@ -80,6 +82,7 @@ __all__ = [
     "load_field_map",
     "load_packs",
     "open_log",
+    "opened_request",
     "redact_file",
     "redact_table",
     "rewrite_query",
@@ -124,4 +127,4 @@ if TYPE_CHECKING:
     )
     from redactor.fieldmap import FieldMap
     from redactor.policy.decide import Decision
-    from redactor.request import Evidence, Request
+    from redactor.request import Evidence, Request, opened_request

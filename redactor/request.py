@@ -140,3 +140,44 @@ class Request:
         if not seen:
             raise UsageError("A request needs at least one non-empty stated purpose")
         object.__setattr__(self, "purposes", seen)
+
+
+def opened_request(request_id: str, log_target: str | None) -> tuple[Request, tuple[str, ...]]:
+    """The Request of an opened request (accepted evidence carries its reviewer; claims stay
+    claims; rejected evidence is left out) and the policies it was opened under."""
+    request, policies, _ = opened_with_packs(request_id, log_target)
+    return request, policies
+
+
+def opened_with_packs(
+    request_id: str, log_target: str | None
+) -> tuple[Request, tuple[str, ...], dict[str, str]]:
+    """:func:`opened_request`, and the SHA-256 of each pack as it was when the request was
+    opened (a pack changed since is decided as it is now, with a warning)."""
+    from redactor.requestlog import open_log
+
+    with open_log(log_target, create=False) as log:
+        rid = log.resolve_id(request_id, opened=True)
+        view = log.opened(rid)
+    o = view.opened
+    evidence: list[Evidence] = []
+    for st in view.evidence_states():
+        if st.status == "rejected":
+            continue
+        e = st.evidence
+        attrs = dict(e.attributes or {})
+        ev = Evidence(e.kind, e.reference, tuple(sorted(attrs.items())))
+        if st.status == "accepted" and st.reviewer:
+            ev = ev.accepted_by(st.reviewer, str(st.review_seq) if st.review_seq else None)
+        evidence.append(ev)
+    received = datetime.fromisoformat(o.time.replace("Z", "+00:00")) if o.time else None
+    kwargs = {"received": received} if received else {}
+    request = Request(
+        purposes=o.purposes,
+        requester=o.requester,
+        agency=o.agency,
+        evidence=tuple(evidence),
+        opened_request=rid,
+        **kwargs,
+    )
+    return request, o.policies, {p.id: p.sha256 for p in o.packs}

@@ -3,6 +3,7 @@ export path gives; JDBC, SQLAlchemy + pandas and psql work against it."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import subprocess
 from pathlib import Path
@@ -42,7 +43,7 @@ def pg_served(pg_cluster, tmp_path_factory: pytest.TempPathFactory):  # noqa: F8
 def _export(url: str, sql: str, request: str, log: Path, out: Path):
     """What `redactor export --request ID` gives for ``sql``: the header of its output, or
     the refusal."""
-    from redactor.cli_options import opened_request
+    from redactor.request import opened_request
 
     req, policies = opened_request(request, str(log))
     decision = decide(req, [load_pack(p) for p in policies])
@@ -195,3 +196,42 @@ def test_backend_that_drops_fails_the_statement_and_the_server_goes_on(pg_served
     assert (view.completion.rows_out or 0) >= 100
     with psycopg.connect(pg_served.dsn(pg_served.request), autocommit=True) as con:
         assert len(con.execute("SELECT id FROM people").fetchall()) == 6
+
+
+def _reader_pids(admin: str) -> set[int]:
+    with psycopg.connect(admin, autocommit=True) as con:
+        rows = con.execute(
+            "SELECT pid FROM pg_stat_activity WHERE usename = 'redactor_reader'"
+        ).fetchall()
+    return {r[0] for r in rows}
+
+
+def test_a_session_reads_on_one_backend_connection_and_reconnects_once_when_dropped(
+    pg_served,
+) -> None:
+    """One read-only backend connection per session, reused by its statements (each in its own
+    read-only transaction); a connection the server dropped between statements is opened again
+    once, and the statement runs."""
+    before = _reader_pids(pg_served.admin)
+    with psycopg.connect(pg_served.dsn(pg_served.request), autocommit=True) as con:
+        assert len(con.execute("SELECT id FROM people").fetchall()) == 6
+        first = _reader_pids(pg_served.admin) - before
+        for _ in range(3):
+            assert len(con.execute("SELECT id, city FROM people WHERE id > 2").fetchall()) == 4
+        assert _reader_pids(pg_served.admin) - before == first
+        assert len(first) == 1
+        with psycopg.connect(pg_served.admin, autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", (next(iter(first)),))
+        assert len(con.execute("SELECT id FROM people").fetchall()) == 6  # reconnected
+        again = _reader_pids(pg_served.admin) - before
+        assert len(again) == 1 and again != first
+    with open_log_view(pg_served.log) as views:
+        assert views[-1].completion is not None and views[-1].completion.status == "completed"
+
+
+@contextlib.contextmanager
+def open_log_view(log: Path):
+    from redactor.requestlog import open_log
+
+    with open_log(log, create=False) as lg:
+        yield lg.requests()

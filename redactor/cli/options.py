@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import functools
 import sys
-from collections.abc import Callable, Sequence
-from datetime import datetime
+from collections.abc import Callable
 from typing import Any
 
 import click
@@ -23,8 +22,8 @@ from click.core import ParameterSource
 from redactor.errors import RedactorError, UsageError
 from redactor.io.formats import Format
 from redactor.policy import DEFAULT_PACK, LoadedPack, load_pack
-from redactor.request import Evidence, Request
-from redactor.suggest import did_you_mean
+from redactor.policy.known import check_known
+from redactor.request import Evidence, Request, opened_with_packs
 
 _META_REQUEST = "redactor.request_id"
 _META_OPENED = "redactor.opened"  # (Request, policies) read from the log
@@ -173,7 +172,7 @@ def build_request(
                 "is then only a claim)",
             )
         log_target = ctx.params.get("log_target") if ctx is not None else None
-        request, policies, refs = _opened_with_packs(request_id, log_target)
+        request, policies, refs = opened_with_packs(request_id, log_target)
         if ctx is not None:
             ctx.meta[_META_OPENED] = policies
             ctx.meta[_META_OPENED_REFS] = refs
@@ -215,68 +214,6 @@ def warn_agency_near_miss(agency: str | None) -> None:
             "never releases more); spell the agency exactly (see `redactor policy recipients`)",
             err=True,
         )
-
-
-def opened_request(request_id: str, log_target: str | None) -> tuple[Request, tuple[str, ...]]:
-    """The Request of an opened request (accepted evidence carries its reviewer; claims stay
-    claims; rejected evidence is left out) and the policies it was opened under."""
-    request, policies, _ = _opened_with_packs(request_id, log_target)
-    return request, policies
-
-
-def _opened_with_packs(
-    request_id: str, log_target: str | None
-) -> tuple[Request, tuple[str, ...], dict[str, str]]:
-    from redactor.requestlog import open_log
-
-    with open_log(log_target, create=False) as log:
-        rid = log.resolve_id(request_id, opened=True)
-        view = log.opened(rid)
-    o = view.opened
-    evidence: list[Evidence] = []
-    for st in view.evidence_states():
-        if st.status == "rejected":
-            continue
-        e = st.evidence
-        attrs = dict(e.attributes or {})
-        ev = Evidence(e.kind, e.reference, tuple(sorted(attrs.items())))
-        if st.status == "accepted" and st.reviewer:
-            ev = ev.accepted_by(st.reviewer, str(st.review_seq) if st.review_seq else None)
-        evidence.append(ev)
-    received = datetime.fromisoformat(o.time.replace("Z", "+00:00")) if o.time else None
-    kwargs = {"received": received} if received else {}
-    request = Request(
-        purposes=o.purposes,
-        requester=o.requester,
-        agency=o.agency,
-        evidence=tuple(evidence),
-        opened_request=rid,
-        **kwargs,
-    )
-    return request, o.policies, {p.id: p.sha256 for p in o.packs}
-
-
-def check_known(request: Request, packs: Sequence[LoadedPack]) -> None:
-    """A stated purpose or evidence kind no pack knows is a usage error (exit 2), found before
-    any decision, so it is not logged as a request."""
-    for p in request.purposes:
-        known = [k for lp in packs for k in lp.pack.purposes]
-        if all(p not in lp.pack.purposes for lp in packs):
-            close = did_you_mean(p, known)
-            raise UsageError(
-                f"Unknown stated purpose {p!r} for {', '.join(lp.pack.id for lp in packs)}",
-                hint=(f"{close} " if close else "")
-                + f"known purposes: {', '.join(dict.fromkeys(known))}",
-            )
-    for e in request.evidence:
-        known = [k for lp in packs for k in lp.pack.evidence_kinds]
-        if all(e.kind not in lp.pack.evidence_kinds for lp in packs):
-            close = did_you_mean(e.kind, known)
-            raise UsageError(
-                f"Unknown evidence kind {e.kind!r}",
-                hint=(f"{close} " if close else "")
-                + f"known kinds: {', '.join(dict.fromkeys(known))}",
-            )
 
 
 def load_packs(policies: tuple[str, ...]) -> list[LoadedPack]:

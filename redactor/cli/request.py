@@ -19,13 +19,12 @@ from redactor.cli.options import (
     CONTEXT_SETTINGS,
     check_known,
     json_option,
-    opened_request,
     quiet_option,
     typed_errors,
     warn_agency_near_miss,
 )
 from redactor.errors import BadInputError, UsageError
-from redactor.request import Evidence, Request
+from redactor.request import Evidence, Request, opened_request
 
 SHOW_SCHEMA = "redactor.request-show/1"
 

@@ -19,7 +19,7 @@ from redactor.requestlog.entry import (
 )
 from redactor.requestlog.errors import LogTamperedError, LogUnavailableError, LogUsageError
 from redactor.requestlog.log import RequestLog, default_log_target, open_log
-from redactor.requestlog.scrub import UNPARSEABLE_QUERY, redact_url, strip_sql_literals
+from redactor.requestlog.literals import UNPARSEABLE_QUERY, redact_url, strip_sql_literals
 from redactor.requestlog.views import RequestFilter, RequestView
 
 __all__ = [

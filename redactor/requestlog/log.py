@@ -22,7 +22,7 @@ from redactor.requestlog.notices import (
     notices_from_obligations,
 )
 from redactor.requestlog.opened import OpenedRequest, OpenedView, Review, opened_views, same_person
-from redactor.requestlog.scrub import redact_url, strip_sql_literals
+from redactor.requestlog.literals import redact_url, strip_sql_literals
 from redactor.requestlog.views import NoticeView, RequestFilter, RequestView, join_requests
 
 ENV_VAR = "REDACTOR_LOG"

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from redactor.requestlog.chain import GENESIS, KINDS_SQL, Entry, entry_hash
 from redactor.requestlog.entry import utc_now
 from redactor.requestlog.errors import LogUnavailableError, check_append
-from redactor.requestlog.scrub import redact_url
+from redactor.requestlog.literals import redact_url
 
 TABLE = "redactor_request_log"
 LOCK_KEY = 0x7265646163746F72  # "redactor": one advisory lock id for appends and schema setup

@@ -110,7 +110,7 @@ def export_query(
     refusals and failures are logged (with the literal-stripped query and a credential-free
     URL) before they are raised.
     """
-    from redactor.requestlog.scrub import strip_sql_literals
+    from redactor.requestlog.literals import strip_sql_literals
 
     db = parse_url(url)
     read = dialect or db.dialect
