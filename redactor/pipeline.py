@@ -47,7 +47,7 @@ from redactor.planning import plan_columns as _plan_columns
 from redactor.planning import released_by_detection, status_of
 from redactor.planning import stale_columns as _stale_columns
 from redactor.policy.decide import Decision
-from redactor.sampling import SAMPLE_ROWS, Reservoir, check_whole_input, spread_sample
+from redactor.sampling import SAMPLE_ROWS, DriftWatch, Reservoir, check_whole_input, spread_sample
 from redactor.sampling import check_drift as _check_drift
 from redactor.transform import empty_batch, scrubber_for, transform_batch, transformed
 
@@ -215,6 +215,7 @@ def redacted_batches(
     out_schema = output_schema(schema, outcome)
     watched = released_by_detection(plan) if decision.restricted else []
     reservoir = Reservoir(watched) if watched else None
+    drift = DriftWatch(watched, where(job))
 
     def all_batches() -> Iterator[pa.RecordBatch]:
         at = 0
@@ -224,11 +225,12 @@ def redacted_batches(
             yield first
             at = first.num_rows
         for b in batches:
-            _check_drift(b, watched, where(job), at)
+            drift.add(b, at)
             if reservoir is not None:
                 reservoir.add(b)
             at += b.num_rows
             yield b
+        drift.flush()
 
     limit = decision.record_limit
     for b, tb in transformed(all_batches(), plan, key, scrubber):

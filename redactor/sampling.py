@@ -5,27 +5,31 @@ Three samples, each cheap, together covering the file (issue 15 item 10):
 1. **The plan's sample**: up to ``SAMPLE_ROWS`` rows spread at even steps over the first
    non-empty batch (not its first rows only). The plan is made from it before anything is
    written, because the request is logged with its plan before any output.
-2. **Every later batch** is sampled the same way (up to ``DRIFT_SAMPLE_ROWS``) for the columns
-   detection released; a released column whose later rows are flagged as a protected category
-   (names, birth dates, SSNs, prose…; not the ZIP-code or phone shapes a growing row number
-   reaches) stops the run at once.
+2. **Every later batch** is sampled the same way, in proportion to its length
+   (``DRIFT_SAMPLE_ROWS`` per ``DRIFT_EVERY_ROWS`` rows, classified together once that many
+   are held: :class:`DriftWatch`), for the columns detection released; a released column whose
+   later rows are flagged as a protected category (names, birth dates, SSNs, prose…; not the
+   ZIP-code or phone shapes a growing row number reaches), or no longer look clear while they
+   are not plain numbers, stops the run at once.
 3. **A reservoir over the whole input** (Vitter's Algorithm L: every row has the same chance to
-   be in it, whatever the input's length, and the positions are drawn from the operating
-   system's random source, so a file cannot be built to avoid them): before the output is
-   committed, the plan is made again from the reservoir; a column released on the first rows'
-   evidence that the whole-file sample would withhold stops the run (exit 4, nothing written,
-   logged failed). A column empty for its first 100,000 rows and full of birth dates later is
-   caught here.
+   be in it, whatever the input's length, and the positions are drawn from a generator seeded
+   from the operating system's random source, so a file cannot be built to avoid them): before
+   the output is committed, the released columns are classified again on it by the same rule;
+   one that may not be released stops the run (exit 4, nothing written, logged failed).
 
-A sample cannot prove a column clear: a handful of protected values among millions of clear ones
-may be missed by all three. That is why an unmapped column is released only on positive evidence
-(docs/detection.md) and why ``--strict`` withholds every column the map does not list.
+A column empty in the first batch has no evidence that it is clear and is withheld from the
+start. A sample cannot prove a column clear: a handful of protected values among millions of
+clear ones may be missed by all three. That is why an unmapped column is released only on
+positive evidence (docs/detection.md) and why ``--strict`` withholds every column the map does
+not list.
 """
 
 from __future__ import annotations
 
 import math
 import random
+import secrets
+from array import array
 from collections.abc import Sequence
 
 import pyarrow as pa
@@ -36,6 +40,8 @@ from redactor.errors import DataError
 SAMPLE_ROWS = 5_000
 RESERVOIR_ROWS = 5_000
 DRIFT_SAMPLE_ROWS = 1_000
+#: Later rows are sampled at ``DRIFT_SAMPLE_ROWS`` per this many rows, whatever the batch size.
+DRIFT_EVERY_ROWS = 65_536
 # A later batch stops the run when its sample is flagged as any protected category but the two a
 # clear numeric column reaches by growing: a row number passes 99999 and reads like a ZIP code,
 # or reaches ten digits and reads like a phone number; it never reads like a name, a birth date,
@@ -44,13 +50,21 @@ DRIFT_SAMPLE_ROWS = 1_000
 DRIFT_CATEGORIES = PROTECTED - {Category.ADDRESS, Category.PHONE}
 
 
+def _indices(values: Sequence[int]) -> pa.Array:
+    """An int64 array of ``values`` built from its bytes: ``pa.array(list)`` goes through
+    Python-object conversion, which also imports pandas when it is installed."""
+    return pa.Array.from_buffers(
+        pa.int64(), len(values), [None, pa.py_buffer(array("q", values).tobytes())]
+    )
+
+
 def spread_sample(batch: pa.RecordBatch, rows: int) -> pa.RecordBatch:
     """Up to ``rows`` rows taken at even steps over the whole batch (a stratified sample)."""
     n = batch.num_rows
     if n <= rows:
         return batch
     step = n / rows
-    return batch.take(pa.array([int(i * step) for i in range(rows)], pa.int64()))
+    return batch.take(_indices([int(i * step) for i in range(rows)]))
 
 
 class Reservoir:
@@ -66,7 +80,9 @@ class Reservoir:
         self.size = size
         self.seen = 0
         self.batches = 0
-        self._rng = random.SystemRandom()
+        # seeded from the operating system's random source: the file's author cannot know the
+        # positions; a seeded generator draws them without a system call each
+        self._rng = random.Random(secrets.randbits(128))
         self._table: pa.Table | None = None
         self._w = math.exp(math.log(self._uniform()) / size)
         self._next = size + self._gap()
@@ -97,7 +113,7 @@ class Reservoir:
             self._next += self._gap() + 1
         self.seen = end
         both = part if self._table is None else pa.concat_tables([self._table, part])
-        self._table = both.take(pa.array(source, pa.int64()))
+        self._table = both.take(_indices(source))
 
     def table(self) -> pa.Table | None:
         """The sample (None when no row was added), rows in no particular order."""
@@ -128,6 +144,40 @@ def check_drift(batch: pa.RecordBatch, columns: Sequence[int], where: str, at: i
             hint="map the column in the field map (its category and action), or run with "
             "--strict to withhold every column the map does not list",
         )
+
+
+class DriftWatch:
+    """The later-batch check at a steady rate, whatever the batch size: each batch gives rows in
+    proportion to its length (``DRIFT_SAMPLE_ROWS`` per ``DRIFT_EVERY_ROWS``), and the sample is
+    classified once it holds ``DRIFT_SAMPLE_ROWS`` rows, and at the end (:meth:`flush`). A CSV
+    read in small blocks costs what one read in large blocks does."""
+
+    def __init__(self, columns: Sequence[int], where: str) -> None:
+        self.columns = list(columns)
+        self.where = where
+        self._pending: list[pa.RecordBatch] = []
+        self._rows = 0
+        self._at: int | None = None
+
+    def add(self, batch: pa.RecordBatch, at: int) -> None:
+        if not self.columns or not batch.num_rows:
+            return
+        want = max(1, math.ceil(DRIFT_SAMPLE_ROWS * batch.num_rows / DRIFT_EVERY_ROWS))
+        part = spread_sample(batch, want)
+        if self._at is None:
+            self._at = at
+        self._pending.append(part)
+        self._rows += part.num_rows
+        if self._rows >= DRIFT_SAMPLE_ROWS:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self._pending:
+            return
+        pending, at = self._pending, self._at or 0
+        self._pending, self._rows, self._at = [], 0, None
+        sample = pa.Table.from_batches(pending).combine_chunks().to_batches()[0]
+        check_drift(sample, self.columns, self.where, at)
 
 
 def drifted(
@@ -192,6 +242,7 @@ __all__ = [
     "DRIFT_CATEGORIES",
     "RESERVOIR_ROWS",
     "SAMPLE_ROWS",
+    "DriftWatch",
     "Reservoir",
     "check_drift",
     "check_whole_input",

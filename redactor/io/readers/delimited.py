@@ -147,9 +147,11 @@ def _first_long_row(batch: pa.RecordBatch, limit: int) -> int | None:
     column is text; a row spread over several lines by quoted newlines is counted whole)."""
     if batch.num_rows == 0 or batch.num_columns == 0:
         return None
-    total = pa.array([batch.num_columns - 1] * batch.num_rows, pa.int64())
+    total = None  # no Python list per batch (pa.array of one also imports pandas if present)
     for col in batch.columns:
-        total = pc.add(total, pc.fill_null(pc.cast(pc.binary_length(col), pa.int64()), 0))
+        length = pc.fill_null(pc.cast(pc.binary_length(col), pa.int64()), 0)
+        total = length if total is None else pc.add(total, length)
+    total = pc.add(total, batch.num_columns - 1)  # the separators
     if pc.max(total).as_py() <= limit:
         return None
     return pc.index(pc.greater(total, limit), True).as_py()
