@@ -6,11 +6,11 @@ Three samples, each cheap, together covering the file (issue 15 item 10):
    non-empty batch (not its first rows only). The plan is made from it before anything is
    written, because the request is logged with its plan before any output.
 2. **Every later batch** is sampled the same way, in proportion to its length
-   (``DRIFT_SAMPLE_ROWS`` per ``DRIFT_EVERY_ROWS`` rows, classified together once that many
-   are held: :class:`DriftWatch`), for the columns detection released; a released column whose
-   later rows are flagged as a protected category (names, birth dates, SSNs, prose…; not the
-   ZIP-code or phone shapes a growing row number reaches), or no longer look clear while they
-   are not plain numbers, stops the run at once.
+   (``DRIFT_SAMPLE_ROWS`` per ``DRIFT_EVERY_ROWS`` rows, at least ``DRIFT_MIN_ROWS``; each
+   batch on its own: :class:`DriftWatch`), for the columns detection released; a released
+   column whose later rows are flagged as a protected category (names, birth dates, SSNs,
+   prose…; not the ZIP-code or phone shapes a growing row number reaches), or no longer look
+   clear while they are not plain numbers, stops the run at once.
 3. **A reservoir over the whole input** (Vitter's Algorithm L: every row has the same chance to
    be in it, whatever the input's length, and the positions are drawn from a generator seeded
    from the operating system's random source, so a file cannot be built to avoid them): before
@@ -42,6 +42,8 @@ RESERVOIR_ROWS = 5_000
 DRIFT_SAMPLE_ROWS = 1_000
 #: Later rows are sampled at ``DRIFT_SAMPLE_ROWS`` per this many rows, whatever the batch size.
 DRIFT_EVERY_ROWS = 65_536
+#: ... but never fewer rows than this from one batch (the classifier needs a few dozen values).
+DRIFT_MIN_ROWS = 64
 # A later batch stops the run when its sample is flagged as any protected category but the two a
 # clear numeric column reaches by growing: a row number passes 99999 and reads like a ZIP code,
 # or reaches ten digits and reads like a phone number; it never reads like a name, a birth date,
@@ -147,37 +149,29 @@ def check_drift(batch: pa.RecordBatch, columns: Sequence[int], where: str, at: i
 
 
 class DriftWatch:
-    """The later-batch check at a steady rate, whatever the batch size: each batch gives rows in
-    proportion to its length (``DRIFT_SAMPLE_ROWS`` per ``DRIFT_EVERY_ROWS``), and the sample is
-    classified once it holds ``DRIFT_SAMPLE_ROWS`` rows, and at the end (:meth:`flush`). A CSV
-    read in small blocks costs what one read in large blocks does."""
+    """The later-batch check at a steady cost whatever the batch size: each batch is sampled in
+    proportion to its length (``DRIFT_SAMPLE_ROWS`` per ``DRIFT_EVERY_ROWS`` rows, at least
+    ``DRIFT_MIN_ROWS``) and classified on its own, so a short run of protected rows in one
+    small batch is not diluted by its neighbours, and a CSV read in small blocks costs about
+    what one read in large blocks does."""
 
     def __init__(self, columns: Sequence[int], where: str) -> None:
         self.columns = list(columns)
         self.where = where
-        self._pending: list[pa.RecordBatch] = []
-        self._rows = 0
-        self._at: int | None = None
 
     def add(self, batch: pa.RecordBatch, at: int) -> None:
         if not self.columns or not batch.num_rows:
             return
-        want = max(1, math.ceil(DRIFT_SAMPLE_ROWS * batch.num_rows / DRIFT_EVERY_ROWS))
-        part = spread_sample(batch, want)
-        if self._at is None:
-            self._at = at
-        self._pending.append(part)
-        self._rows += part.num_rows
-        if self._rows >= DRIFT_SAMPLE_ROWS:
-            self.flush()
+        want = math.ceil(DRIFT_SAMPLE_ROWS * batch.num_rows / DRIFT_EVERY_ROWS)
+        check_drift(
+            spread_sample(batch, max(DRIFT_MIN_ROWS, min(want, DRIFT_SAMPLE_ROWS))),
+            self.columns,
+            self.where,
+            at,
+        )
 
     def flush(self) -> None:
-        if not self._pending:
-            return
-        pending, at = self._pending, self._at or 0
-        self._pending, self._rows, self._at = [], 0, None
-        sample = pa.Table.from_batches(pending).combine_chunks().to_batches()[0]
-        check_drift(sample, self.columns, self.where, at)
+        """Nothing is held back (kept so callers need not know)."""
 
 
 def drifted(

@@ -12,9 +12,11 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 from click.testing import CliRunner
 
 from redactor.cli import cli
+from redactor.errors import DataError
 from redactor.io.readers import DEFAULT_BATCH_ROWS
 from redactor.requestlog import open_log
 from redactor.sampling import Reservoir, check_whole_input, spread_sample
@@ -148,3 +150,30 @@ def test_the_whole_input_sample_withholds_what_the_first_rows_released():
     single = Reservoir([0])
     single.add(codes)
     check_whole_input(single, codes.schema, [0], "in.csv")  # one batch: nothing to add
+
+
+def test_the_later_rows_check_samples_each_batch_in_proportion(monkeypatch):
+    """Small CSV blocks must not multiply the rows classified (1,000 per 65,536 rows, at least
+    64 from a batch), and each batch is classified on its own, so one short run of protected
+    rows among clear batches is not diluted away."""
+    import redactor.sampling as sampling
+
+    calls: list[int] = []
+    real = sampling.check_drift
+
+    def counting(batch, columns, where, at):
+        calls.append(batch.num_rows)
+        return real(batch, columns, where, at)
+
+    monkeypatch.setattr(sampling, "check_drift", counting)
+    for size in (4_096, 65_536):
+        calls.clear()
+        watch = sampling.DriftWatch([0], "in.csv")
+        for start in range(0, 262_144, size):
+            watch.add(pa.record_batch({"c": [f"{i % 64:03d}" for i in range(size)]}), start)
+        assert 4_000 <= sum(calls) <= 4_200, (size, sum(calls))
+    watch = sampling.DriftWatch([0], "in.csv")
+    for start in range(0, 15 * 4_096, 4_096):  # fifteen clear batches, then one of SSNs
+        watch.add(pa.record_batch({"c": [f"{i % 64:03d}" for i in range(4_096)]}), start)
+    with pytest.raises(DataError, match="rows after 61440 look like ssn"):
+        watch.add(pa.record_batch({"c": [ssn(i) for i in range(4_096)]}), 61_440)
