@@ -15,17 +15,25 @@ import subprocess
 import sys
 from pathlib import Path
 
-from benchmarks import data, runners
+from benchmarks import data, runners, wide
 
-CASES = ("redact-csv", "redact-parquet", "scrub-csv", "scrub-parquet", "scan-csv", "scan-parquet")
+CASES = (
+    "redact-csv", "redact-parquet", "scrub-csv", "scrub-parquet", "scan-csv", "scan-parquet",
+    "wide-csv", "wide-parquet",  # the 43-column file, 6 columns left to detection (wide.py)
+)  # fmt: skip
 
 
-def cli_args(case: str, ds: data.Dataset, maps: data.Maps, scratch: Path) -> list[str]:
+def cli_args(
+    case: str, ds: data.Dataset, maps: data.Maps, scratch: Path, wide_ds: data.Dataset | None
+) -> list[str]:
     kind, fmt = case.split("-")
     src = str(ds.path(fmt))
     if kind == "scan":
         return ["scan", src, "--table", data.TABLE, "-o", str(scratch / "profile-scan.yaml")]
     fmap = maps.scrub if kind == "scrub" else maps.reviewed
+    if kind == "wide":
+        assert wide_ds is not None
+        src, fmap = str(wide_ds.path(fmt)), wide.ensure_wide_map(scratch.parent)
     return [
         "redact", src, "-o", str(scratch / f"profile-{case}.{fmt}"), "--map", str(fmap),
         "--table", data.TABLE, *runners.PURPOSE, "--requester", "benchmark",
@@ -45,16 +53,20 @@ def main(argv: list[str] | None = None) -> int:
     scratch.mkdir(exist_ok=True)
     out_dir = cache / "profiles"
     out_dir.mkdir(exist_ok=True)
+    cases = [c.strip() for c in args.cases.split(",") if c.strip()]
     ds = data.ensure_dataset(cache, args.rows, args.seed)
     maps = data.ensure_maps(cache)
-    for case in (c.strip() for c in args.cases.split(",") if c.strip()):
+    wide_ds = None
+    if any(c.startswith("wide") for c in cases):
+        wide_ds = wide.ensure_wide(cache, args.rows, args.seed)
+    for case in cases:
         if case not in CASES:
             ap.error(f"unknown case {case!r}; one of {', '.join(CASES)}")
         base = out_dir / f"{case}-{args.rows}"
         prof = [sys.executable, "-m", "pyinstrument", "--interval", "0.005"]
         cmd = [*prof, "-r", "pyisession", "-o", f"{base}.pyisession", "-m", "redactor"]
         subprocess.run(
-            [*cmd, *cli_args(case, ds, maps, scratch)],
+            [*cmd, *cli_args(case, ds, maps, scratch, wide_ds)],
             check=True, cwd=data.REPO, env=runners.child_env(),
         )  # fmt: skip
         text = subprocess.run(

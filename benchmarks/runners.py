@@ -78,7 +78,10 @@ def child_env() -> dict[str, str]:
     # Pattern-only scrubbing and the default pack, whatever the caller's shell says.
     for var in ("REDACTOR_SPACY_MODEL", "REDACTOR_POLICY", "REDACTOR_KEY_FILE"):
         env.pop(var, None)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(data.REPO), env.get("PYTHONPATH")]))
+    # BENCH_REDACTOR_TREE: a snapshot of the redactor package to measure (e.g. one commit,
+    # extracted with git archive) ahead of the working tree, which others may be editing.
+    tree = env.get("BENCH_REDACTOR_TREE")
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [tree, str(data.REPO), env.get("PYTHONPATH")]))
     return env
 
 
@@ -144,6 +147,8 @@ def _short(arg: str) -> str:
 
 
 def redactor_cli() -> list[str]:
+    if os.environ.get("BENCH_REDACTOR_TREE"):  # the snapshot, not the installed entry point
+        return [sys.executable, "-m", "redactor"]
     exe = Path(sys.executable).with_name("redactor")
     return [str(exe)] if exe.exists() else [sys.executable, "-m", "redactor"]
 

@@ -48,7 +48,6 @@ from redactor.planning import released_by_detection, status_of
 from redactor.planning import stale_columns as _stale_columns
 from redactor.policy.decide import Decision
 from redactor.sampling import SAMPLE_ROWS, DriftWatch, Reservoir, check_whole_input, spread_sample
-from redactor.sampling import check_drift as _check_drift
 from redactor.transform import empty_batch, scrubber_for, transform_batch, transformed
 
 #: A progress callback: called after each batch is written (and once more at the end of the
@@ -69,11 +68,6 @@ def _prepare(
     dry_run: bool,
 ) -> tuple[pa.RecordBatch | None, Outcome]:
     """Everything before the request is logged: sample, plan, key. Raises on refusal."""
-    if not isinstance(audit, RequestAudit):  # TEMPORARY: a bare log from an in-flight caller
-        with RequestAudit(audit, decision, job, field_map) as a:
-            done = _prepare(decision, schema, batches, job, field_map, a, key, dry_run)
-            a.closed = True
-            return done
     # Peek the first rows: is there any data, and a content sample for detection of unmapped
     # columns. Empty batches before it are skipped (they carry nothing).
     first: pa.RecordBatch | None = None
@@ -437,44 +431,3 @@ class _ParsedBytes:
 
 
 __all__ = ["Progress", "redact_file", "run"]
-
-
-# --- TEMPORARY: the names other modules imported from here before the split (redactor/serve and
-# benchmarks/duckdb_engine_proto.py, in flight), with their old signatures. Removed once ported.
-from redactor.audit.records import completion, request_record  # noqa: E402, F401
-from redactor.planning import detectable, needs_key  # noqa: E402, F401
-from redactor.sampling import DRIFT_CATEGORIES  # noqa: E402, F401
-
-_scrubber_for = scrubber_for
-
-
-def plan_columns(schema, decision, field_map, job, sample, *, checks=True):
-    table = field_map.table(job.table) if field_map is not None else None
-    return _plan_columns(schema, decision, table, sample, strict=job.strict, checks=checks)
-
-
-def stale_columns(schema, field_map, job):
-    return _stale_columns(schema, field_map.table(job.table) if field_map else None)
-
-
-def check_drift(batch, plan, columns, job, at):
-    return _check_drift(batch, columns, where(job), at)
-
-
-def key_for(plan, log, decision, job, field_map):
-    with RequestAudit(log, decision, job, field_map) as a:
-        a.note_plan(plan)
-        key = _key_for(plan)
-        a.closed = True
-        return key
-
-
-def log_refusal(log, decision, job, field_map, plan, why):
-    a = RequestAudit(log, decision, job, field_map)
-    if plan is not None:
-        a.note_plan(plan)
-    a.refuse(why)
-
-
-def log_failure(log, decision, job, field_map, message):
-    RequestAudit(log, decision, job, field_map).fail(message)
