@@ -28,6 +28,7 @@ demo: $(VENV)/.installed-runtime
 test: $(VENV)/.installed-test
 	bash scripts/system-deps.sh
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/pytest -q -p no:cacheprovider
 
 ## Benchmarks (on demand, not in CI): `make bench`, or `make bench BENCH_ARGS=--rows=10000000`.

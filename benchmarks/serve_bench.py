@@ -1,7 +1,9 @@
 """`redactor serve` against a direct connection to the same PostgreSQL (issue 19, item 7).
 
 * per-statement overhead: p50/p95 of one small query (``SELECT id, city FROM s WHERE id =
-  <n>``, simple protocol, psycopg) straight to PostgreSQL and through ``redactor serve``;
+  <n>``, 100 values of n, each text sent twice; simple protocol, psycopg) straight to
+  PostgreSQL and through ``redactor serve``, and through serve for one text sent again and
+  again (``serve_same_text``: the session's rewrite cache answers);
 * throughput: wall time for psql to read a ``--rows``-row result (4 columns, one masked) to
   /dev/null, straight and through ``redactor serve``.
 
@@ -106,18 +108,22 @@ def measure(rows: int, rounds: int) -> dict:
                         con.execute(q.format(1 + i)).fetchall()
                 direct = _timed(lambda i: d.execute(q.format(1 + i % 100)).fetchall(), rounds)
                 wire = _timed(lambda i: w.execute(q.format(1 + i % 100)).fetchall(), rounds)
+                # one text sent again and again (its rewrite is cached by the session)
+                same = _timed(lambda i: w.execute(q.format(1)).fetchall(), rounds)
             big = "SELECT id, city, amount, name FROM t"
             psql_direct = min(_psql(direct_dsn, big) for _ in range(2))
             psql_wire = min(_psql(wire_dsn, big) for _ in range(2))
     finally:
         cluster.stop()
-    d_ms, w_ms = _ms(direct), _ms(wire)
+    d_ms, w_ms, s_ms = _ms(direct), _ms(wire), _ms(same)
     return {
         "small_query": {
             "direct": d_ms,
             "serve": w_ms,
+            "serve_same_text": s_ms,
             "rounds": rounds,
             "overhead_p50_ms": round(w_ms["p50_ms"] - d_ms["p50_ms"], 2),
+            "overhead_p50_same_text_ms": round(s_ms["p50_ms"] - d_ms["p50_ms"], 2),
         },
         "throughput": {
             "rows": rows,

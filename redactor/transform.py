@@ -5,6 +5,7 @@ Spark executors run this same code."""
 from __future__ import annotations
 
 import os
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -65,19 +66,34 @@ def transformed(
             yield b, transform_batch(b, plan, key, scrubber)
         return
     pending: deque[tuple[pa.RecordBatch, Future[pa.RecordBatch]]] = deque()
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="redactor") as pool:
-        try:
-            for b in batches:
-                pending.append((b, pool.submit(transform_batch, b, plan, key, scrubber)))
-                if len(pending) >= 2 * workers:
-                    done, fut = pending.popleft()
-                    yield done, fut.result()
-            while pending:
+    pool = _pool(workers)  # one pool per process: a statement on the wire pays no start-up
+    try:
+        for b in batches:
+            pending.append((b, pool.submit(transform_batch, b, plan, key, scrubber)))
+            if len(pending) >= 2 * workers:
                 done, fut = pending.popleft()
                 yield done, fut.result()
-        finally:
-            for _, fut in pending:
-                fut.cancel()
+        while pending:
+            done, fut = pending.popleft()
+            yield done, fut.result()
+    finally:
+        for _, fut in pending:
+            fut.cancel()
+
+
+_POOLS: dict[int, ThreadPoolExecutor] = {}
+_POOLS_LOCK = threading.Lock()
+
+
+def _pool(workers: int) -> ThreadPoolExecutor:
+    """The process's pool of ``workers`` threads for batch transforms, started on first use."""
+    with _POOLS_LOCK:
+        pool = _POOLS.get(workers)
+        if pool is None:
+            pool = _POOLS[workers] = ThreadPoolExecutor(
+                max_workers=workers, thread_name_prefix="redactor"
+            )
+        return pool
 
 
 def scrubber_for(plan: Sequence[ColumnPlan]) -> Callable | None:

@@ -21,8 +21,10 @@ from redactor.io.writers import AtomicOutput
 from redactor.requestlog import open_log
 
 CIVIL = ["--purpose", "civil_immigration_enforcement", "--agency", "ICE"]
-MAP = "name: m\ntables:\n  t:\n    columns:\n      FRST_NM: name\n      SOC_SEC_NO: ssn\n" \
-      "      county_cd: none\n      notes: none\n"
+MAP = (
+    "name: m\ntables:\n  t:\n    columns:\n      FRST_NM: name\n      SOC_SEC_NO: ssn\n"
+    "      county_cd: none\n      notes: none\n"
+)
 
 
 @pytest.fixture
@@ -57,8 +59,9 @@ def _assert_clean_failure(r, out: Path, log_path: Path, needle: str) -> None:
 
 @pytest.mark.parametrize("fmt", ["csv", "parquet", "jsonl"])
 @pytest.mark.parametrize("anonymous", [True, False])
-def test_injected_enospc_fails_cleanly(inputs, tmp_path: Path, log_path: Path, monkeypatch,
-                                       fmt: str, anonymous: bool):
+def test_injected_enospc_fails_cleanly(
+    inputs, tmp_path: Path, log_path: Path, monkeypatch, fmt: str, anonymous: bool
+):
     src, m = inputs
     real_write = streams.HashingWriter.write
 
@@ -83,8 +86,11 @@ def test_real_small_filesystem_fills_up(inputs, tmp_path: Path, log_path: Path):
     mnt = tmp_path / "small"
     mnt.mkdir()
     try:
-        done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mnt)],
-                              capture_output=True, timeout=20)
+        done = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mnt)],
+            capture_output=True,
+            timeout=20,
+        )
     except (OSError, subprocess.TimeoutExpired) as e:
         pytest.skip(f"cannot mount a tmpfs here: {e}")
     if done.returncode != 0:

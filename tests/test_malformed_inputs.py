@@ -29,11 +29,19 @@ from redactor.request import Request
 from redactor.requestlog import open_log
 
 CIVIL = ["--purpose", "civil_immigration_enforcement", "--agency", "ICE"]
-COURT = ["--purpose", "criminal_investigation", "--evidence", "court_order:2026CR1234",
-         "--agency", "Denver Police Department"]
+COURT = [
+    "--purpose",
+    "criminal_investigation",
+    "--evidence",
+    "court_order:2026CR1234",
+    "--agency",
+    "Denver Police Department",
+]
 HEADER = b"FRST_NM,SOC_SEC_NO,county_cd\n"
-MAP = "name: m\ntables:\n  t:\n    columns:\n      FRST_NM: name\n      SOC_SEC_NO: ssn\n" \
-      "      county_cd: none\n"
+MAP = (
+    "name: m\ntables:\n  t:\n    columns:\n      FRST_NM: name\n      SOC_SEC_NO: ssn\n"
+    "      county_cd: none\n"
+)
 CANARY_SSN = "078-05-1121"
 
 
@@ -141,7 +149,9 @@ BAD: dict[str, tuple[str, Callable[[], bytes], str]] = {
     "plain text named .gz": ("p.csv.gz", lambda: HEADER, "does not hold gzip data"),
     "xz input": ("x.csv.xz", lambda: b"\xfd7zXZ\x00\x00", ".xz compression is not supported"),
     "gzipped parquet": (
-        "p.parquet.gz", lambda: gzip.compress(_parquet_bytes()), "compressed Parquet"
+        "p.parquet.gz",
+        lambda: gzip.compress(_parquet_bytes()),
+        "compressed Parquet",
     ),
 }
 
@@ -188,8 +198,16 @@ def test_bad_input_exits_4_one_line_no_output_logged_failed(
     outdir = tmp_path / "out"
     outdir.mkdir()
     out = outdir / "o.csv"
-    r = _run("redact", str(src), "-o", str(out), "--map", str(field_map), "-q",
-             *(CIVIL if decision == "civil" else COURT))
+    r = _run(
+        "redact",
+        str(src),
+        "-o",
+        str(out),
+        "--map",
+        str(field_map),
+        "-q",
+        *(CIVIL if decision == "civil" else COURT),
+    )
     assert r.exit_code == 4, r.stderr
     first = _one_line(r.stderr)
     assert str(src) in first and needle in first, first
@@ -199,8 +217,9 @@ def test_bad_input_exits_4_one_line_no_output_logged_failed(
 
 
 def test_bad_input_on_stdin_names_standard_input(field_map: Path, log_path: Path):
-    r = _run("redact", "-", "--format", "csv", "--map", str(field_map), *CIVIL,
-             input=HEADER + b"A,1\n")
+    r = _run(
+        "redact", "-", "--format", "csv", "--map", str(field_map), *CIVIL, input=HEADER + b"A,1\n"
+    )
     assert r.exit_code == 4
     first = _one_line(r.stderr)
     assert "standard input: row 2 has 2 fields" in first
@@ -212,18 +231,28 @@ def test_header_only_with_allow_empty_writes_the_header(tmp_path: Path, field_ma
     """The library side of --allow-empty (the lead wires the CLI flag)."""
     src = tmp_path / "h.csv"
     src.write_bytes(HEADER)
-    fm = parse_field_map({"name": "m", "tables": {"t": {"columns": {
-        "FRST_NM": "name", "SOC_SEC_NO": "ssn", "county_cd": "none"}}}}, "m.yaml")
-    decision = decide(Request(("civil_immigration_enforcement",), agency="ICE"),
-                      [load_pack(None)])
+    fm = parse_field_map(
+        {
+            "name": "m",
+            "tables": {
+                "t": {"columns": {"FRST_NM": "name", "SOC_SEC_NO": "ssn", "county_cd": "none"}}
+            },
+        },
+        "m.yaml",
+    )
+    decision = decide(Request(("civil_immigration_enforcement",), agency="ICE"), [load_pack(None)])
     out = tmp_path / "o.csv"
     job = Job(source=str(src), output=str(out), output_format=Format.CSV, allow_empty=True)
     outcome = redact_file(decision, str(src), Format.CSV, job, field_map=fm)
     assert outcome.rows_out == 0 and out.read_text() == '"county_cd"\n'
     with pytest.raises(DataError, match="allow-empty"):
-        redact_file(decision, str(src), Format.CSV,
-                    Job(source=str(src), output=str(tmp_path / "x.csv"),
-                        output_format=Format.CSV), field_map=fm)
+        redact_file(
+            decision,
+            str(src),
+            Format.CSV,
+            Job(source=str(src), output=str(tmp_path / "x.csv"), output_format=Format.CSV),
+            field_map=fm,
+        )
     assert not (tmp_path / "x.csv").exists()
 
 
@@ -295,8 +324,10 @@ def test_five_thousand_columns(tmp_path: Path):
     src = tmp_path / "wide.csv"
     src.write_text(",".join(names) + "\n" + ",".join(str(i) for i in range(5000)) + "\n")
     m = tmp_path / "wide.yaml"
-    m.write_text("name: w\ntables:\n  t:\n    columns:\n      c0: ssn\n"
-                 + "".join(f"      {n}: none\n" for n in names[1:]))
+    m.write_text(
+        "name: w\ntables:\n  t:\n    columns:\n      c0: ssn\n"
+        + "".join(f"      {n}: none\n" for n in names[1:])
+    )
     out = tmp_path / "o.csv"
     r = _run("redact", str(src), "-o", str(out), "--map", str(m), "-q", *CIVIL)
     assert r.exit_code == 0, r.stderr
@@ -307,11 +338,15 @@ def test_five_thousand_columns(tmp_path: Path):
 @pytest.mark.parametrize("suffix", [".gz", ".zst", ".bz2"])
 @pytest.mark.parametrize("fmt", ["csv", "jsonl"])
 def test_compressed_text_inputs_stream(tmp_path: Path, field_map: Path, suffix: str, fmt: str):
-    rows = [{"FRST_NM": f"Zed{i}", "SOC_SEC_NO": CANARY_SSN, "county_cd": f"{i:03d}"}
-            for i in range(2000)]
+    rows = [
+        {"FRST_NM": f"Zed{i}", "SOC_SEC_NO": CANARY_SSN, "county_cd": f"{i:03d}"}
+        for i in range(2000)
+    ]
     if fmt == "csv":
-        plain = HEADER + "".join(f"{r['FRST_NM']},{CANARY_SSN},{r['county_cd']}\n"
-                                 for r in rows).encode()
+        plain = (
+            HEADER
+            + "".join(f"{r['FRST_NM']},{CANARY_SSN},{r['county_cd']}\n" for r in rows).encode()
+        )
     else:
         plain = "".join(json.dumps(r) + "\n" for r in rows).encode()
     codec = {".gz": "gzip", ".zst": "zstd", ".bz2": "bz2"}[suffix]
@@ -335,8 +370,7 @@ def test_compressed_text_inputs_stream(tmp_path: Path, field_map: Path, suffix: 
 def test_compressed_output_is_refused_before_anything_is_read(tmp_path: Path, field_map: Path):
     src = tmp_path / "in.csv"
     src.write_bytes(HEADER + b"A,1,2\n")
-    r = _run("redact", str(src), "-o", str(tmp_path / "o.csv.gz"), "--map", str(field_map),
-             *CIVIL)
+    r = _run("redact", str(src), "-o", str(tmp_path / "o.csv.gz"), "--map", str(field_map), *CIVIL)
     assert r.exit_code == 4
     assert "compressed output" in _one_line(r.stderr)
     assert not (tmp_path / "o.csv.gz").exists()

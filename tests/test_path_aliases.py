@@ -95,8 +95,9 @@ def test_distinct_paths_still_work(tree: Path, log_path: Path):
 
 
 @pytest.mark.parametrize("clash", ["output", "manifest", "log"])
-def test_export_over_its_own_database_or_log_is_a_usage_error(clash: str, tmp_path: Path,
-                                                              log_path: Path) -> None:
+def test_export_over_its_own_database_or_log_is_a_usage_error(
+    clash: str, tmp_path: Path, log_path: Path
+) -> None:
     """`export` checks the same: an output, manifest or log written over the database file
     would destroy the data it reads."""
     import sqlite3
@@ -108,12 +109,25 @@ def test_export_over_its_own_database_or_log_is_a_usage_error(clash: str, tmp_pa
     fm = tmp_path / "map.yaml"
     fm.write_text("name: m\ntables:\n  t:\n    columns:\n      id: none\n      city: none\n")
     out = tmp_path / "out.csv"
-    args = {"output": ["-o", str(db), "--format", "csv"],
-            "manifest": ["-o", str(out), "--manifest", str(db)],
-            "log": ["-o", str(out), "--log", str(db)]}[clash]
+    args = {
+        "output": ["-o", str(db), "--format", "csv"],
+        "manifest": ["-o", str(out), "--manifest", str(db)],
+        "log": ["-o", str(out), "--log", str(db)],
+    }[clash]
     before = db.read_bytes()
-    r = run("export", "--db", f"sqlite:///{db}", "SELECT id, city FROM t", "--map", str(fm),
-            "--purpose", "civil_immigration_enforcement", "--agency", "ICE", *args)
+    r = run(
+        "export",
+        "--db",
+        f"sqlite:///{db}",
+        "SELECT id, city FROM t",
+        "--map",
+        str(fm),
+        "--purpose",
+        "civil_immigration_enforcement",
+        "--agency",
+        "ICE",
+        *args,
+    )
     assert r.exit_code == 2, r.stderr
     assert "same" in r.stderr and db.read_bytes() == before
     assert not out.exists()

@@ -1,4 +1,4 @@
-""""Only the records specifically requested" (Illinois, Massachusetts): an order that names N
+""" "Only the records specifically requested" (Illinois, Massachusetts): an order that names N
 records lifts the rule only for an export of at most N records, enforced while streaming."""
 
 from __future__ import annotations
@@ -11,8 +11,14 @@ from click.testing import CliRunner
 from redactor.cli import cli
 from redactor.requestlog import open_log
 
-IL = ["--policy", "illinois-6-110-3", "--agency", "ICE", "--purpose",
-      "civil_immigration_enforcement"]
+IL = [
+    "--policy",
+    "illinois-6-110-3",
+    "--agency",
+    "ICE",
+    "--purpose",
+    "civil_immigration_enforcement",
+]
 WARRANT = "judicial_warrant:1:26-mj-42;issuer=article_iii_judge;records={n}"
 
 
@@ -24,8 +30,10 @@ def dataset(tmp_path: Path) -> tuple[Path, Path]:
         "Ava,321-54-9876,003\n"
     )
     m = tmp_path / "map.yaml"
-    m.write_text("name: k\ntables:\n  t:\n    columns:\n      FRST_NM: name\n"
-                 "      SOC_SEC_NO: ssn\n      county_cd: none\n")
+    m.write_text(
+        "name: k\ntables:\n  t:\n    columns:\n      FRST_NM: name\n"
+        "      SOC_SEC_NO: ssn\n      county_cd: none\n"
+    )
     return src, m
 
 
@@ -35,12 +43,20 @@ def run(*args: str):
 
 def reviewed(records: int) -> str:
     """An Illinois request whose warrant naming ``records`` records a reviewer accepted."""
-    r = run("request", "open", *IL, "--requester", "ERO Chicago", "--evidence",
-            WARRANT.format(n=records))
+    r = run(
+        "request",
+        "open",
+        *IL,
+        "--requester",
+        "ERO Chicago",
+        "--evidence",
+        WARRANT.format(n=records),
+    )
     assert r.exit_code == 0, r.stderr
     rid = r.stdout.strip()
-    r = run("request", "review", rid, "--reviewer", "R. Counsel", "--accept",
-            WARRANT.format(n=records))
+    r = run(
+        "request", "review", rid, "--reviewer", "R. Counsel", "--accept", WARRANT.format(n=records)
+    )
     assert r.exit_code == 0, r.stderr
     return rid
 
@@ -71,8 +87,9 @@ def test_export_larger_than_the_order_is_refused_and_nothing_is_written(
 def test_the_same_order_typed_on_the_command_line_is_only_a_claim(dataset, tmp_path):
     src, m = dataset
     out = tmp_path / "out.csv"
-    r = run("redact", str(src), "-o", str(out), "--map", str(m), *IL,
-            "--evidence", WARRANT.format(n=3))
+    r = run(
+        "redact", str(src), "-o", str(out), "--map", str(m), *IL, "--evidence", WARRANT.format(n=3)
+    )
     assert r.exit_code == 0, r.stderr
     body = out.read_text()
     assert "219-09-9999" not in body and "Quinn" not in body
@@ -82,8 +99,17 @@ def test_the_same_order_typed_on_the_command_line_is_only_a_claim(dataset, tmp_p
 def test_order_without_a_record_count_does_not_lift_the_rule(dataset, tmp_path):
     src, m = dataset
     out = tmp_path / "out.csv"
-    r = run("redact", str(src), "-o", str(out), "--map", str(m), *IL,
-            "--evidence", "judicial_warrant:1:26-mj-42;issuer=article_iii_judge")
+    r = run(
+        "redact",
+        str(src),
+        "-o",
+        str(out),
+        "--map",
+        str(m),
+        *IL,
+        "--evidence",
+        "judicial_warrant:1:26-mj-42;issuer=article_iii_judge",
+    )
     assert r.exit_code == 0, r.stderr
     body = out.read_text()
     assert "078-05-1121" not in body and "Zed" not in body

@@ -37,8 +37,10 @@ ROWS = 1_500_000  # > two read blocks, for the stdin victims
 FILE_ROWS = 300_000
 FILE_VICTIMS = 36
 STDIN_VICTIMS = 14
-MAP = "name: k\ntables:\n  t:\n    columns:\n      FRST_NM: name\n      SOC_SEC_NO: ssn\n" \
-      "      county_cd: none\n"
+MAP = (
+    "name: k\ntables:\n  t:\n    columns:\n      FRST_NM: name\n      SOC_SEC_NO: ssn\n"
+    "      county_cd: none\n"
+)
 
 
 @dataclass
@@ -53,9 +55,26 @@ class Victim:
 
 
 def _cmd(src: str, v: Victim, m: Path) -> list[str]:
-    return [sys.executable, "-m", "redactor", "redact", src, "--format", "csv", "-o",
-            str(v.dest / "out.csv"), "--map", str(m), "--log", str(v.log), "-q",
-            "--purpose", "civil_immigration_enforcement", "--agency", "ICE"]
+    return [
+        sys.executable,
+        "-m",
+        "redactor",
+        "redact",
+        src,
+        "--format",
+        "csv",
+        "-o",
+        str(v.dest / "out.csv"),
+        "--map",
+        str(m),
+        "--log",
+        str(v.log),
+        "-q",
+        "--purpose",
+        "civil_immigration_enforcement",
+        "--agency",
+        "ICE",
+    ]
 
 
 def _requests(log: Path) -> list:
@@ -69,8 +88,7 @@ def _requests(log: Path) -> list:
 def _file_victim(v: Victim, src: Path, m: Path, delay: float) -> Victim:
     """Killed ``delay`` seconds after start-up is over (its log file appears), or, for a
     negative delay, that long after it was started (during start-up)."""
-    p = subprocess.Popen(_cmd(str(src), v, m), stdout=subprocess.DEVNULL,
-                         stderr=subprocess.DEVNULL)
+    p = subprocess.Popen(_cmd(str(src), v, m), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     if delay >= 0:
         deadline = time.monotonic() + 60
         while not v.log.exists() and p.poll() is None and time.monotonic() < deadline:
@@ -82,8 +100,9 @@ def _file_victim(v: Victim, src: Path, m: Path, delay: float) -> Victim:
 
 
 def _stdin_victim(v: Victim, data: bytes, m: Path) -> Victim:
-    p = subprocess.Popen(_cmd("-", v, m), stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                         stderr=subprocess.DEVNULL)
+    p = subprocess.Popen(
+        _cmd("-", v, m), stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     assert p.stdin is not None
     try:
         p.stdin.write(data[: v.fed])
@@ -146,8 +165,11 @@ def test_sigkill_at_random_points(tmp_path: Path):
     # file victims: kill anywhere from start-up to a little after a normal run ends
     t0 = time.monotonic()
     probe_log = tmp_path / "p.sqlite3"
-    probe = subprocess.Popen(_cmd(str(small), Victim(-1, "file", tmp_path, probe_log), m),
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    probe = subprocess.Popen(
+        _cmd(str(small), Victim(-1, "file", tmp_path, probe_log), m),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     while not probe_log.exists() and probe.poll() is None:
         time.sleep(0.01)
     t1 = time.monotonic()
@@ -156,15 +178,22 @@ def test_sigkill_at_random_points(tmp_path: Path):
     (tmp_path / "out.csv").unlink()
     (tmp_path / "out.csv.manifest.json").unlink()
     # one in six during start-up, the rest anywhere in the work and a little after it
-    delays = {v.n: -rng.uniform(0, t1 - t0) if v.n % 6 == 0 else rng.uniform(0, work * 1.3)
-              for v in victims}
+    delays = {
+        v.n: -rng.uniform(0, t1 - t0) if v.n % 6 == 0 else rng.uniform(0, work * 1.3)
+        for v in victims
+    }
 
     with ThreadPoolExecutor(max_workers=6) as pool:
-        done = list(pool.map(
-            lambda v: _stdin_victim(v, data, m) if v.kind == "stdin"
-            else _file_victim(v, small, m, delays[v.n]),
-            victims,
-        ))
+        done = list(
+            pool.map(
+                lambda v: (
+                    _stdin_victim(v, data, m)
+                    if v.kind == "stdin"
+                    else _file_victim(v, small, m, delays[v.n])
+                ),
+                victims,
+            )
+        )
 
     expected_rows = FILE_ROWS
     counts = {"no entry": 0, "incomplete": 0, "redacted": 0}
@@ -187,12 +216,13 @@ def test_sigkill_at_random_points(tmp_path: Path):
         if outputs:  # an output is whole, and logged as released before it appeared
             out = outputs[0]
             assert outcome == "redacted"
-            assert reqs[0].completion.output_sha256 == hashlib.sha256(
-                out.read_bytes()).hexdigest()
+            assert reqs[0].completion.output_sha256 == hashlib.sha256(out.read_bytes()).hexdigest()
             t = pacsv.read_csv(out)
             assert t.column_names == ["county_cd"] and t.num_rows == expected_rows
             assert (v.dest / "out.csv.manifest.json").exists()
     killed_after_begin = sum(1 for v in done if v.kind == "stdin" and v.saw_begin)
     assert killed_after_begin == STDIN_VICTIMS // 2  # by construction (see the docstring)
-    print(f"sigkill: {len(done)} victims, probe {t1 - t0:.2f}s + {work:.2f}s, {counts}, "
-          f"{killed_after_begin} stdin victims killed after their request was logged")
+    print(
+        f"sigkill: {len(done)} victims, probe {t1 - t0:.2f}s + {work:.2f}s, {counts}, "
+        f"{killed_after_begin} stdin victims killed after their request was logged"
+    )

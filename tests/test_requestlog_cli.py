@@ -22,33 +22,47 @@ def run(*args: str, env: dict[str, str] | None = None):
 @pytest.fixture
 def log_path(tmp_path) -> tuple[str, list[str]]:
     path = str(tmp_path / "requests.sqlite3")
-    rows = [("2026-07-01T08:00:00Z", "refused", "ICE", ("civil_immigration_enforcement",), None),
-            ("2026-07-15T08:00:00Z", "redacted", "CDLE", ("research", "benefits_administration"),
-             "completed"),
-            ("2026-08-01T08:00:00Z", "released", "CDLE", ("research",), "failed"),
-            ("2026-09-30T23:00:00Z", "released", "cdle", ("research",), None)]
+    rows = [
+        ("2026-07-01T08:00:00Z", "refused", "ICE", ("civil_immigration_enforcement",), None),
+        (
+            "2026-07-15T08:00:00Z",
+            "redacted",
+            "CDLE",
+            ("research", "benefits_administration"),
+            "completed",
+        ),
+        ("2026-08-01T08:00:00Z", "released", "CDLE", ("research",), "failed"),
+        ("2026-09-30T23:00:00Z", "released", "cdle", ("research",), None),
+    ]
     ids = []
     with open_log(path) as log:
         for time, decision, agency, purposes, status in rows:
-            rid = log.begin(RequestRecord(command="sql", decision=decision, agency=agency,
-                                          purposes=purposes, time=time))
+            rid = log.begin(
+                RequestRecord(
+                    command="sql", decision=decision, agency=agency, purposes=purposes, time=time
+                )
+            )
             if status:
-                log.complete(rid, Completion(status, error="disk full" if status == "failed"
-                                             else None))
+                log.complete(
+                    rid, Completion(status, error="disk full" if status == "failed" else None)
+                )
             ids.append(rid)
     return path, ids
 
 
-@pytest.mark.parametrize(("filters", "expected"), [
-    ([], [0, 1, 2, 3]),
-    (["--agency", "CDLE"], [1, 2, 3]),
-    (["--purpose", "research", "--from", "2026-07-15", "--to", "2026-08-01"], [1, 2]),
-    (["--decision", "refused"], [0]),
-    (["--status", "failed"], [2]),
-    (["--outcome", "incomplete"], [3]),  # released by decision, never completed
-    (["--outcome", "released"], []),
-    (["--to", "2026-09-30"], [0, 1, 2, 3]),  # the whole last day counts
-])
+@pytest.mark.parametrize(
+    ("filters", "expected"),
+    [
+        ([], [0, 1, 2, 3]),
+        (["--agency", "CDLE"], [1, 2, 3]),
+        (["--purpose", "research", "--from", "2026-07-15", "--to", "2026-08-01"], [1, 2]),
+        (["--decision", "refused"], [0]),
+        (["--status", "failed"], [2]),
+        (["--outcome", "incomplete"], [3]),  # released by decision, never completed
+        (["--outcome", "released"], []),
+        (["--to", "2026-09-30"], [0, 1, 2, 3]),  # the whole last day counts
+    ],
+)
 def test_list_filters(log_path, filters, expected):
     path, ids = log_path
     result = run("list", "--json", *filters, "--log", path)
@@ -80,8 +94,10 @@ def test_verify_ok_then_sqlite3_shell_edit_fails_naming_the_entry(log_path):
 
     # an insider with the sqlite3 shell: drop the guard, quietly turn a refusal into a release
     conn = sqlite3.connect(path)
-    conn.executescript("DROP TRIGGER request_log_no_update; UPDATE request_log SET payload = "
-                       "replace(payload, '\"refused\"', '\"released\"') WHERE seq = 1;")
+    conn.executescript(
+        "DROP TRIGGER request_log_no_update; UPDATE request_log SET payload = "
+        "replace(payload, '\"refused\"', '\"released\"') WHERE seq = 1;"
+    )
     conn.close()
     bad = run("verify", "--log", path)
     assert bad.exit_code == 4 and bad.stdout == ""
@@ -91,8 +107,10 @@ def test_verify_ok_then_sqlite3_shell_edit_fails_naming_the_entry(log_path):
     assert "Traceback" not in bad.output
 
     # a recorded head hash that no longer matches is reported too
-    assert "expected head hash is not in the chain" in run(
-        "verify", "--expect-head", head, "--log", path).stderr
+    assert (
+        "expected head hash is not in the chain"
+        in run("verify", "--expect-head", head, "--log", path).stderr
+    )
 
 
 def test_expect_head_catches_a_rewritten_tail(log_path):

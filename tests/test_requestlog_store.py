@@ -37,9 +37,16 @@ def target(request, tmp_path) -> str:
 
 
 def record(i: int = 0, **kw) -> RequestRecord:
-    base = dict(command="redact", decision="redacted", requester="Officer Lee",
-                agency="CDPS", purposes=("research",), category_actions={"ssn": "drop"},
-                source="sample_data/dmv.csv", redactor_version="0.1.0")
+    base = dict(
+        command="redact",
+        decision="redacted",
+        requester="Officer Lee",
+        agency="CDPS",
+        purposes=("research",),
+        category_actions={"ssn": "drop"},
+        source="sample_data/dmv.csv",
+        redactor_version="0.1.0",
+    )
     return RequestRecord(**{**base, **kw, "agency": kw.get("agency", f"agency-{i % 3}")})
 
 
@@ -58,12 +65,14 @@ def raw_conn(target: str):
 
 def test_values_never_reach_the_store(target):
     with open_log(target) as log:
-        rid = log.begin(record(
-            command="export",
-            query=f"SELECT name FROM people WHERE ssn = '{SSN}' OR name IN ('{NAME}', 'x') "
-                  f"-- {SSN}",
-            source=f"postgresql://reader:{PASSWORD}@db.example/dmv?password={PASSWORD}",
-        ))
+        rid = log.begin(
+            record(
+                command="export",
+                query=f"SELECT name FROM people WHERE ssn = '{SSN}' OR name IN ('{NAME}', 'x') "
+                f"-- {SSN}",
+                source=f"postgresql://reader:{PASSWORD}@db.example/dmv?password={PASSWORD}",
+            )
+        )
         log.complete(rid, Completion("completed", rows_in=3, rows_out=1, output="-"))
         view = log.requests()[0]
     assert view.record.query == "SELECT name FROM people WHERE ssn = ? OR name IN (?, ?)"
@@ -76,7 +85,8 @@ def test_values_never_reach_the_store(target):
         stored = "\n".join(r[0] for r in rows)
     else:
         stored = b"".join(p.read_bytes() for p in Path(target).parent.iterdir()).decode(
-            "utf-8", "replace")
+            "utf-8", "replace"
+        )
         assert oct(Path(target).stat().st_mode & 0o777) == "0o600"
     assert rid in stored  # the search below does look at the stored entries
     for canary in (SSN, NAME, PASSWORD):
@@ -88,9 +98,11 @@ def test_store_rejects_update_delete_truncate(target):
         log.begin(record())
     if "://" in target:
         with psycopg.connect(target, autocommit=True) as conn:
-            for sql in ("UPDATE redactor_request_log SET payload = '{}'",
-                        "DELETE FROM redactor_request_log",
-                        "TRUNCATE redactor_request_log"):
+            for sql in (
+                "UPDATE redactor_request_log SET payload = '{}'",
+                "DELETE FROM redactor_request_log",
+                "TRUNCATE redactor_request_log",
+            ):
                 with pytest.raises(psycopg.errors.RaiseException, match="append-only"):
                     conn.execute(sql)
             assert conn.execute("SELECT count(*) FROM redactor_request_log").fetchone()[0] == 1
@@ -114,8 +126,7 @@ def _fill(target: str, n: int = 4) -> list[str]:
 
 
 def _edit(conn, t, ph):
-    conn.execute(f"UPDATE {t} SET payload = replace(payload, 'agency-2', 'agency-X') "
-                 f"WHERE seq = 5")
+    conn.execute(f"UPDATE {t} SET payload = replace(payload, 'agency-2', 'agency-X') WHERE seq = 5")
 
 
 def _delete(conn, t, ph):
@@ -123,13 +134,20 @@ def _delete(conn, t, ph):
 
 
 def _swap(conn, t, ph):
-    rows = {s: r for s, *r in conn.execute(
-        f"SELECT seq, kind, request_id, time, payload, prev_hash, hash FROM {t} "
-        f"WHERE seq IN (3, 5)").fetchall()}
+    rows = {
+        s: r
+        for s, *r in conn.execute(
+            f"SELECT seq, kind, request_id, time, payload, prev_hash, hash FROM {t} "
+            f"WHERE seq IN (3, 5)"
+        ).fetchall()
+    }
     conn.execute(f"UPDATE {t} SET hash = 'tmp' || hash WHERE seq IN (3, 5)")
     for seq, other in ((3, 5), (5, 3)):
-        conn.execute(f"UPDATE {t} SET kind={ph}, request_id={ph}, time={ph}, payload={ph}, "
-                     f"prev_hash={ph}, hash={ph} WHERE seq = {ph}", (*rows[other], seq))
+        conn.execute(
+            f"UPDATE {t} SET kind={ph}, request_id={ph}, time={ph}, payload={ph}, "
+            f"prev_hash={ph}, hash={ph} WHERE seq = {ph}",
+            (*rows[other], seq),
+        )
 
 
 def _insert(conn, t, ph):
@@ -140,17 +158,29 @@ def _insert(conn, t, ph):
     payload = record(9, request_id="forged").to_payload()
     text = __import__("json").dumps(payload, sort_keys=True, separators=(",", ":"))
     when = "2026-01-01T00:00:00.000000Z"
-    conn.execute(f"INSERT INTO {t} VALUES ({ph}, {ph}, {ph}, {ph}, {ph}, {ph}, {ph})",
-                 (5, "request", "forged", when, text, prev,
-                  entry_hash(prev, 5, "request", "forged", when, text)))
+    conn.execute(
+        f"INSERT INTO {t} VALUES ({ph}, {ph}, {ph}, {ph}, {ph}, {ph}, {ph})",
+        (
+            5,
+            "request",
+            "forged",
+            when,
+            text,
+            prev,
+            entry_hash(prev, 5, "request", "forged", when, text),
+        ),
+    )
 
 
-@pytest.mark.parametrize(("tamper", "bad_seq", "intact_to", "words"), [
-    (_edit, 5, 4, "edited"),
-    (_delete, 5, 3, "seq 4 deleted"),
-    (_swap, 3, 2, "does not link"),
-    (_insert, 6, 5, "does not link"),
-])
+@pytest.mark.parametrize(
+    ("tamper", "bad_seq", "intact_to", "words"),
+    [
+        (_edit, 5, 4, "edited"),
+        (_delete, 5, 3, "seq 4 deleted"),
+        (_swap, 3, 2, "does not link"),
+        (_insert, 6, 5, "does not link"),
+    ],
+)
 def test_verify_names_the_first_bad_entry(target, tamper, bad_seq, intact_to, words):
     ids = _fill(target)
     with open_log(target, create=False) as log:
@@ -231,8 +261,9 @@ _CHILD = textwrap.dedent("""
 
 
 def _child(target: str, mode: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-c", _CHILD, target, mode], cwd=ROOT,
-                            stdout=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-c", _CHILD, target, mode], cwd=ROOT, stdout=subprocess.PIPE, text=True
+    )
 
 
 def test_sigkill_between_begin_and_complete_shows_incomplete(target):
@@ -287,8 +318,10 @@ def test_postgres_writer_that_does_not_own_the_table(pg_url):  # noqa: F811  (fi
         log.complete(rid, Completion("completed"))
         assert log.verify().ok
     with psycopg.connect(writer_url, autocommit=True) as conn:
-        for sql in ("DROP TRIGGER redactor_request_log_no_update_delete ON redactor_request_log",
-                    "ALTER TABLE redactor_request_log DISABLE TRIGGER ALL",
-                    "DELETE FROM redactor_request_log"):
+        for sql in (
+            "DROP TRIGGER redactor_request_log_no_update_delete ON redactor_request_log",
+            "ALTER TABLE redactor_request_log DISABLE TRIGGER ALL",
+            "DELETE FROM redactor_request_log",
+        ):
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
                 conn.execute(sql)

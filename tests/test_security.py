@@ -114,8 +114,15 @@ def test_database_password_never_echoed_or_logged(tmp_path: Path, url: str, log_
     m = ROOT / "field_maps" / "dmv.yaml"
     out = tmp_path / "x.csv"
     r = invoke(
-        "export", "--db", url, "SELECT county_cd FROM drivers", "--map", str(m), "-o",
-        str(out), *CIVIL,
+        "export",
+        "--db",
+        url,
+        "SELECT county_cd FROM drivers",
+        "--map",
+        str(m),
+        "-o",
+        str(out),
+        *CIVIL,
     )
     assert r.exit_code == 4, r.stderr
     assert "Traceback" not in r.stderr
@@ -143,9 +150,17 @@ def test_yaml_python_tags_are_rejected_not_executed(tmp_path: Path, kind: str):
 
 
 UNSAFE_CALLS = {
-    ("yaml", "load"), ("yaml", "unsafe_load"), ("yaml", "full_load"), ("yaml", "load_all"),
-    ("pickle", "load"), ("pickle", "loads"), ("marshal", "loads"), ("marshal", "load"),
-    ("shelve", "open"), ("os", "system"), ("os", "popen"),
+    ("yaml", "load"),
+    ("yaml", "unsafe_load"),
+    ("yaml", "full_load"),
+    ("yaml", "load_all"),
+    ("pickle", "load"),
+    ("pickle", "loads"),
+    ("marshal", "loads"),
+    ("marshal", "load"),
+    ("shelve", "open"),
+    ("os", "system"),
+    ("os", "popen"),
 }
 UNSAFE_NAMES = {"eval", "exec", "compile", "__import__"}
 UNSAFE_IMPORTS = {"pickle", "marshal", "shelve", "dill", "cloudpickle"}
@@ -200,8 +215,9 @@ def test_created_files_are_owner_only(tmp_path: Path, log_path: Path):
     manifest = tmp_path / "out.manifest.json"
     old = os.umask(0o022)  # a typical permissive umask must not widen what we create
     try:
-        r = invoke("redact", str(src), "-o", str(out), "--map", str(m), "--manifest",
-                   str(manifest), *CIVIL)
+        r = invoke(
+            "redact", str(src), "-o", str(out), "--map", str(m), "--manifest", str(manifest), *CIVIL
+        )
     finally:
         os.umask(old)
     assert r.exit_code == 0, r.stderr
@@ -224,13 +240,19 @@ def test_no_network_module_imported_by_a_redaction(tmp_path: Path):
         "{'requests', 'urllib3', 'httpx', 'aiohttp', 'tldextract'})\n"
         "assert not bad, bad\n"
     )
-    r = subprocess.run([sys.executable, "-c", code, str(src), str(tmp_path / "o.csv")],
-                       capture_output=True, text=True, env={**os.environ}, timeout=120)
+    r = subprocess.run(
+        [sys.executable, "-c", code, str(src), str(tmp_path / "o.csv")],
+        capture_output=True,
+        text=True,
+        env={**os.environ},
+        timeout=120,
+    )
     assert r.returncode == 0, r.stderr[-2000:]
 
 
-@pytest.mark.parametrize(("mode", "code"), [("0640", 0), ("644", 0), ("0755", 2), ("0400", 2),
-                                            ("rw-r-----", 2)])
+@pytest.mark.parametrize(
+    ("mode", "code"), [("0640", 0), ("644", 0), ("0755", 2), ("0400", 2), ("rw-r-----", 2)]
+)
 def test_output_mode_widens_only_when_asked(tmp_path: Path, mode: str, code: int):
     src = tmp_path / "in.csv"
     src.write_text("FRST_NM,county_cd\nZed,001\n")

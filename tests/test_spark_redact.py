@@ -63,16 +63,32 @@ tables:
 
 # Protected values planted in the data; none may reach any output byte.
 CANARIES = {
-    3: {"FRST_NM": "Qzcanaryfirst", "lname": "Qzcanarylast", "SOC_SEC_NO": "531-86-2204",
-        "DL_NBR": "QZCANARY77DL0001", "RES_ADDR_LN1": "77 Qzcanary Way, Denver, CO 80211",
-        "email_addr": "qzcanary@example.org", "SRC_DOC_TYP": "QZCANARY FOREIGN PASSPORT",
-        "CUST_NOTES": "Called re SSN 531-86-2204 and DL QZ7654321"},
-    1500: {"MID_INIT": "Qzcanarymid", "RES_CITY": "Qzcanaryville", "ZIP5": "80299",
-           "LAWFUL_PRES_IND": "QZCANARYSTATUS", "CNTRY_BIRTH": "QZCANARYLAND",
-           "Phone Number": "(303) 555-0999", "lname": "Qzcanaryother"},
+    3: {
+        "FRST_NM": "Qzcanaryfirst",
+        "lname": "Qzcanarylast",
+        "SOC_SEC_NO": "531-86-2204",
+        "DL_NBR": "QZCANARY77DL0001",
+        "RES_ADDR_LN1": "77 Qzcanary Way, Denver, CO 80211",
+        "email_addr": "qzcanary@example.org",
+        "SRC_DOC_TYP": "QZCANARY FOREIGN PASSPORT",
+        "CUST_NOTES": "Called re SSN 531-86-2204 and DL QZ7654321",
+    },
+    1500: {
+        "MID_INIT": "Qzcanarymid",
+        "RES_CITY": "Qzcanaryville",
+        "ZIP5": "80299",
+        "LAWFUL_PRES_IND": "QZCANARYSTATUS",
+        "CNTRY_BIRTH": "QZCANARYLAND",
+        "Phone Number": "(303) 555-0999",
+        "lname": "Qzcanaryother",
+    },
 }
-SEARCHED = [v for row in CANARIES.values() for k, v in row.items()
-            if k not in ("CUST_NOTES", "ZIP5", "Phone Number")] + ["531-86-2204", "QZ7654321"]
+SEARCHED = [
+    v
+    for row in CANARIES.values()
+    for k, v in row.items()
+    if k not in ("CUST_NOTES", "ZIP5", "Phone Number")
+] + ["531-86-2204", "QZ7654321"]
 ROWS = 3_000
 
 
@@ -85,7 +101,8 @@ def dataset(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("lake")
     table = with_values(dmv_table(ROWS), CANARIES)
     table = table.set_column(
-        table.schema.get_field_index("BIRTH_DT"), "BIRTH_DT",
+        table.schema.get_field_index("BIRTH_DT"),
+        "BIRTH_DT",
         pc.if_else(pc.equal(table["record_id"], 4), dt.date(1901, 2, 3), table["BIRTH_DT"]),
     )
     (root / "map.yaml").write_text(MAP)
@@ -106,7 +123,11 @@ def files_under(path: Path) -> list[Path]:
 
 
 def test_spark_output_equals_local_and_no_canary_anywhere(
-    spark, dataset, tmp_path: Path, key_file: Path, log_path: Path  # noqa: F811
+    spark,  # noqa: F811
+    dataset,
+    tmp_path: Path,
+    key_file: Path,
+    log_path: Path,
 ):
     out = tmp_path / "ice_drivers"
     common = ["--map", str(dataset["map"]), "--table", "drivers", *CIVIL]
@@ -114,8 +135,15 @@ def test_spark_output_equals_local_and_no_canary_anywhere(
     assert r.exit_code == 0, r.stderr
     assert f"wrote {ROWS} rows to {out}" in r.stderr
     local_out = tmp_path / "local.parquet"
-    r = run("redact", str(dataset["root"] / "drivers.parquet"), "-o", str(local_out), *common,
-            "--log", str(tmp_path / "local-log.sqlite3"))
+    r = run(
+        "redact",
+        str(dataset["root"] / "drivers.parquet"),
+        "-o",
+        str(local_out),
+        *common,
+        "--log",
+        str(tmp_path / "local-log.sqlite3"),
+    )
     assert r.exit_code == 0, r.stderr
 
     # no canary in any byte of any file: data, _SUCCESS, .crc, the manifest, the request log,
@@ -146,7 +174,8 @@ def test_spark_output_equals_local_and_no_canary_anywhere(
     assert len(row["SOC_SEC_NO"]) == 64  # an HMAC, not the number
     # partitioning kept
     assert sorted(p.name for p in out.iterdir() if p.is_dir()) == sorted(
-        f"county_cd={c}" for c in set(got["county_cd"].to_pylist()))
+        f"county_cd={c}" for c in set(got["county_cd"].to_pylist())
+    )
 
     # one request, logged by the driver, with the row counts the executors read from the footers
     with open_log(log_path, create=False) as log:
@@ -164,11 +193,23 @@ def test_spark_output_equals_local_and_no_canary_anywhere(
 
 
 def test_withheld_partition_column_is_refused_and_logged(
-    spark, dataset, tmp_path: Path, log_path: Path  # noqa: F811
+    spark,  # noqa: F811
+    dataset,
+    tmp_path: Path,
+    log_path: Path,
 ):
     out = tmp_path / "o"
-    r = run("redact", "--engine", "spark", str(dataset["by_class"]), "-o", str(out),
-            "--map", str(dataset["map"]), *CIVIL)
+    r = run(
+        "redact",
+        "--engine",
+        "spark",
+        str(dataset["by_class"]),
+        "-o",
+        str(out),
+        "--map",
+        str(dataset["map"]),
+        *CIVIL,
+    )
     assert r.exit_code == 3, r.stderr
     assert "'LIC_CLASS_CD'" in r.stderr and "partition column" in r.stderr, r.stderr
     assert "Traceback" not in r.stderr
@@ -181,7 +222,10 @@ def test_withheld_partition_column_is_refused_and_logged(
 
 
 def test_failed_job_leaves_no_output_and_is_logged_failed(
-    spark, dataset, tmp_path: Path, log_path: Path  # noqa: F811
+    spark,  # noqa: F811
+    dataset,
+    tmp_path: Path,
+    log_path: Path,
 ):
     src = tmp_path / "lake"
     shutil.copytree(dataset["by_county"], src)
@@ -189,8 +233,18 @@ def test_failed_job_leaves_no_output_and_is_logged_failed(
     bad.mkdir()
     (bad / "part-9.parquet").write_bytes(b"PAR1 not really parquet PAR1")
     out = tmp_path / "o"
-    r = run("redact", "--engine", "spark", str(src), "-o", str(out), "--map", str(dataset["map"]),
-            "--strict", *CIVIL)
+    r = run(
+        "redact",
+        "--engine",
+        "spark",
+        str(src),
+        "-o",
+        str(out),
+        "--map",
+        str(dataset["map"]),
+        "--strict",
+        *CIVIL,
+    )
     assert r.exit_code == 4, r.stderr
     assert r.stderr.splitlines()[-2].startswith("redactor: ") and "Traceback" not in r.stderr
     assert not out.exists()
@@ -202,11 +256,25 @@ def test_failed_job_leaves_no_output_and_is_logged_failed(
 
 
 def test_dry_run_prints_the_plan_and_writes_and_logs_nothing(
-    spark, dataset, tmp_path: Path, log_path: Path, key_file: Path  # noqa: F811
+    spark,  # noqa: F811
+    dataset,
+    tmp_path: Path,
+    log_path: Path,
+    key_file: Path,
 ):
     out = tmp_path / "o"
-    r = run("redact", "--engine", "spark", str(dataset["by_county"]), "-o", str(out),
-            "--map", str(dataset["map"]), "--dry-run", *CIVIL)
+    r = run(
+        "redact",
+        "--engine",
+        "spark",
+        str(dataset["by_county"]),
+        "-o",
+        str(out),
+        "--map",
+        str(dataset["map"]),
+        "--dry-run",
+        *CIVIL,
+    )
     assert r.exit_code == 0, r.stderr
     assert "SOC_SEC_NO" in r.stderr and "hash" in r.stderr
     assert [p.name for p in tmp_path.iterdir()] == [key_file.name] and not log_path.exists()

@@ -47,11 +47,13 @@ CASES = load_cases()
 
 
 def run_case(case: dict[str, str]) -> str:
-    decision = (court_order_decision() if case.get("evidence") == "court_order"
-                else restricted_decision())
+    decision = (
+        court_order_decision() if case.get("evidence") == "court_order" else restricted_decision()
+    )
     try:
-        return rewrite_query(case["input"], canary_map(), decision, dialect=case["dialect"],
-                             to=case.get("to")).sql
+        return rewrite_query(
+            case["input"], canary_map(), decision, dialect=case["dialect"], to=case.get("to")
+        ).sql
     except (RefusedError, BadInputError) as e:
         return "REFUSED: " + str(e).splitlines()[0]
 

@@ -21,7 +21,7 @@ from click.testing import CliRunner
 import redactor.sql.job as job
 from redactor.categories import Category
 from redactor.cli import cli
-from redactor.errors import DataError
+from redactor.errors import DataError, RedactorError
 from redactor.fieldmap import load_field_map
 from redactor.io.formats import Format
 from redactor.requestlog import open_log
@@ -425,3 +425,129 @@ def test_a_table_the_reader_may_not_read_is_not_sampled(
     assert r.outcome.rows_out == 6
     with pytest.raises(DataError):  # a table the query reads must be sampled
         _export(url, "SELECT id, city FROM people", tmp_path / "o2.csv", log_path, monkeypatch)
+
+
+# --- the sample cache ---------------------------------------------------------------------------
+def _prepared(url: str, cache: postcheck.SampleCache, *, decision=None, field_map=None):
+    from redactor.sql.export import catalog_schema
+    from redactor.sql.rewrite import rewrite_query
+
+    fm = field_map or canary_map()
+    dec = decision or restricted_decision()
+    catalog = catalog_schema(url)
+    result = rewrite_query(
+        "SELECT id, city FROM people", fm, dec, dialect="sqlite", catalog=catalog
+    )
+    return postcheck.prepare(url, result, fm, dec, catalog, cache=cache)
+
+
+def _leak_batch(value: str) -> pa.RecordBatch:
+    return pa.record_batch({"id": [1, 2], "city": [value, value]})
+
+
+def test_a_cached_sample_is_reused_only_under_the_same_decision_map_and_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import dataclasses
+
+    from redactor.categories import Action
+
+    url = sqlite_db(tmp_path / "c.sqlite")
+    cache = postcheck.SampleCache(ttl=30)
+    fresh = _prepared(url, cache)
+    tables = cache.misses
+    assert fresh is not None and tables >= 1
+    cached = _prepared(url, cache)
+    assert cache.misses == tables  # same decision, map and database: reused
+    assert cached is not None and cached.key == fresh.key
+    assert cached.protected == fresh.protected and cached.name_words == fresh.name_words
+
+    # another decision (one category's action differs) or another map never reuses it
+    dec = restricted_decision()
+    cat, cd = next((c, d) for c, d in dec.categories.items() if d.action is not Action.RELEASE)
+    changed = Action.REDACT if cd.action is Action.NULL else Action.NULL
+    other = dataclasses.replace(
+        dec, categories={**dec.categories, cat: dataclasses.replace(cd, action=changed)}
+    )
+    _prepared(url, cache, decision=other)
+    assert cache.misses == 2 * tables
+    _prepared(url, cache, field_map=dataclasses.replace(canary_map(), sha256="another map"))
+    assert cache.misses == 3 * tables
+
+    # the database's content changed: a new protected value is in the next sample
+    canary = "Quixotevandersloot"
+    con = sqlite3.connect(tmp_path / "c.sqlite")
+    con.execute("UPDATE people SET last_name = ? WHERE id = 1", (canary,))
+    con.commit()
+    con.close()
+    check = _prepared(url, cache)
+    assert cache.misses == 4 * tables
+    with pytest.raises(DataError):
+        check.check(_leak_batch(canary))
+
+    # and a sample older than the TTL is read again
+    now = postcheck.time.monotonic()
+    monkeypatch.setattr(postcheck.time, "monotonic", lambda: now + 31)
+    _prepared(url, cache)
+    assert cache.misses == 5 * tables
+
+
+def test_a_cached_sample_stops_a_leak_as_a_fresh_one_does(tmp_path: Path) -> None:
+    url = sqlite_db(tmp_path / "c.sqlite")
+    cache = postcheck.SampleCache(ttl=30)
+    _prepared(url, cache)
+    check = _prepared(url, cache)  # from the cache
+    assert check is not None
+    for value in canaries():
+        if isinstance(value, str) and normalise(value) is not None:
+            with pytest.raises(DataError):
+                check.check(_leak_batch(value))
+            break
+    else:
+        pytest.fail("no text canary")
+
+
+def test_one_connection_serves_the_catalog_the_sample_and_the_query(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Everything an export reads goes through one read-only connection."""
+    import redactor.sql.export as export
+    from redactor.sql.rewrite import rewrite_query
+
+    opened: list[object] = []
+    real = export._sqlite
+    monkeypatch.setattr(export, "_sqlite", lambda *a: opened.append(a) or real(*a))
+    url = sqlite_db(tmp_path / "c.sqlite")
+    fm, dec = canary_map(), restricted_decision()
+    with export.connect(url) as con:
+        catalog = export.catalog_schema(con)
+        result = rewrite_query(
+            "SELECT id, city FROM people", fm, dec, dialect="sqlite", catalog=catalog
+        )
+        check = postcheck.prepare(con, result, fm, dec, catalog, cache=postcheck.SampleCache())
+        _, batches = export.iter_query_batches(con, result.sql, 2)
+        rows = sum(b.num_rows for b in check.checked(batches))
+        with sqlite3.connect(tmp_path / "c.sqlite") as raw:
+            assert rows == raw.execute("SELECT count(*) FROM people").fetchone()[0]
+        # still read-only: a write on the shared connection is refused
+        with pytest.raises(RedactorError):
+            _, b = export.iter_query_batches(con, "DELETE FROM people")
+            list(b)
+    assert len(opened) == 1 and con.connects == 1
+
+
+@pytest.mark.parametrize(
+    "arrow_type",
+    [pa.int8(), pa.int16(), pa.int32(), pa.int64(), pa.uint8(), pa.uint16(), pa.uint64()],
+)
+def test_integer_cells_are_counted_exactly_as_normalise_counts_them(arrow_type) -> None:
+    """The integer fast path looks only at the cells normalise() keeps: same counts."""
+    info = [-(2**62), -1000, -101, -100, -99, -1, 0, 1, 99, 100, 999, 1000, 123456, 999999]
+    info += [1_000_000, 1234567, 99_999_999, 2**62, None]
+    lo = -(2 ** (arrow_type.bit_width - 1)) if pa.types.is_signed_integer(arrow_type) else 0
+    hi = 2 ** (arrow_type.bit_width - (1 if pa.types.is_signed_integer(arrow_type) else 0)) - 1
+    cells = [v for v in info if v is None or lo <= v <= hi]
+    w = _Watch(0, "'n'", frozenset())
+    check = Postcheck([w], b"k" * 32, {})
+    check.check(pa.record_batch({"n": pa.array(cells, arrow_type)}))
+    assert w.sampled == sum(normalise(v) is not None for v in cells)

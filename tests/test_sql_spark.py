@@ -16,9 +16,11 @@ pyspark = pytest.importorskip("pyspark", reason="pyspark is not installed (extra
 if shutil.which("java") is None:
     pytest.skip("Java is not installed: Spark needs a JVM (Java 17)", allow_module_level=True)
 
-PEOPLE = ("id INT, first_name STRING, last_name STRING, birth_date DATE, ssn STRING, "
-          "itin STRING, dl_number STRING, address STRING, city STRING, "
-          "immigration_status STRING, dept_id INT, notes STRING, secret_col STRING")
+PEOPLE = (
+    "id INT, first_name STRING, last_name STRING, birth_date DATE, ssn STRING, "
+    "itin STRING, dl_number STRING, address STRING, city STRING, "
+    "immigration_status STRING, dept_id INT, notes STRING, secret_col STRING"
+)
 
 
 @pytest.fixture(scope="module")
@@ -26,16 +28,21 @@ def spark():
     from pyspark.sql import SparkSession
 
     existed = SparkSession.getActiveSession() is not None
-    session = (SparkSession.builder.master("local[2]").appName("redactor-sql-tests")
-               .config("spark.ui.enabled", "false")
-               .config("spark.sql.shuffle.partitions", "2")
-               .config("spark.driver.bindAddress", "127.0.0.1")
-               .getOrCreate())
+    session = (
+        SparkSession.builder.master("local[2]")
+        .appName("redactor-sql-tests")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.shuffle.partitions", "2")
+        .config("spark.driver.bindAddress", "127.0.0.1")
+        .getOrCreate()
+    )
     session.createDataFrame(people_rows(), PEOPLE).createOrReplaceTempView("people")
-    session.createDataFrame([(1, "Licensing"), (2, "Titles")], "id INT, dname STRING"
-                            ).createOrReplaceTempView("depts")
-    session.createDataFrame([(i, i, 100 * i) for i in range(1, 7)],
-                            "id INT, person_id INT, amount INT").createOrReplaceTempView("orders")
+    session.createDataFrame(
+        [(1, "Licensing"), (2, "Titles")], "id INT, dname STRING"
+    ).createOrReplaceTempView("depts")
+    session.createDataFrame(
+        [(i, i, 100 * i) for i in range(1, 7)], "id INT, person_id INT, amount INT"
+    ).createOrReplaceTempView("orders")
     yield session
     if not existed:
         session.stop()
@@ -44,10 +51,27 @@ def spark():
 def _to_spark(query: str, tmp_path) -> str:
     fm = tmp_path / "canary.yaml"
     fm.write_text(CANARY_MAP_YAML)
-    r = CliRunner().invoke(cli, ["sql", query, "--map", str(fm), "--agency", "ICE", "--purpose",
-                                 "civil_immigration_enforcement", "--policy", "colorado-sb21-131",
-                                 "--dialect", "duckdb", "--to", "spark", "--dry-run"],
-                           catch_exceptions=False)
+    r = CliRunner().invoke(
+        cli,
+        [
+            "sql",
+            query,
+            "--map",
+            str(fm),
+            "--agency",
+            "ICE",
+            "--purpose",
+            "civil_immigration_enforcement",
+            "--policy",
+            "colorado-sb21-131",
+            "--dialect",
+            "duckdb",
+            "--to",
+            "spark",
+            "--dry-run",
+        ],
+        catch_exceptions=False,
+    )
     assert r.exit_code == 0, r.stderr
     return r.stdout.strip()
 

@@ -25,18 +25,18 @@ TEXT_ONLY = ("bigquery", "snowflake", "trino", "spark")
 # a positive SUBSTR start (LENGTH - 3), never SUBSTR(x, -4) / RIGHT(x, 4).
 EXPECTED_MASK = {
     "bigquery": "CASE WHEN v IS NULL THEN NULL WHEN LENGTH(CAST(v AS STRING)) > 4 THEN "
-                "REPEAT('*', LENGTH(CAST(v AS STRING)) - 4) || SUBSTR(CAST(v AS STRING), "
-                "LENGTH(CAST(v AS STRING)) - 3) ELSE REPEAT('*', LENGTH(CAST(v AS STRING))) END",
+    "REPEAT('*', LENGTH(CAST(v AS STRING)) - 4) || SUBSTR(CAST(v AS STRING), "
+    "LENGTH(CAST(v AS STRING)) - 3) ELSE REPEAT('*', LENGTH(CAST(v AS STRING))) END",
     "snowflake": "CASE WHEN v IS NULL THEN NULL WHEN LENGTH(CAST(v AS VARCHAR)) > 4 THEN "
-                 "REPEAT('*', LENGTH(CAST(v AS VARCHAR)) - 4) || SUBSTRING(CAST(v AS VARCHAR), "
-                 "LENGTH(CAST(v AS VARCHAR)) - 3) ELSE REPEAT('*', LENGTH(CAST(v AS VARCHAR))) "
-                 "END",
+    "REPEAT('*', LENGTH(CAST(v AS VARCHAR)) - 4) || SUBSTRING(CAST(v AS VARCHAR), "
+    "LENGTH(CAST(v AS VARCHAR)) - 3) ELSE REPEAT('*', LENGTH(CAST(v AS VARCHAR))) "
+    "END",
     "trino": "CASE WHEN v IS NULL THEN NULL WHEN LENGTH(CAST(v AS VARCHAR)) > 4 THEN "
-             "LPAD('', LENGTH(CAST(v AS VARCHAR)) - 4, '*') || SUBSTR(CAST(v AS VARCHAR), "
-             "LENGTH(CAST(v AS VARCHAR)) - 3) ELSE LPAD('', LENGTH(CAST(v AS VARCHAR)), '*') END",
+    "LPAD('', LENGTH(CAST(v AS VARCHAR)) - 4, '*') || SUBSTR(CAST(v AS VARCHAR), "
+    "LENGTH(CAST(v AS VARCHAR)) - 3) ELSE LPAD('', LENGTH(CAST(v AS VARCHAR)), '*') END",
     "spark": "CASE WHEN v IS NULL THEN NULL WHEN LENGTH(CAST(v AS STRING)) > 4 THEN "
-             "REPEAT('*', LENGTH(CAST(v AS STRING)) - 4) || SUBSTRING(CAST(v AS STRING), "
-             "LENGTH(CAST(v AS STRING)) - 3) ELSE REPEAT('*', LENGTH(CAST(v AS STRING))) END",
+    "REPEAT('*', LENGTH(CAST(v AS STRING)) - 4) || SUBSTRING(CAST(v AS STRING), "
+    "LENGTH(CAST(v AS STRING)) - 3) ELSE REPEAT('*', LENGTH(CAST(v AS STRING))) END",
 }
 # The year as text; Snowflake spells EXTRACT as DATE_PART, BigQuery's integer is INT64.
 EXPECTED_YEAR = {
@@ -48,14 +48,29 @@ EXPECTED_YEAR = {
 TEXT = {"bigquery": "STRING", "snowflake": "VARCHAR", "trino": "VARCHAR", "spark": "STRING"}
 # Constructs the research note found wrong after transpiling, and hashes (a keyed HMAC needs a
 # secret the database must never see: hash is NULL in SQL).
-RISKY = (exp.Right, exp.Left, exp.Concat, exp.ConcatWs, exp.SHA, exp.SHA2, exp.MD5,
-         exp.RegexpReplace, exp.RegexpExtract, exp.Anonymous)
+RISKY = (
+    exp.Right,
+    exp.Left,
+    exp.Concat,
+    exp.ConcatWs,
+    exp.SHA,
+    exp.SHA2,
+    exp.MD5,
+    exp.RegexpReplace,
+    exp.RegexpExtract,
+    exp.Anonymous,
+)
 
 
 def _mask(action: Action, dialect: str, keep_last: int = 4) -> str:
-    return mask_for(action, exp.column("v"), dialect=dialect, sql_type=None,
-                    category=Category.BIRTH_DATE if action is Action.GENERALIZE else None,
-                    keep_last=keep_last).expression.sql(dialect=dialect)
+    return mask_for(
+        action,
+        exp.column("v"),
+        dialect=dialect,
+        sql_type=None,
+        category=Category.BIRTH_DATE if action is Action.GENERALIZE else None,
+        keep_last=keep_last,
+    ).expression.sql(dialect=dialect)
 
 
 def test_every_dialect_has_masks() -> None:
@@ -95,22 +110,44 @@ def test_mask_ast_has_no_risky_construct(dialect: str, keep_last: int) -> None:
 def _sql(query: str, to: str, tmp_path) -> str:
     fm = tmp_path / "canary.yaml"
     fm.write_text(CANARY_MAP_YAML)
-    r = CliRunner().invoke(cli, ["sql", query, "--map", str(fm), "--agency", "ICE", "--purpose",
-                                 "civil_immigration_enforcement", "--policy", "colorado-sb21-131",
-                                 "--dialect", "duckdb", "--to", to, "--dry-run"],
-                           catch_exceptions=False)
+    r = CliRunner().invoke(
+        cli,
+        [
+            "sql",
+            query,
+            "--map",
+            str(fm),
+            "--agency",
+            "ICE",
+            "--purpose",
+            "civil_immigration_enforcement",
+            "--policy",
+            "colorado-sb21-131",
+            "--dialect",
+            "duckdb",
+            "--to",
+            to,
+            "--dry-run",
+        ],
+        catch_exceptions=False,
+    )
     assert r.exit_code == 0, r.stderr
     return r.stdout.strip()
 
 
 @pytest.mark.parametrize("dialect", TEXT_ONLY)
 def test_cli_rewrite_reads_only_masked_columns(dialect: str, tmp_path) -> None:
-    out = _sql("SELECT p.*, d.dname FROM people p JOIN depts d ON p.dept_id = d.id", dialect,
-               tmp_path)
+    out = _sql(
+        "SELECT p.*, d.dname FROM people p JOIN depts d ON p.dept_id = d.id", dialect, tmp_path
+    )
     tree = sqlglot.parse_one(out, read=dialect)
-    inner = [s for s in tree.find_all(exp.Select)
-             if any(t.name == "people" for t in s.find_all(exp.Table))
-             and s.find(exp.Subquery) is None and s is not tree]
+    inner = [
+        s
+        for s in tree.find_all(exp.Select)
+        if any(t.name == "people" for t in s.find_all(exp.Table))
+        and s.find(exp.Subquery) is None
+        and s is not tree
+    ]
     assert len(inner) == 1
     cols = {sel.alias_or_name: sel.this for sel in inner[0].selects}
     released = {"id", "city", "dept_id"}

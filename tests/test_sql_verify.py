@@ -21,19 +21,21 @@ from redactor.sql.rewrite import rewrite_query
 from tests.test_sql_canary import canaries, canary_map, duckdb_db, restricted_decision
 
 PAYLOADS = [  # (dialect, query) pairs whose raw text leaked every SSN before the fix
-    ("postgres", 'SELECT EXTRACT("year FROM now()), ssn FROM people --" FROM birth_date) '
-                 "FROM people"),
+    (
+        "postgres",
+        'SELECT EXTRACT("year FROM now()), ssn FROM people --" FROM birth_date) FROM people',
+    ),
     ("postgres", "SELECT DATE_PART('year from x) , ssn FROM people --', birth_date) FROM people"),
     ("duckdb", 'SELECT CAST(1 AS DECIMAL("10) , ssn FROM people --")) FROM people'),
     ("postgres", "SELECT DATE_TRUNC('day) , ssn FROM people --', birth_date) FROM people"),
-    ("duckdb", "SELECT DATE_DIFF('day) , ssn FROM people --', birth_date, birth_date) "
-               "FROM people"),
+    ("duckdb", "SELECT DATE_DIFF('day) , ssn FROM people --', birth_date, birth_date) FROM people"),
 ]
 
 
 @pytest.mark.parametrize(("dialect", "sql"), PAYLOADS)
-def test_raw_text_check_alone_refuses(dialect: str, sql: str,
-                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_raw_text_check_alone_refuses(
+    dialect: str, sql: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(verify, "check_round_trip", lambda *a, **k: None)
     with pytest.raises(RefusedError, match="raw text") as e:
         rewrite_query(sql, canary_map(), restricted_decision(), dialect=dialect)
@@ -41,8 +43,9 @@ def test_raw_text_check_alone_refuses(dialect: str, sql: str,
 
 
 @pytest.mark.parametrize(("dialect", "sql"), PAYLOADS[:3])
-def test_round_trip_check_alone_refuses(dialect: str, sql: str,
-                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_round_trip_check_alone_refuses(
+    dialect: str, sql: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(verify, "check_raw_text", lambda tree: None)
     with pytest.raises(RefusedError, match="does not read back") as e:
         rewrite_query(sql, canary_map(), restricted_decision(), dialect=dialect)
@@ -53,16 +56,16 @@ def test_without_both_checks_the_payload_reads_raw_ssns(monkeypatch: pytest.Monk
     """The attack is real: with both checks off, the SQL that would run reads the raw table."""
     monkeypatch.setattr(verify, "check_raw_text", lambda tree: None)
     monkeypatch.setattr(verify, "check_round_trip", lambda *a, **k: None)
-    result = rewrite_query(PAYLOADS[0][1], canary_map(), restricted_decision(),
-                           dialect="postgres")
+    result = rewrite_query(PAYLOADS[0][1], canary_map(), restricted_decision(), dialect="postgres")
     ran = sqlglot.parse_one(result.sql, read="postgres")
     assert "SSN FROM PEOPLE --" in result.sql
     assert ran.find(sqlglot.exp.Subquery) is None  # the masked copy was commented out
 
 
 def test_round_trip_refuses_a_second_statement_and_a_different_tree() -> None:
-    result = rewrite_query("SELECT id, city FROM people", canary_map(), restricted_decision(),
-                           dialect="duckdb")
+    result = rewrite_query(
+        "SELECT id, city FROM people", canary_map(), restricted_decision(), dialect="duckdb"
+    )
     verify.check_round_trip(result.tree, result.sql, "duckdb")  # the real SQL passes
     with pytest.raises(RefusedError, match="2 statements"):
         verify.check_round_trip(result.tree, result.sql + "; SELECT ssn FROM people", "duckdb")
@@ -73,8 +76,13 @@ def test_round_trip_refuses_a_second_statement_and_a_different_tree() -> None:
 
 
 def test_cross_dialect_output_must_read_the_same_columns() -> None:
-    result = rewrite_query("SELECT CONCAT(itin, city) AS c FROM people", canary_map(),
-                           restricted_decision(), dialect="duckdb", to="spark")
+    result = rewrite_query(
+        "SELECT CONCAT(itin, city) AS c FROM people",
+        canary_map(),
+        restricted_decision(),
+        dialect="duckdb",
+        to="spark",
+    )
     verify.check_round_trip(result.tree, result.sql, "spark", source="duckdb")
     tampered = result.sql.replace("CAST(NULL AS STRING) AS itin", "itin AS itin")
     assert tampered != result.sql
@@ -82,26 +90,41 @@ def test_cross_dialect_output_must_read_the_same_columns() -> None:
         verify.check_round_trip(result.tree, tampered, "spark", source="duckdb")
 
 
-@pytest.mark.parametrize(("dialect", "sql"), [
-    ("duckdb", "SELECT EXTRACT(year FROM birth_date) AS y, INTERVAL 1 DAY AS i, "
-               "DATE_TRUNC('month', birth_date) AS m, DATE_DIFF('day', birth_date, "
-               "birth_date) AS d FROM people"),
-    ("postgres", "SELECT EXTRACT(dow FROM birth_date) AS y, INTERVAL '2 hours' AS i, "
-                 "DATE_PART('year', birth_date) AS p, city COLLATE \"C\" AS c, "
-                 "CAST(id AS NUMERIC(10, 2)) AS n FROM people"),
-    ("sqlite", "SELECT CAST(id AS INTEGER) AS i, city COLLATE NOCASE AS c FROM people"),
-    ("duckdb", "SELECT SUM(id) OVER (ORDER BY id ROWS BETWEEN UNBOUNDED PRECEDING AND "
-               "CURRENT ROW) AS s FROM people USING SAMPLE 50 PERCENT (bernoulli)"),
-])
+@pytest.mark.parametrize(
+    ("dialect", "sql"),
+    [
+        (
+            "duckdb",
+            "SELECT EXTRACT(year FROM birth_date) AS y, INTERVAL 1 DAY AS i, "
+            "DATE_TRUNC('month', birth_date) AS m, DATE_DIFF('day', birth_date, "
+            "birth_date) AS d FROM people",
+        ),
+        (
+            "postgres",
+            "SELECT EXTRACT(dow FROM birth_date) AS y, INTERVAL '2 hours' AS i, "
+            "DATE_PART('year', birth_date) AS p, city COLLATE \"C\" AS c, "
+            "CAST(id AS NUMERIC(10, 2)) AS n FROM people",
+        ),
+        ("sqlite", "SELECT CAST(id AS INTEGER) AS i, city COLLATE NOCASE AS c FROM people"),
+        (
+            "duckdb",
+            "SELECT SUM(id) OVER (ORDER BY id ROWS BETWEEN UNBOUNDED PRECEDING AND "
+            "CURRENT ROW) AS s FROM people USING SAMPLE 50 PERCENT (bernoulli)",
+        ),
+    ],
+)
 def test_plain_keywords_in_raw_slots_still_work(dialect: str, sql: str) -> None:
     result = rewrite_query(sql, canary_map(), restricted_decision(), dialect=dialect)
     assert len(sqlglot.parse(result.sql, read=dialect)) == 1
 
 
-@pytest.mark.parametrize("sql", [
-    "SELECT CAST(id AS myschema.mytype) FROM people",
-    'SELECT CAST(id AS "my type") FROM people',
-])
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT CAST(id AS myschema.mytype) FROM people",
+        'SELECT CAST(id AS "my type") FROM people',
+    ],
+)
 def test_user_defined_type_names_are_refused(sql: str) -> None:
     with pytest.raises(RefusedError, match="type name"):
         rewrite_query(sql, canary_map(), restricted_decision(), dialect="postgres")
@@ -113,8 +136,14 @@ def test_database_error_points_into_the_users_query(tmp_path: Path) -> None:
     url = duckdb_db(tmp_path / "c.duckdb")
     query = "SELECT id,\n   CAST(city AS INTEGER) AS c FROM people"
     with pytest.raises(QueryError) as e:
-        export_query(url, query, canary_map(), restricted_decision(),
-                     output=str(tmp_path / "o.csv"), output_format=Format.CSV)
+        export_query(
+            url,
+            query,
+            canary_map(),
+            restricted_decision(),
+            output=str(tmp_path / "o.csv"),
+            output_format=Format.CSV,
+        )
     message = str(e.value)
     assert "ConversionException at line 2, col 9 of the query" in message
     assert "City" not in message and not any(c in message for c in canaries())

@@ -30,11 +30,33 @@ def _csv(path: Path, tail: str) -> None:
 def _redact(src: Path, m: Path, log: Path) -> subprocess.CompletedProcess[bytes]:
     env = {**os.environ, "REDACTOR_LOG": str(log)}
     return subprocess.run(
-        [sys.executable, "-c", "from redactor.cli import main; main()", "redact", "-", "--format",
-         "csv", "-o", "-",
-         "--output-format", "csv", "--map", str(m), "--purpose",
-         "civil_immigration_enforcement", "--agency", "ICE", "--requester", "t", "-q"],
-        stdin=src.open("rb"), capture_output=True, env=env, timeout=300, check=False,
+        [
+            sys.executable,
+            "-c",
+            "from redactor.cli import main; main()",
+            "redact",
+            "-",
+            "--format",
+            "csv",
+            "-o",
+            "-",
+            "--output-format",
+            "csv",
+            "--map",
+            str(m),
+            "--purpose",
+            "civil_immigration_enforcement",
+            "--agency",
+            "ICE",
+            "--requester",
+            "t",
+            "-q",
+        ],
+        stdin=src.open("rb"),
+        capture_output=True,
+        env=env,
+        timeout=300,
+        check=False,
     )
 
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from contextlib import contextmanager
 
@@ -28,18 +29,44 @@ def _quiet_sqlglot():
 def strip_sql_literals(sql: str, dialect: str | None = None) -> str:
     """The query with every literal (and comment) replaced by ``?``.
 
-    SQL that does not parse is withheld whole: :data:`UNPARSEABLE_QUERY`.
+    SQL that does not parse is withheld whole: :data:`UNPARSEABLE_QUERY`. A pure function of
+    its arguments, so texts up to 16k characters are remembered (the wire front end and the
+    log strip the same statement text again and again).
     """
+    if len(sql) <= _CACHED_CHARS:
+        return _strip_cached(sql, dialect)
+    return _strip(sql, dialect)
+
+
+_CACHED_CHARS = 16_384
+
+
+@functools.lru_cache(maxsize=1024)
+def _strip_cached(sql: str, dialect: str | None) -> str:
+    return _strip(sql, dialect)
+
+
+def _strip(sql: str, dialect: str | None) -> str:
     # imported here: a file redaction logs no query, and sqlglot is a tenth of start-up
     import sqlglot
     from sqlglot import exp
 
     # every node type that carries a value written in the query text
     literal_types = tuple(
-        t for t in (getattr(exp, n, None) for n in (
-            "Literal", "HexString", "ByteString", "BitString", "RawString", "National",
-            "UnicodeString",
-        )) if isinstance(t, type)
+        t
+        for t in (
+            getattr(exp, n, None)
+            for n in (
+                "Literal",
+                "HexString",
+                "ByteString",
+                "BitString",
+                "RawString",
+                "National",
+                "UnicodeString",
+            )
+        )
+        if isinstance(t, type)
     )
 
     def to_placeholder(node: exp.Expression) -> exp.Expression:

@@ -16,13 +16,13 @@ from redactor.errors import BadInputError, UsageError
 from redactor.requestlog.chain import Entry, VerifyResult, verify_entries
 from redactor.requestlog.entry import Completion, RequestRecord, canonical_json, utc_now
 from redactor.requestlog.errors import LogUnavailableError
+from redactor.requestlog.literals import redact_url, strip_sql_literals
 from redactor.requestlog.notices import (
     Notification,
     notice_state,
     notices_from_obligations,
 )
 from redactor.requestlog.opened import OpenedRequest, OpenedView, Review, opened_views, same_person
-from redactor.requestlog.literals import redact_url, strip_sql_literals
 from redactor.requestlog.views import NoticeView, RequestFilter, RequestView, join_requests
 
 ENV_VAR = "REDACTOR_LOG"

@@ -41,9 +41,13 @@ class RequestView:
         return date.fromisoformat(self.record.time[:10])
 
     def to_dict(self) -> dict:
-        return {"seq": self.seq, "outcome": self.outcome, **self.record.to_payload(),
-                "completion": self.completion.to_payload() if self.completion else None,
-                "notifications": [n.to_payload() for n in self.notifications]}
+        return {
+            "seq": self.seq,
+            "outcome": self.outcome,
+            **self.record.to_payload(),
+            "completion": self.completion.to_payload() if self.completion else None,
+            "notifications": [n.to_payload() for n in self.notifications],
+        }
 
 
 def join_requests(entries: Iterable[Entry]) -> Iterator[RequestView]:
@@ -57,11 +61,14 @@ def join_requests(entries: Iterable[Entry]) -> Iterator[RequestView]:
         elif e.kind == "completion" and e.request_id in pending:
             view = pending[e.request_id]
             pending[e.request_id] = replace(
-                view, completion=Completion.from_payload(e.payload_dict()), completion_seq=e.seq)
+                view, completion=Completion.from_payload(e.payload_dict()), completion_seq=e.seq
+            )
         elif e.kind == "notification" and e.request_id in pending:
             view = pending[e.request_id]
-            pending[e.request_id] = replace(view, notifications=(
-                *view.notifications, Notification.from_payload(e.payload_dict())))
+            pending[e.request_id] = replace(
+                view,
+                notifications=(*view.notifications, Notification.from_payload(e.payload_dict())),
+            )
     for rid in order:
         yield pending[rid]
 
@@ -76,11 +83,17 @@ class NoticeView:
     state: NoticeState
 
     def to_dict(self) -> dict:
-        return {"request_id": self.request.request_id, "request_day": self.request.day.isoformat(),
-                "agency": self.request.record.agency, "outcome": self.request.outcome,
-                "pack": self.notice.pack, "due": self.notice.due, "rule": self.notice.rule,
-                "state": self.state,
-                "notification": self.notification.to_payload() if self.notification else None}
+        return {
+            "request_id": self.request.request_id,
+            "request_day": self.request.day.isoformat(),
+            "agency": self.request.record.agency,
+            "outcome": self.request.outcome,
+            "pack": self.notice.pack,
+            "due": self.notice.due,
+            "rule": self.notice.rule,
+            "state": self.state,
+            "notification": self.notification.to_payload() if self.notification else None,
+        }
 
 
 @dataclass(frozen=True)
@@ -102,6 +115,7 @@ class RequestFilter:
         if self.agency and (view.record.agency or "").casefold() != self.agency.casefold():
             return False
         if self.purpose and self.purpose.casefold() not in {
-                p.casefold() for p in view.record.purposes}:
+            p.casefold() for p in view.record.purposes
+        }:
             return False
         return not (self.outcome and view.outcome != self.outcome)

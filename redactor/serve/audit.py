@@ -55,7 +55,7 @@ class Audit:
     def opened(self, request_id: str) -> tuple[Request, tuple[str, ...]]:
         """The opened request ``request_id`` (a unique prefix of at least 4 characters will do)
         with the evidence as reviewed, and its policies. BadInputError when there is none."""
-        from redactor.cli_options import opened_request
+        from redactor.request import opened_request
 
         with self._lock:
             rid = self._log.resolve_id(request_id, opened=True)
@@ -94,5 +94,3 @@ class SessionLog:
 
     def complete(self, request_id: str, completion: Completion) -> None:
         self.audit._complete(request_id, completion)
-
-

@@ -27,7 +27,7 @@ from redactor.planning import plan_columns
 from redactor.policy.decide import Decision
 from redactor.serve.audit import SessionLog
 from redactor.sql import postcheck
-from redactor.sql.export import catalog_schema, iter_query_batches
+from redactor.sql.export import ReadConnection, catalog_schema, connect, iter_query_batches
 from redactor.sql.job import (
     OUTPUT_TABLE,
     check_output_names,
@@ -36,12 +36,14 @@ from redactor.sql.job import (
     outputs_field_map,
 )
 from redactor.sql.rewrite import rewrite_query
-from redactor.sql.urls import parse_url
 from redactor.transform import empty_batch, scrubber_for, transform_batch
+from redactor.urls import parse_url
 
 CLIENT_DIALECT = "postgres"
 CATALOG_TTL = 30.0  # seconds a read of the database's catalog is reused
 DEFAULT_BATCH_ROWS = 8192
+STRIPPED_CACHE = 1024  # statements whose literal-stripped form the server keeps
+CACHED_TEXT = 16_384  # characters: longer statements are stripped each time
 REWRITE_CACHE = 256  # rewrites a session keeps (same text, decision and catalog read)
 
 
@@ -54,29 +56,47 @@ class Backend:
     batch_rows: int = DEFAULT_BATCH_ROWS
     _catalog: tuple[float, dict] | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _stripped: dict[str, str] = field(default_factory=dict, repr=False)  # text -> no literals
 
     def __post_init__(self) -> None:
         self.db = parse_url(self.url)
 
-    def catalog(self) -> dict:
+    def connect(self) -> ReadConnection:
+        """A session's read-only connection (opened on its first statement, reused by the
+        next ones; see :class:`~redactor.sql.export.ReadConnection`)."""
+        return connect(self.db)
+
+    def catalog(self, con: ReadConnection | None = None) -> dict:
         with self._lock:
             if self._catalog is not None and time.monotonic() - self._catalog[0] < CATALOG_TTL:
                 return self._catalog[1]
-        cat = catalog_schema(self.url)
+        cat = catalog_schema(con if con is not None else self.url)
         with self._lock:
             self._catalog = (time.monotonic(), cat)
         return cat
 
     def job(self, sql: str, output: str) -> Job:
-        from redactor.requestlog.scrub import strip_sql_literals
+        from redactor.requestlog.literals import strip_sql_literals
 
+        stripped = self._stripped.get(sql)
+        if stripped is None:
+            stripped = strip_sql_literals(sql, CLIENT_DIALECT)
+            if len(sql) > CACHED_TEXT:
+                return self._job(stripped, output)
+            with self._lock:
+                if len(self._stripped) >= STRIPPED_CACHE:
+                    self._stripped.clear()
+                self._stripped[sql] = stripped
+        return self._job(stripped, output)
+
+    def _job(self, stripped: str, output: str) -> Job:
         return Job(
             source=self.db.display,
             output=output,
             output_format=Format.CSV,
             table=OUTPUT_TABLE,
             command="export",
-            query=strip_sql_literals(sql, CLIENT_DIALECT),
+            query=stripped,
         )
 
 
@@ -128,7 +148,12 @@ def _close(it: object) -> None:
 
 
 def start(
-    backend: Backend, sql: str, decision: Decision, log: SessionLog, rewrites: dict | None = None
+    backend: Backend,
+    sql: str,
+    decision: Decision,
+    log: SessionLog,
+    rewrites: dict | None = None,
+    con: ReadConnection | None = None,
 ) -> Stream:
     """Check, rewrite and run ``sql``; plan its columns; begin its request entry — the steps of
     ``redactor export``, in one :class:`~redactor.audit.RequestAudit` (a refusal is logged as
@@ -136,8 +161,11 @@ def start(
     read, by the engine's own :func:`~redactor.pipeline.redacted_batches`.
 
     ``rewrites``: a session's cache of rewrites of the same text under the same decision and
-    the same read of the catalog (the rewrite is a pure function of those three)."""
+    the same read of the catalog (the rewrite is a pure function of those three).
+    ``con``: the session's read-only connection (catalog, post-check sample and query run on
+    it); None opens one for this statement."""
     fm = backend.field_map
+    source: str | ReadConnection = con if con is not None else backend.url
     job = backend.job(sql, log.output)
     audit = RequestAudit(log, decision, job, fm, dialect=CLIENT_DIALECT)
     batches: Iterator[pa.RecordBatch] | None = None
@@ -146,7 +174,7 @@ def start(
             if decision.refused:
                 audit.refuse("; ".join(decision.reasons) or "the request is refused")
                 raise refused(decision)
-            catalog = backend.catalog()
+            catalog = backend.catalog(con)
             key = (sql, id(catalog))
             result = rewrites.get(key) if rewrites is not None else None
             if result is None:
@@ -159,9 +187,9 @@ def start(
                     if len(rewrites) >= REWRITE_CACHE:
                         rewrites.clear()
                     rewrites[key] = result
-            check = postcheck.prepare(backend.url, result, fm, decision, catalog)
+            check = postcheck.prepare(source, result, fm, decision, catalog)
             try:
-                schema, raw = iter_query_batches(backend.url, result.sql, backend.batch_rows)
+                schema, raw = iter_query_batches(source, result.sql, backend.batch_rows)
             except QueryError as e:
                 raise in_user_query(e, result) from None
             batches = located_batches(result, raw)
@@ -190,7 +218,9 @@ def start(
     return Stream(output_schema(schema, outcome), audit, outcome, released())
 
 
-def describe(backend: Backend, sql: str, decision: Decision) -> pa.Schema:
+def describe(
+    backend: Backend, sql: str, decision: Decision, con: ReadConnection | None = None
+) -> pa.Schema:
     """The columns ``sql`` would return under ``decision`` (names and types, from the rewrite,
     the database's result description and the plan without a sample); reads no row and logs
     nothing. Raises as :func:`start` would."""
@@ -200,13 +230,13 @@ def describe(backend: Backend, sql: str, decision: Decision) -> pa.Schema:
         raise RefusedError(
             "Request refused: " + (decision.reasons[0] if decision.reasons else "refused")
         )
-    catalog = backend.catalog()
+    catalog = backend.catalog(con)
     result = rewrite_query(
         sql, fm, decision, dialect=CLIENT_DIALECT, to=backend.db.dialect, catalog=catalog
     )
     check_output_names(result)
     try:
-        schema, raw = iter_query_batches(backend.url, result.sql, 1)
+        schema, raw = iter_query_batches(con if con is not None else backend.url, result.sql, 1)
     except QueryError as e:
         raise in_user_query(e, result) from None
     _close(raw)

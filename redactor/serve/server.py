@@ -5,6 +5,7 @@ keys, and the state sessions share (the backend, the request log, the users file
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import itertools
 import logging
 import os
@@ -231,7 +232,12 @@ class Server:
             if session is None:
                 threading.Thread(target=_too_many, args=(conn, peer), daemon=True).start()
                 continue
-            threading.Thread(target=session.run, name=f"serve-{pid}", daemon=True).start()
+            threading.Thread(
+                target=contextvars.copy_context().run,  # the command's settings (redactor.settings)
+                args=(session.run,),
+                name=f"serve-{pid}",
+                daemon=True,
+            ).start()
 
     def stop(self) -> None:
         self._stop.set()

@@ -30,6 +30,7 @@ from redactor.serve.scram import MECHANISM, ScramError, ServerExchange, decoy_ve
 if TYPE_CHECKING:
     from redactor.policy.decide import Decision
     from redactor.serve.server import Server
+    from redactor.sql.export import ReadConnection
 
 log = logging.getLogger("redactor.serve")
 SERVER_VERSION = "15.0"
@@ -118,6 +119,7 @@ class Session:
         self.rewrites: dict = {}  # cleared when the session is bound to another request
         self.cancelled = False
         self.session_id = secrets.token_hex(8)
+        self.db: ReadConnection | None = None  # the session's backend connection (lazily)
 
     # --- I/O ----------------------------------------------------------------------------
     def send(self, data: bytes) -> None:
@@ -179,6 +181,8 @@ class Session:
         self.portals.clear()
         if self.probe_engine is not None:
             self.probe_engine.close()
+        if self.db is not None:
+            self.db.close()
         self.server.forget(self)
         with contextlib.suppress(OSError):
             self.sock.close()
@@ -276,8 +280,8 @@ class Session:
         self.send(wire.auth(0))
 
     def _bind(self, request_id: str) -> None:
-        from redactor.cli_options import check_known
         from redactor.policy import decide, load_pack
+        from redactor.policy.known import check_known
 
         try:
             request, policies = self.server.audit.opened(request_id.strip())
@@ -489,7 +493,7 @@ class Session:
             return self._probe(sql).schema
         decision = self._need_decision()
         try:
-            return execute.describe(self.server.backend, sql, decision)
+            return execute.describe(self.server.backend, sql, decision, self._db())
         except RedactorError as e:
             raise as_session_error(e) from None
 
@@ -548,7 +552,12 @@ class Session:
             decision = self._need_decision()
             try:
                 portal.stream = execute.start(
-                    self.server.backend, portal.sql, decision, self._log(), self.rewrites
+                    self.server.backend,
+                    portal.sql,
+                    decision,
+                    self._log(),
+                    self.rewrites,
+                    self._db(),
                 )
             except RedactorError as e:
                 raise as_session_error(e) from None
@@ -557,6 +566,12 @@ class Session:
             portal.probe = self._probe(portal.sql)
         elif stmt.kind == "show":
             portal.probe = pa.table({stmt.name or "setting": [self._show(stmt.name or "")]})
+
+    def _db(self) -> ReadConnection:
+        """The session's one read-only backend connection, reused across its statements."""
+        if self.db is None:
+            self.db = self.server.backend.connect()
+        return self.db
 
     def _schema(self, portal: Portal) -> pa.Schema | None:
         if portal.stream is not None:
@@ -635,7 +650,7 @@ class Session:
             cells = portal.cells  # type: ignore[attr-defined]
             n = portal.batch.num_rows
             end = n if not max_rows else min(n, portal.batch_at + (max_rows - sent_now))
-            chunk = values.data_rows(cells, portal.batch_at, end)
+            chunk = cells.between(portal.batch_at, end)
             portal.digest.update(chunk)  # type: ignore[attr-defined]
             self.send(chunk)
             sent_now += end - portal.batch_at
@@ -696,12 +711,20 @@ def _why(e: BaseException) -> str:
     return f"the statement failed ({type(e).__name__})"
 
 
-def _encode(batch: pa.RecordBatch, formats: list[int]) -> list[list[bytes]]:
+def _encode(batch: pa.RecordBatch, formats: list[int]) -> values.EncodedRows:
+    """The batch's DataRow messages: assembled by Arrow, or cell by cell for a few rows (where
+    Arrow's fixed cost per call is the larger one); the bytes are the same."""
+    small = batch.num_rows <= values.SMALL_BATCH
     out = []
     for i, col in enumerate(batch.columns):
         fmt = formats[0] if len(formats) == 1 else (formats[i] if i < len(formats) else 0)
-        out.append(values.framed(values.binary_cells(col)) if fmt == 1 else values.framed_text(col))
-    return out
+        if small:
+            out.append(values.binary_cells(col) if fmt == 1 else values.text_cells(col))
+        else:
+            out.append(values.binary_column(col) if fmt == 1 else values.text_column(col))
+    if small:
+        return values.encode_small(out, batch.num_rows)
+    return values.encode_rows(out, batch.num_rows)
 
 
 def _fields(schema: pa.Schema | None, formats: list[int]) -> list[wire.Field]:

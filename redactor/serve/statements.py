@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -196,7 +197,22 @@ def unquote(value: str) -> str:
     return v
 
 
+CLASSIFIED_CACHE = 1024  # statement texts whose classification a server keeps
+CACHED_TEXT = 16_384  # characters: longer texts are classified each time (memory stays bounded)
+
+
 def classify(sql: str) -> Statement:
+    """What ``sql`` is: a pure function of its text, so a server keeps the answers for the
+    texts it saw last (a Statement is frozen)."""
+    return _classified(sql) if len(sql) <= CACHED_TEXT else _classify(sql)
+
+
+@functools.lru_cache(maxsize=CLASSIFIED_CACHE)
+def _classified(sql: str) -> Statement:
+    return _classify(sql)
+
+
+def _classify(sql: str) -> Statement:
     parts = split(sql)
     if parts is None:
         return refuse(sql, "the statement does not parse (unterminated string or comment)", "42601")

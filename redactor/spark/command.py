@@ -8,10 +8,10 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 
+from redactor.audit import Job, Outcome, RequestLogLike
 from redactor.errors import UsageError
 from redactor.fieldmap import FieldMap
 from redactor.io.formats import Format
-from redactor.audit import Job, Outcome, RequestLogLike
 from redactor.policy.decide import Decision
 from redactor.spark import require_pyspark
 from redactor.spark.files import check_local_path

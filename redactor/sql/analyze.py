@@ -21,11 +21,24 @@ UNKNOWN: BaseRef = ("?", "?")
 
 # Clause names as sqlglot's arg keys, mapped to what a person calls them.
 CLAUSES = {
-    "where": "WHERE", "joins": "JOIN", "group": "GROUP BY", "having": "HAVING",
-    "order": "ORDER BY", "qualify": "QUALIFY", "distinct": "DISTINCT ON", "window": "window",
-    "laterals": "LATERAL", "connect": "CONNECT BY", "prewhere": "PREWHERE", "sort": "SORT BY",
-    "cluster": "CLUSTER BY", "distribute": "DISTRIBUTE BY", "limit": "LIMIT", "offset": "OFFSET",
-    "match": "MATCH_RECOGNIZE", "pivots": "PIVOT",
+    "where": "WHERE",
+    "joins": "JOIN",
+    "group": "GROUP BY",
+    "having": "HAVING",
+    "order": "ORDER BY",
+    "qualify": "QUALIFY",
+    "distinct": "DISTINCT ON",
+    "window": "window",
+    "laterals": "LATERAL",
+    "connect": "CONNECT BY",
+    "prewhere": "PREWHERE",
+    "sort": "SORT BY",
+    "cluster": "CLUSTER BY",
+    "distribute": "DISTRIBUTE BY",
+    "limit": "LIMIT",
+    "offset": "OFFSET",
+    "match": "MATCH_RECOGNIZE",
+    "pivots": "PIVOT",
 }
 _SELECT_LIST = "expressions"
 
@@ -63,8 +76,8 @@ class Resolver:
                 key = normalize_name(col.name)
                 if key in names:
                     i = names.index(key)
-                elif key in real[len(names):]:
-                    i = len(names) + real[len(names):].index(key)
+                elif key in real[len(names) :]:
+                    i = len(names) + real[len(names) :].index(key)
                 else:
                     return {UNKNOWN}
                 return {(tkey, real[i])} if i < len(real) else {UNKNOWN}
@@ -90,8 +103,9 @@ class Resolver:
             return out
         if not isinstance(q, exp.Select):  # UNNEST, LATERAL, VALUES …: every input counts
             return self.expr(scope, q)
-        names = [normalize_name(n) for n in (scope.outer_columns or
-                                              [s.alias_or_name for s in q.selects])]
+        names = [
+            normalize_name(n) for n in (scope.outer_columns or [s.alias_or_name for s in q.selects])
+        ]
         if isinstance(key, int):
             sel = q.selects[key] if key < len(q.selects) else None
         else:
@@ -129,8 +143,9 @@ def _clause_of(node: exp.Expression, stop: exp.Expression) -> str:
         parent = cur.parent
         if isinstance(parent, exp.Window) and cur.arg_key in ("partition_by", "order", "spec"):
             return "window"  # the frame bounds (ROWS BETWEEN <expr> PRECEDING …) included
-        if isinstance(parent, exp.Order) and isinstance(parent.parent, (exp.AggFunc,
-                                                                          exp.WithinGroup)):
+        if isinstance(parent, exp.Order) and isinstance(
+            parent.parent, (exp.AggFunc, exp.WithinGroup)
+        ):
             return "order"  # STRING_AGG(x ORDER BY ssn), PERCENTILE … WITHIN GROUP
         cur = parent
     return cur.arg_key or _SELECT_LIST
@@ -157,11 +172,16 @@ def clause_uses(tree: exp.Query, sources: Sources) -> list[ColumnUse]:
             pq = scope.parent.expression
             pstop = pq.unnest() if isinstance(pq, exp.Subquery) else pq
             clause = _clause_of(stop, pstop)
-            in_source = isinstance(stop.parent, exp.Lateral) or (isinstance(
-                stop.parent, exp.Subquery) and isinstance(stop.parent.parent, exp.Lateral))
+            in_source = isinstance(stop.parent, exp.Lateral) or (
+                isinstance(stop.parent, exp.Subquery)
+                and isinstance(stop.parent.parent, exp.Lateral)
+            )
             if not in_source and clause not in (_SELECT_LIST, "from", "with", "this"):
                 for i in range(len(stop.selects)):
                     for ref in r.proj(scope, i):
-                        uses.append(ColumnUse(ref, f"{CLAUSES.get(clause, clause.upper())} "
-                                              "(subquery)", stop))
+                        uses.append(
+                            ColumnUse(
+                                ref, f"{CLAUSES.get(clause, clause.upper())} (subquery)", stop
+                            )
+                        )
     return uses

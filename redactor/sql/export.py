@@ -33,14 +33,12 @@ from __future__ import annotations
 
 import contextlib
 import decimal
-import math
-import os
 import re
 import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,14 +46,13 @@ from typing import Any
 import pyarrow as pa
 
 from redactor.errors import DataError, QueryError, RedactorError, RefusedError, UsageError
+from redactor.settings import DEFAULT_LOCK_TIMEOUT, DEFAULT_STATEMENT_TIMEOUT, current
 from redactor.sql.schema import CatalogSpec
-from redactor.sql.urls import DbUrl, parse_url
+from redactor.urls import DbUrl, parse_url
 
 DEFAULT_BATCH_ROWS = 65_536
 STATEMENT_TIMEOUT_ENV = "REDACTOR_STATEMENT_TIMEOUT"
 LOCK_TIMEOUT_ENV = "REDACTOR_LOCK_TIMEOUT"
-DEFAULT_STATEMENT_TIMEOUT = 1800.0  # seconds, per database call
-DEFAULT_LOCK_TIMEOUT = 10.0  # seconds (PostgreSQL lock waits; SQLite busy wait)
 
 READER_HINT = (
     "connect as a role that can only read the exported tables, e.g. "
@@ -77,26 +74,10 @@ class Limits:
 
     @staticmethod
     def from_env() -> Limits:
-        return Limits(
-            _seconds(STATEMENT_TIMEOUT_ENV, DEFAULT_STATEMENT_TIMEOUT),
-            _seconds(LOCK_TIMEOUT_ENV, DEFAULT_LOCK_TIMEOUT),
-        )
-
-
-def _seconds(env: str, default: float) -> float:
-    raw = os.environ.get(env, "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        value = math.nan
-    if not (math.isfinite(value) and value > 0):
-        raise UsageError(
-            f"{env}={raw!r} is not a number of seconds greater than 0",
-            hint=f"unset it for the default, or set e.g. {env}=600",
-        )
-    return value
+        """The limits in the running command's settings (REDACTOR_STATEMENT_TIMEOUT,
+        REDACTOR_LOCK_TIMEOUT, validated by :mod:`redactor.settings`)."""
+        s = current()
+        return Limits(s.statement_timeout, s.lock_timeout)
 
 
 @dataclass(slots=True)
@@ -220,7 +201,7 @@ def _classify(e: BaseException, db: DbUrl, sql: str | None) -> tuple[str, str | 
             pos = getattr(e.diag, "statement_position", None) if e.diag else None
             if pos and pos.isdigit():
                 offset = int(pos) - 1 - getattr(e, "_redactor_prefix", 0)
-            return name, e.sqlstate, _in_range(offset, sql)
+            return name, e.sqlstate or _pg_lost(e), _in_range(offset, sql)
         return name, None, None
     if db.engine == "sqlite":
         if isinstance(e, sqlite3.Error):
@@ -237,6 +218,19 @@ def _classify(e: BaseException, db: DbUrl, sql: str | None) -> tuple[str, str | 
     return name, None, offset
 
 
+def _pg_lost(e: BaseException) -> str | None:
+    """SQLSTATE 08006 (connection failure) for a connection that was lost without the server's
+    error reaching the client (libpq: "server closed the connection unexpectedly"), as JDBC
+    reports it; None for any other error without a SQLSTATE."""
+    import psycopg
+    from psycopg import pq
+
+    if not isinstance(e, psycopg.OperationalError):
+        return None
+    conn = getattr(e, "pgconn", None)
+    return "08006" if conn is None or conn.status == pq.ConnStatus.BAD else None
+
+
 def _duck_offset(sql: str, position: int) -> int | None:
     """DuckDB reports a UTF-8 byte offset into the statement without its leading whitespace."""
     body = sql.lstrip(" \t\n\r\v\f")
@@ -250,35 +244,127 @@ def _in_range(offset: int | None, sql: str | None) -> int | None:
     return offset
 
 
-# --- catalog ---------------------------------------------------------------------------------
-def catalog_schema(url: str) -> dict[str, list[tuple[str, str | None]]]:
-    """``{table: [(column, declared type), …]}`` of the database's default schema (tables and
-    views), in column order. Read through the same read-only, least-privilege connection."""
-    db = parse_url(url)
-    limits = Limits.from_env()
-    deadline = _Deadline(limits.statement)
-    doing = "read the catalog of"
-    if db.engine == "sqlite":
-        con = _sqlite(db, limits, deadline, doing)
+# --- one connection ---------------------------------------------------------------------------
+class ReadConnection:
+    """One read-only, least-privilege connection to a database, built once from its parsed URL:
+    the catalog read, redactor's own sample queries and the user's (rewritten) query of one
+    export all run on it, one after another (a query asked for while another's rows are still
+    being read gets a connection of its own, closed with its rows).
+
+    PostgreSQL: every statement runs in its own ``READ ONLY`` transaction, which begins by
+    setting the time limits and checking the role again (a role granted a privilege since is
+    refused at its next statement). When the server has dropped the connection, it is opened
+    again once before a statement; if that fails too, the statement fails with a QueryError.
+    SQLite and DuckDB: the file is opened read-only once.
+
+    Use it as a context manager, or :meth:`close` it.
+    """
+
+    def __init__(self, db: DbUrl, limits: Limits | None = None) -> None:
+        self.db = db
+        self.limits = limits if limits is not None else Limits.from_env()
+        self.deadline = _Deadline(self.limits.statement)
+        self.connects = 0  # connections opened (for tests and benchmarks)
+        self._con: Any = None
+        self._busy = False
+        self._closed = False
+
+    def __repr__(self) -> str:
+        return f"ReadConnection({self.db.display!r})"
+
+    def __enter__(self) -> ReadConnection:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._closed = True
+        con, self._con = self._con, None
+        if con is not None:
+            with contextlib.suppress(Exception):
+                con.close()
+
+    # -- the driver connection --
+    def _raw(self, doing: str) -> Any:
+        """The open driver connection (opened on first use; PostgreSQL: reopened once when the
+        server dropped it), ready for one statement."""
+        if self._closed:
+            raise UsageError(f"the connection to {self.db.display} is closed")
+        self.deadline.expired = False
+        if self.db.engine == "postgresql":
+            return self._pg_ready(doing)
+        if self._con is None:
+            if self.db.engine == "sqlite":
+                con = _sqlite(self.db, self.limits, self.deadline, doing)
+                con.set_authorizer(_sqlite_authorizer)
+            else:
+                con = _duckdb(self.db, doing)
+            self._con = con
+            self.connects += 1
+        return self._con
+
+    def _pg_ready(self, doing: str) -> Any:
+        for attempt in (1, 2):
+            fresh = self._con is None or self._con.closed or self._con.broken
+            if fresh:
+                if self._con is not None:
+                    with contextlib.suppress(Exception):
+                        self._con.close()
+                self._con = None
+                self._con = _pg_connect(self.db, self.limits, doing)
+                self.connects += 1
+            try:
+                _pg_begin(self.db, self._con, self.limits, doing)
+            except QueryError:
+                dropped = self._con.closed or self._con.broken
+                if fresh or attempt == 2 or not dropped:
+                    raise
+                continue  # the server dropped a connection that served before: open it again
+            return self._con
+        raise AssertionError("unreachable")
+
+    def _statement(self) -> tuple[ReadConnection, bool]:
+        """The connection to run the next statement on, and whether the caller owns it (a query
+        already streaming holds this one)."""
+        if self._busy:
+            return ReadConnection(self.db, self.limits), True
+        return self, False
+
+    # -- statements --
+    def catalog(self) -> dict[str, list[tuple[str, str | None]]]:
+        """``{table: [(column, declared type), …]}`` of the database's default schema (tables
+        and views), in column order."""
+        rc, owned = self._statement()
         try:
-            with _errors(db, doing, deadline=deadline, positions=False), deadline.call():
-                names = [
-                    r[0]
-                    for r in con.execute(
-                        "SELECT name FROM sqlite_master WHERE type IN ('table','view') "
-                        "AND name NOT LIKE 'sqlite_%' ORDER BY name"
-                    )
-                ]
-                out: dict[str, list[tuple[str, str | None]]] = {}
-                for n in names:
-                    rows = con.execute("SELECT name, type FROM pragma_table_info(?)", (n,))
-                    out[n] = [(r[0], r[1] or None) for r in rows]
-            return out
+            return rc._catalog()
         finally:
-            con.close()
-    if db.engine == "duckdb":
-        con = _duckdb(db, doing)
-        try:
+            if owned:
+                rc.close()
+
+    def _catalog(self) -> dict[str, list[tuple[str, str | None]]]:
+        db, deadline = self.db, self.deadline
+        doing = "read the catalog of"
+        con = self._raw(doing)
+        if db.engine == "sqlite":
+            con.set_authorizer(None)  # redactor's own catalog read (pragma_table_info)
+            try:
+                with _errors(db, doing, deadline=deadline, positions=False), deadline.call():
+                    names = [
+                        r[0]
+                        for r in con.execute(
+                            "SELECT name FROM sqlite_master WHERE type IN ('table','view') "
+                            "AND name NOT LIKE 'sqlite_%' ORDER BY name"
+                        )
+                    ]
+                    out: dict[str, list[tuple[str, str | None]]] = {}
+                    for n in names:
+                        rows = con.execute("SELECT name, type FROM pragma_table_info(?)", (n,))
+                        out[n] = [(r[0], r[1] or None) for r in rows]
+                return out
+            finally:
+                con.set_authorizer(_sqlite_authorizer)
+        if db.engine == "duckdb":
             with (
                 _errors(db, doing, deadline=deadline, positions=False),
                 deadline.call(con.interrupt),
@@ -288,24 +374,83 @@ def catalog_schema(url: str) -> dict[str, list[tuple[str, str | None]]]:
                     "WHERE table_schema = current_schema() AND table_catalog = current_database() "
                     "ORDER BY table_name, ordinal_position"
                 ).fetchall()
+            return _group(rows)
+        try:
+            with _errors(db, doing, deadline=deadline, positions=False):
+                rows = con.execute(
+                    "SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod) "
+                    "FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
+                    "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                    "WHERE n.nspname = current_schema() AND c.relkind IN ('r','v','m','p','f') "
+                    "AND a.attnum > 0 AND NOT a.attisdropped ORDER BY c.relname, a.attnum"
+                ).fetchall()
+            return _group(rows)
         finally:
-            con.close()
-        return _group(rows)
-    con = _pg_connect(db, limits, doing)
-    try:
-        with _errors(db, doing, deadline=deadline, positions=False):
-            rows = con.execute(
-                "SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod) "
-                "FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
-                "JOIN pg_namespace n ON n.oid = c.relnamespace "
-                "WHERE n.nspname = current_schema() AND c.relkind IN ('r','v','m','p','f') "
-                "AND a.attnum > 0 AND NOT a.attisdropped ORDER BY c.relname, a.attnum"
-            ).fetchall()
-        return _group(rows)
-    finally:
-        with contextlib.suppress(Exception):
-            con.rollback()
-        con.close()
+            with contextlib.suppress(Exception):
+                con.rollback()
+
+    def query(
+        self, sql: str, batch_rows: int = DEFAULT_BATCH_ROWS
+    ) -> tuple[pa.Schema, Iterator[pa.RecordBatch]]:
+        """Execute ``sql`` (already rewritten): the result schema and a batch iterator, which
+        holds this connection until it is exhausted or closed. Raises RefusedError (more than
+        one statement, a privileged PostgreSQL role) or QueryError (the database failed)."""
+        rc, owned = self._statement()
+        try:
+            return rc._query(sql, batch_rows, owned)
+        except BaseException:
+            if owned:
+                rc.close()
+            raise
+
+    def _query(
+        self, sql: str, batch_rows: int, owned: bool
+    ) -> tuple[pa.Schema, Iterator[pa.RecordBatch]]:
+        opener = {"sqlite": _sqlite_batches, "duckdb": _duckdb_batches, "postgresql": _pg_batches}[
+            self.db.engine
+        ]
+        con = self._raw("run the query on")
+
+        def release(reusable: bool = True) -> None:
+            self._busy = False
+            if owned or not reusable:
+                self.close() if owned else self._drop()
+
+        self._busy = True
+        try:
+            return opener(self.db, con, sql, batch_rows, self.deadline, release)
+        except BaseException:
+            self._busy = False
+            if owned:
+                self.close()
+            raise
+
+    def _drop(self) -> None:
+        con, self._con = self._con, None
+        if con is not None:
+            with contextlib.suppress(Exception):
+                con.close()
+
+
+def connect(url: str | DbUrl, limits: Limits | None = None) -> ReadConnection:
+    """A :class:`ReadConnection` to ``url`` (parsed once; opened on first use)."""
+    return ReadConnection(url if isinstance(url, DbUrl) else parse_url(url), limits)
+
+
+def db_of(source: str | ReadConnection) -> DbUrl:
+    """The parsed URL of a URL or of an open connection."""
+    return source.db if isinstance(source, ReadConnection) else parse_url(source)
+
+
+# --- catalog ---------------------------------------------------------------------------------
+def catalog_schema(url: str | ReadConnection) -> dict[str, list[tuple[str, str | None]]]:
+    """``{table: [(column, declared type), …]}`` of the database's default schema (tables and
+    views), in column order. Read through the same read-only, least-privilege connection
+    (``url`` may be an open :class:`ReadConnection`, which is used and left open)."""
+    if isinstance(url, ReadConnection):
+        return url.catalog()
+    with connect(url) as rc:
+        return rc.catalog()
 
 
 def _group(rows: list[tuple[Any, ...]]) -> dict[str, list[tuple[str, str | None]]]:
@@ -317,19 +462,28 @@ def _group(rows: list[tuple[Any, ...]]) -> dict[str, list[tuple[str, str | None]
 
 # --- query -----------------------------------------------------------------------------------
 def iter_query_batches(
-    url: str, sql: str, batch_rows: int = DEFAULT_BATCH_ROWS
+    url: str | ReadConnection, sql: str, batch_rows: int = DEFAULT_BATCH_ROWS
 ) -> tuple[pa.Schema, Iterator[pa.RecordBatch]]:
     """Execute ``sql`` (already rewritten) and return the result schema and a batch iterator.
 
-    The connection stays open until the iterator is exhausted or closed. Raises RefusedError
-    (more than one statement, a privileged PostgreSQL role) or QueryError (the database failed).
+    ``url``: a database URL (a connection is opened and closed with the iterator) or an open
+    :class:`ReadConnection` (used, and left open). Raises RefusedError (more than one
+    statement, a privileged PostgreSQL role) or QueryError (the database failed).
     """
-    db = parse_url(url)
-    limits = Limits.from_env()
-    opener = {"sqlite": _sqlite_batches, "duckdb": _duckdb_batches, "postgresql": _pg_batches}[
-        db.engine
-    ]
-    return opener(db, sql, batch_rows, limits)
+    if isinstance(url, ReadConnection):
+        return url.query(sql, batch_rows)
+    rc = connect(url)
+    return _owned_query(rc, sql, batch_rows)
+
+
+def _owned_query(
+    rc: ReadConnection, sql: str, batch_rows: int
+) -> tuple[pa.Schema, Iterator[pa.RecordBatch]]:
+    try:
+        return rc._query(sql, batch_rows, owned=True)
+    except BaseException:
+        rc.close()
+        raise
 
 
 def _one_statement_refusal(found: str) -> RefusedError:
@@ -405,24 +559,26 @@ def _py_type(values: list[Any]) -> pa.DataType:
 
 
 def _sqlite_batches(
-    db: DbUrl, sql: str, batch_rows: int, limits: Limits
+    db: DbUrl,
+    con: sqlite3.Connection,
+    sql: str,
+    batch_rows: int,
+    deadline: _Deadline,
+    release: Callable[..., None],
 ) -> tuple[pa.Schema, Iterator[pa.RecordBatch]]:
     doing = "run the query on"
-    deadline = _Deadline(limits.statement)
-    con = _sqlite(db, limits, deadline, doing)
-    try:
-        con.set_authorizer(_sqlite_authorizer)
-        with _errors(db, doing, sql, deadline), deadline.call():
-            try:
-                cur = con.execute(sql)
-            except sqlite3.ProgrammingError as e:
-                if "one statement" in str(e):
-                    raise _one_statement_refusal("more than one statement") from None
-                raise
+    with _errors(db, doing, sql, deadline), deadline.call():
+        try:
+            cur = con.execute(sql)
+        except sqlite3.ProgrammingError as e:
+            if "one statement" in str(e):
+                raise _one_statement_refusal("more than one statement") from None
+            raise
+        try:
             first = cur.fetchmany(batch_rows)
-    except BaseException:
-        con.close()
-        raise
+        except BaseException:
+            cur.close()
+            raise
     names = [d[0] for d in cur.description or ()]
     cols = list(zip(*first, strict=True)) if first else [() for _ in names]
     schema = pa.schema([pa.field(n, _py_type(list(c))) for n, c in zip(names, cols, strict=True)])
@@ -439,7 +595,7 @@ def _sqlite_batches(
         arrays = []
         for i, c in enumerate(zip(*rows, strict=True)):
             try:
-                arrays.append(pa.array(list(c), type=schema.field(i).type))
+                arrays.append(pa.array(c, type=schema.field(i).type))
             except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
                 if schema.field(i).type != pa.string():
                     raise DataError(
@@ -449,7 +605,12 @@ def _sqlite_batches(
                 arrays.append(pa.array([None if v is None else str(v) for v in c], pa.string()))
         return pa.RecordBatch.from_arrays(arrays, schema=schema)
 
-    return schema, _stream(fetch, con.close)
+    def close() -> None:
+        with contextlib.suppress(Exception):
+            cur.close()
+        release()
+
+    return schema, _stream(fetch, close)
 
 
 # --- DuckDB ----------------------------------------------------------------------------------
@@ -543,47 +704,45 @@ def _duck_arrow_type(t: pa.DataType, duck_id: str) -> pa.DataType:
 
 
 def _duckdb_batches(
-    db: DbUrl, sql: str, batch_rows: int, limits: Limits
+    db: DbUrl,
+    con: Any,
+    sql: str,
+    batch_rows: int,
+    deadline: _Deadline,
+    release: Callable[..., None],
 ) -> tuple[pa.Schema, Iterator[pa.RecordBatch]]:
     import duckdb
 
     doing = "run the query on"
-    deadline = _Deadline(limits.statement)
-    con = _duckdb(db, doing)
     positions = True
-    try:
-        with _errors(db, doing, sql, deadline), deadline.call(con.interrupt):
-            statements = con.extract_statements(sql)
-            if len(statements) != 1:
-                raise _one_statement_refusal(f"{len(statements)} statements")
-            (statement,) = statements
-            if statement.type != duckdb.StatementType.SELECT:
-                kind = str(statement.type).rsplit(".", 1)[-1]
-                multi = statement.type == duckdb.StatementType.MULTI
-                raise RefusedError(
-                    f"Refused: DuckDB reads the SQL as a {kind} statement; only a single SELECT "
-                    "is run",
-                    hint="a PIVOT without an IN (...) list runs several statements: list the "
-                    "pivoted values"
-                    if multi
-                    else "send one SELECT statement",
+    with _errors(db, doing, sql, deadline), deadline.call(con.interrupt):
+        statements = con.extract_statements(sql)
+        if len(statements) != 1:
+            raise _one_statement_refusal(f"{len(statements)} statements")
+        (statement,) = statements
+        if statement.type != duckdb.StatementType.SELECT:
+            kind = str(statement.type).rsplit(".", 1)[-1]
+            multi = statement.type == duckdb.StatementType.MULTI
+            raise RefusedError(
+                f"Refused: DuckDB reads the SQL as a {kind} statement; only a single SELECT is run",
+                hint="a PIVOT without an IN (...) list runs several statements: list the "
+                "pivoted values"
+                if multi
+                else "send one SELECT statement",
+            )
+        rel = con.sql(statement)
+        ids = [t.id for t in rel.types]
+        exact = [_duck_exact(t, True) for t in rel.types]
+        if not all(exact):  # read those columns as DuckDB's text, by position
+            positions = False
+            rel = rel.project(
+                ", ".join(
+                    (f"#{i + 1}" if ok else f"CAST(#{i + 1} AS VARCHAR)") + f" AS {_quote(n)}"
+                    for i, (n, ok) in enumerate(zip(rel.columns, exact, strict=True))
                 )
-            rel = con.sql(statement)
-            ids = [t.id for t in rel.types]
-            exact = [_duck_exact(t, True) for t in rel.types]
-            if not all(exact):  # read those columns as DuckDB's text, by position
-                positions = False
-                rel = rel.project(
-                    ", ".join(
-                        (f"#{i + 1}" if ok else f"CAST(#{i + 1} AS VARCHAR)") + f" AS {_quote(n)}"
-                        for i, (n, ok) in enumerate(zip(rel.columns, exact, strict=True))
-                    )
-                )
-                ids = [i if ok else "varchar" for i, ok in zip(ids, exact, strict=True)]
-            reader = rel.to_arrow_reader(batch_rows)
-    except BaseException:
-        con.close()
-        raise
+            )
+            ids = [i if ok else "varchar" for i, ok in zip(ids, exact, strict=True)]
+        reader = rel.to_arrow_reader(batch_rows)
     schema = pa.schema(
         [
             f.with_type(_duck_arrow_type(f.type, i)).remove_metadata()
@@ -609,7 +768,12 @@ def _duckdb_batches(
         ]
         return pa.RecordBatch.from_arrays(columns, schema=schema)
 
-    return schema, _stream(fetch, con.close)
+    def close() -> None:
+        with contextlib.suppress(Exception):
+            reader.close()
+        release()
+
+    return schema, _stream(fetch, close)
 
 
 def _quote(name: str) -> str:
@@ -679,6 +843,22 @@ SELECT u.rolname, u.rolsuper, u.rolbypassrls,
 FROM pg_catalog.pg_roles u WHERE u.rolname IN (current_user, session_user)
 """
 
+# The transaction's settings (its time limits; later transactions begin read-only too) and the
+# role's attributes in one statement: each row is joined to the settings' one row (a CTE with
+# volatile functions is evaluated once, before its rows are used), so a row returned means the
+# settings were made; no row is refused.
+_PG_BEGIN_SQL = (
+    "WITH cfg AS (SELECT set_config('default_transaction_read_only', 'on', false) "
+    "AS ro, set_config('statement_timeout', %s, true) AS st, "
+    "set_config('lock_timeout', %s, true) AS lt, "
+    "set_config('idle_in_transaction_session_timeout', %s, true) AS it, "
+    "set_config('intervalstyle', 'iso_8601', true) AS iv) "
+    + _PG_PRIVILEGE_SQL.strip().replace(
+        "FROM pg_catalog.pg_roles u WHERE",
+        "FROM cfg, pg_catalog.pg_roles u WHERE",
+    )
+)
+
 
 def _pg_text_loaders(con: Any) -> None:
     import psycopg
@@ -690,8 +870,8 @@ def _pg_text_loaders(con: Any) -> None:
 
 
 def _pg_connect(db: DbUrl, limits: Limits, doing: str) -> Any:
-    """A connection in a READ ONLY transaction with the time limits set, after checking that
-    its role holds no privilege beyond reading. Raises RefusedError for a privileged role."""
+    """A connection whose transactions all begin READ ONLY (each statement's transaction is
+    then begun by :func:`_pg_begin`). Raises QueryError when the server cannot be reached."""
     import psycopg
 
     try:
@@ -708,21 +888,25 @@ def _pg_connect(db: DbUrl, limits: Limits, doing: str) -> Any:
     try:
         con.read_only = True  # every transaction begins READ ONLY
         _pg_text_loaders(con)
-        ms = str(max(1, round(limits.statement * 1000)))
-        with _errors(db, doing, positions=False):
-            con.execute(
-                "SELECT set_config('default_transaction_read_only', 'on', false), "
-                "set_config('statement_timeout', %s, true), set_config('lock_timeout', %s, true),"
-                " set_config('idle_in_transaction_session_timeout', %s, true), "
-                "set_config('intervalstyle', 'iso_8601', true)",
-                (ms, str(max(1, round(limits.lock * 1000))), ms),
-            )
-            rows = con.execute(_PG_PRIVILEGE_SQL).fetchall()
-        _pg_check_privileges(db, rows)
     except BaseException:
         con.close()
         raise
     return con
+
+
+def _pg_begin(db: DbUrl, con: Any, limits: Limits, doing: str) -> None:
+    """Begin one statement's READ ONLY transaction in one round trip: the time limits set for
+    it, and its role checked to hold no privilege beyond reading (RefusedError otherwise)."""
+    ms = str(max(1, round(limits.statement * 1000)))
+    lock = str(max(1, round(limits.lock * 1000)))
+    try:
+        with _errors(db, doing, positions=False):
+            rows = con.execute(_PG_BEGIN_SQL, (ms, lock, ms)).fetchall()
+        _pg_check_privileges(db, rows)
+    except BaseException:
+        with contextlib.suppress(Exception):
+            con.rollback()
+        raise
 
 
 def _pg_check_privileges(db: DbUrl, rows: list[tuple[Any, ...]]) -> None:
@@ -757,7 +941,7 @@ def _pg_check_privileges(db: DbUrl, rows: list[tuple[Any, ...]]) -> None:
             )
 
 
-def _pg_field(d: Any) -> tuple[pa.DataType, Callable[[list[Any]], list[Any]] | None]:
+def _pg_field(d: Any) -> tuple[pa.DataType, Callable[[Sequence[Any]], list[Any]] | None]:
     """The Arrow type of a result column (from its type OID and modifier, never from the data)
     and a converter for its Python values, if any."""
     import psycopg
@@ -790,13 +974,16 @@ def _pg_decimal(v: str | None, name: str, t: pa.DataType) -> decimal.Decimal | N
 
 
 def _pg_batches(
-    db: DbUrl, sql: str, batch_rows: int, limits: Limits
+    db: DbUrl,
+    con: Any,
+    sql: str,
+    batch_rows: int,
+    deadline: _Deadline,
+    release: Callable[..., None],
 ) -> tuple[pa.Schema, Iterator[pa.RecordBatch]]:
     import psycopg
 
-    doing = "run the query on"
-    deadline = _Deadline(limits.statement)  # enforced by the server's statement_timeout
-    con = _pg_connect(db, limits, doing)
+    doing = "run the query on"  # the time limit is the server's statement_timeout
     name = f"redactor_{uuid.uuid4().hex[:12]}"
     # psycopg sends ``DECLARE "name" CURSOR FOR <sql>`` with the extended query protocol (one
     # command only); the server's error positions count from the start of that text.
@@ -810,9 +997,12 @@ def _pg_batches(
     def close() -> None:
         with contextlib.suppress(Exception):
             cur.close()
-        with contextlib.suppress(Exception):
+        try:
             con.rollback()
-        con.close()
+        except Exception:
+            release(False)  # the connection is unusable: the next statement opens another
+        else:
+            release()
 
     try:
         with _errors(db, doing, sql, deadline):
@@ -840,7 +1030,7 @@ def _pg_batches(
             return None
         arrays = []
         for (n, t, convert), values in zip(fields, zip(*rows, strict=True), strict=True):
-            vs = convert(list(values)) if convert else list(values)
+            vs = convert(values) if convert else values
             try:
                 arrays.append(pa.array(vs, type=t))
             except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
@@ -870,7 +1060,10 @@ __all__ = [
     "STATEMENT_TIMEOUT_ENV",
     "CatalogSpec",
     "Limits",
+    "ReadConnection",
     "catalog_schema",
+    "connect",
+    "db_of",
     "iso_interval",
     "iter_query_batches",
 ]

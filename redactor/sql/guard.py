@@ -19,11 +19,41 @@ from redactor.errors import BadInputError, RefusedError
 
 # Statements and clauses that write, change state, or read outside the schema.
 _DENY_NAMES = (
-    "Into", "Insert", "Update", "Delete", "Merge", "Create", "Drop", "Command", "Copy", "Set",
-    "Lock", "Pragma", "Attach", "Detach", "Use", "Transaction", "Commit", "Rollback", "Alter",
-    "TruncateTable", "LoadData", "Export", "Grant", "Revoke", "Analyze", "Install", "Kill",
-    "Describe", "Show", "Summarize", "ToFile", "ReadCSV", "ReadParquet",
-    "UserDefinedFunction", "Placeholder",
+    "Into",
+    "Insert",
+    "Update",
+    "Delete",
+    "Merge",
+    "Create",
+    "Drop",
+    "Command",
+    "Copy",
+    "Set",
+    "Lock",
+    "Pragma",
+    "Attach",
+    "Detach",
+    "Use",
+    "Transaction",
+    "Commit",
+    "Rollback",
+    "Alter",
+    "TruncateTable",
+    "LoadData",
+    "Export",
+    "Grant",
+    "Revoke",
+    "Analyze",
+    "Install",
+    "Kill",
+    "Describe",
+    "Show",
+    "Summarize",
+    "ToFile",
+    "ReadCSV",
+    "ReadParquet",
+    "UserDefinedFunction",
+    "Placeholder",
 )
 
 
@@ -39,29 +69,102 @@ _STARLIKE = _node_types(("Columns", "StarMap"))
 # Functions sqlglot does not model (exp.Anonymous) that are allowed by name. Everything else
 # unmodelled is refused: that is where file readers (pg_read_file), side effects (nextval,
 # set_config), remote access (dblink) and catalog readers (query_to_xml, current_setting) hide.
-ALLOWED_FUNCTIONS: frozenset[str] = frozenset({
-    "initcap", "lpad", "rpad", "btrim", "ltrim", "rtrim", "translate", "strpos", "instr",
-    "printf", "format", "to_char", "to_date", "to_timestamp", "date_part", "age", "greatest",
-    "least", "sign", "mod", "trunc", "soundex", "julianday", "unixepoch", "datetime", "time",
-    "date", "typeof", "nullif", "ifnull", "nvl", "iif", "ceiling", "split_part", "concat_ws",
-    "regexp_matches", "list_value", "array_length", "cardinality", "make_date", "justify_days",
-    "bit_length", "octet_length", "char_length", "character_length", "reverse", "repeat",
-    "strip_accents", "title", "week", "dayofweek", "dayofyear", "quarter", "epoch", "json",
-})
+ALLOWED_FUNCTIONS: frozenset[str] = frozenset(
+    {
+        "initcap",
+        "lpad",
+        "rpad",
+        "btrim",
+        "ltrim",
+        "rtrim",
+        "translate",
+        "strpos",
+        "instr",
+        "printf",
+        "format",
+        "to_char",
+        "to_date",
+        "to_timestamp",
+        "date_part",
+        "age",
+        "greatest",
+        "least",
+        "sign",
+        "mod",
+        "trunc",
+        "soundex",
+        "julianday",
+        "unixepoch",
+        "datetime",
+        "time",
+        "date",
+        "typeof",
+        "nullif",
+        "ifnull",
+        "nvl",
+        "iif",
+        "ceiling",
+        "split_part",
+        "concat_ws",
+        "regexp_matches",
+        "list_value",
+        "array_length",
+        "cardinality",
+        "make_date",
+        "justify_days",
+        "bit_length",
+        "octet_length",
+        "char_length",
+        "character_length",
+        "reverse",
+        "repeat",
+        "strip_accents",
+        "title",
+        "week",
+        "dayofweek",
+        "dayofyear",
+        "quarter",
+        "epoch",
+        "json",
+    }
+)
 
 # Functions that return a set of rows: in the select list they multiply rows in ways the lineage
 # analysis does not model, so they are refused there (in FROM, table functions are refused too).
-_SET_RETURNING = _node_types(("Unnest", "Explode", "ExplodeOuter", "Posexplode",
-                              "PosexplodeOuter", "Inline", "GenerateSeries"))
-_SET_RETURNING_NAMES = frozenset({"regexp_matches", "regexp_split_to_table", "string_to_table",
-                                  "json_each", "jsonb_each", "json_array_elements",
-                                  "jsonb_array_elements", "generate_subscripts"})
+_SET_RETURNING = _node_types(
+    (
+        "Unnest",
+        "Explode",
+        "ExplodeOuter",
+        "Posexplode",
+        "PosexplodeOuter",
+        "Inline",
+        "GenerateSeries",
+    )
+)
+_SET_RETURNING_NAMES = frozenset(
+    {
+        "regexp_matches",
+        "regexp_split_to_table",
+        "string_to_table",
+        "json_each",
+        "jsonb_each",
+        "json_array_elements",
+        "jsonb_array_elements",
+        "generate_subscripts",
+    }
+)
 # Spellings of "the current time" sqlglot leaves unmodelled in some dialects, and the node that
 # every target dialect can print (SQLite has no now()).
-_CLOCK = {"now": exp.CurrentTimestamp, "transaction_timestamp": exp.CurrentTimestamp,
-          "statement_timestamp": exp.CurrentTimestamp, "clock_timestamp": exp.CurrentTimestamp,
-          "get_current_timestamp": exp.CurrentTimestamp,
-          "current_timestamp": exp.CurrentTimestamp, "today": exp.CurrentDate}
+_CLOCK = {
+    "now": exp.CurrentTimestamp,
+    "transaction_timestamp": exp.CurrentTimestamp,
+    "statement_timestamp": exp.CurrentTimestamp,
+    "clock_timestamp": exp.CurrentTimestamp,
+    "get_current_timestamp": exp.CurrentTimestamp,
+    "current_timestamp": exp.CurrentTimestamp,
+    "today": exp.CurrentDate,
+}
 # Deeper than this, sqlglot's recursive passes (and Python's stack) give out; refuse first.
 MAX_DEPTH = 200
 
@@ -115,15 +218,19 @@ def parse_query(sql: str, dialect: str) -> exp.Query:
         desc = _TOKEN_REPR.sub(lambda m: m.group(1).lower(), str(err.get("description", "")))
         desc = _safe_description(re.sub(r"'[^']*'|\"[^\"]*\"", "…", desc)[:160], sql)
         where = f" at line {err['line']}, col {err['col']}" if "line" in err else ""
-        raise BadInputError(f"SQL does not parse{where}: {desc or 'syntax error'}",
-                            hint=f"the query is read as {dialect} SQL (see --dialect)") from None
+        raise BadInputError(
+            f"SQL does not parse{where}: {desc or 'syntax error'}",
+            hint=f"the query is read as {dialect} SQL (see --dialect)",
+        ) from None
     except TokenError as e:
         where = ""
         start = getattr(e, "start", None)
         if isinstance(start, int):
             where = f" near {_line_col(sql, start)}"
-        raise BadInputError(f"SQL does not parse{where}: an unterminated string or quoted name",
-                            hint=f"the query is read as {dialect} SQL (see --dialect)") from None
+        raise BadInputError(
+            f"SQL does not parse{where}: an unterminated string or quoted name",
+            hint=f"the query is read as {dialect} SQL (see --dialect)",
+        ) from None
     except sqlglot.errors.SqlglotError as e:
         raise BadInputError(f"SQL does not parse ({type(e).__name__})") from None
     if len(statements) != 1:
@@ -164,7 +271,8 @@ def _safe_description(desc: str, sql: str) -> str:
 def _too_deep() -> RefusedError:
     return RefusedError(
         f"Refused: the query nests more than {MAX_DEPTH} levels deep, more than can be checked",
-        hint="flatten the expression (fewer nested parentheses, NOTs or subqueries)")
+        hint="flatten the expression (fewer nested parentheses, NOTs or subqueries)",
+    )
 
 
 def depth(tree: exp.Expression) -> int:
@@ -191,9 +299,13 @@ def check_syntax(tree: exp.Expression, dialect: str | None = None) -> None:
     bad = tree.find(*_DENY)
     if bad is not None:
         kind = type(bad).__name__
-        what = {"Into": "SELECT … INTO", "Lock": "FOR UPDATE/SHARE", "Placeholder": "a parameter",
-                "ReadCSV": "file reader read_csv()", "ReadParquet": "file reader read_parquet()",
-                }.get(kind, kind.upper())
+        what = {
+            "Into": "SELECT … INTO",
+            "Lock": "FOR UPDATE/SHARE",
+            "Placeholder": "a parameter",
+            "ReadCSV": "file reader read_csv()",
+            "ReadParquet": "file reader read_parquet()",
+        }.get(kind, kind.upper())
         raise RefusedError(
             f"Refused: {what}{at(bad)}; only a single read-only query is accepted",
             hint="remove it; export queries may not write, lock, or read files",
@@ -224,8 +336,14 @@ def check_syntax(tree: exp.Expression, dialect: str | None = None) -> None:
     for srf in tree.find_all(*_SET_RETURNING):
         if not _in_from(srf):
             name = type(srf).__name__.upper()
-            name = next((n for n in ("GENERATE_SERIES", "POSEXPLODE", "INLINE")
-                         if n.replace("_", "") in name), "UNNEST")
+            name = next(
+                (
+                    n
+                    for n in ("GENERATE_SERIES", "POSEXPLODE", "INLINE")
+                    if n.replace("_", "") in name
+                ),
+                "UNNEST",
+            )
             raise _set_returning(name, srf)
     for fn in tree.find_all(exp.Anonymous):
         name = fn.name.lower()
@@ -253,8 +371,9 @@ def _set_returning(name: str, node: exp.Expression) -> RefusedError:
     )
 
 
-def check_qualified(tree: exp.Expression, known_tables: Collection[str],
-                    allowed_schemas: Collection[str]) -> None:
+def check_qualified(
+    tree: exp.Expression, known_tables: Collection[str], allowed_schemas: Collection[str]
+) -> None:
     """After qualification: no whole-row references, no table outside the schema.
 
     ``known_tables`` holds casefolded base-table names; CTE names must not shadow them.

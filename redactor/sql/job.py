@@ -24,14 +24,20 @@ from redactor.io.formats import Format
 from redactor.pipeline import run
 from redactor.policy.decide import Decision
 from redactor.sql import postcheck
-from redactor.sql.export import DEFAULT_BATCH_ROWS, catalog_schema, iter_query_batches
+from redactor.sql.export import DEFAULT_BATCH_ROWS, catalog_schema, connect, iter_query_batches
 from redactor.sql.rewrite import OutputColumn, RewriteResult, rewrite_query
-from redactor.sql.urls import parse_url
+from redactor.urls import parse_url
 
 OUTPUT_TABLE = "query"
 # What the Arrow pass does to an output the SQL already masked (idempotent on masked values).
-_AGAIN = {Action.DROP: Action.DROP, Action.NULL: Action.NULL, Action.HASH: Action.NULL,
-          Action.SCRUB: Action.NULL, Action.REDACT: Action.REDACT, Action.MASK: Action.MASK}
+_AGAIN = {
+    Action.DROP: Action.DROP,
+    Action.NULL: Action.NULL,
+    Action.HASH: Action.NULL,
+    Action.SCRUB: Action.NULL,
+    Action.REDACT: Action.REDACT,
+    Action.MASK: Action.MASK,
+}
 
 
 @dataclass
@@ -47,13 +53,19 @@ def _again(o: OutputColumn, name: str) -> ColumnRule | None:
         return None
     r = o.rule
     if o.action is Action.GENERALIZE:
-        year = r.generalize_to == "year" or (r.generalize_to is None
-                                             and r.category is Category.BIRTH_DATE)
+        year = r.generalize_to == "year" or (
+            r.generalize_to is None and r.category is Category.BIRTH_DATE
+        )
         action = Action.GENERALIZE if year else Action.NULL
-        return ColumnRule(name=name, category=r.category, action=action, generalize_to="year"
-                          if year else None)
-    return ColumnRule(name=name, category=r.category, action=_AGAIN.get(o.action, Action.NULL),
-                      keep_last=r.keep_last)
+        return ColumnRule(
+            name=name, category=r.category, action=action, generalize_to="year" if year else None
+        )
+    return ColumnRule(
+        name=name,
+        category=r.category,
+        action=_AGAIN.get(o.action, Action.NULL),
+        keep_last=r.keep_last,
+    )
 
 
 def outputs_field_map(result: RewriteResult, names: list[str], source: FieldMap) -> FieldMap:
@@ -63,10 +75,18 @@ def outputs_field_map(result: RewriteResult, names: list[str], source: FieldMap)
         rule = _again(o, name)
         if rule is not None:
             cols[normalize_name(name)] = rule
-    table = TableMap(name=OUTPUT_TABLE, columns=MappingProxyType(cols),
-                     description="output columns of an export query")
-    return FieldMap(name=source.name, tables=MappingProxyType({OUTPUT_TABLE: table}),
-                    description=source.description, source=source.source, sha256=source.sha256)
+    table = TableMap(
+        name=OUTPUT_TABLE,
+        columns=MappingProxyType(cols),
+        description="output columns of an export query",
+    )
+    return FieldMap(
+        name=source.name,
+        tables=MappingProxyType({OUTPUT_TABLE: table}),
+        description=source.description,
+        source=source.source,
+        sha256=source.sha256,
+    )
 
 
 def check_output_names(result: RewriteResult) -> None:
@@ -114,42 +134,68 @@ def export_query(
 
     db = parse_url(url)
     read = dialect or db.dialect
-    job = Job(source=db.display, output=output, output_format=output_format,
-              table=OUTPUT_TABLE, manifest=manifest, command="export",
-              query=strip_sql_literals(sql, read))
+    job = Job(
+        source=db.display,
+        output=output,
+        output_format=output_format,
+        table=OUTPUT_TABLE,
+        manifest=manifest,
+        command="export",
+        query=strip_sql_literals(sql, read),
+    )
     with RequestAudit(log, decision, job, field_map, dialect=read) as audit:
         if decision.refused:
             run(decision, pa.schema([]), iter(()), job, audit=audit)  # logs, raises
-        catalog = catalog_schema(url)
-        result = rewrite_query(sql, field_map, decision, dialect=read, to=db.dialect,
-                               catalog=catalog)
-        check_output_names(result)
-        if on_rewrite:
-            on_rewrite(result)
-        names = [o.name for o in result.outputs]
-        if dry_run:
-            schema = pa.schema([pa.field(n, pa.string()) for n in names])
-            out_map = outputs_field_map(result, names, field_map)
-            audit.closed = True  # a dry run is not logged
-            outcome = run(decision, schema, iter(()), job, field_map=out_map, log=None,
-                          dry_run=True, on_plan=on_plan)
+        # one read-only connection for the catalog, the post-check's sample and the query
+        with connect(db) as con:
+            catalog = catalog_schema(con)
+            result = rewrite_query(
+                sql, field_map, decision, dialect=read, to=db.dialect, catalog=catalog
+            )
+            check_output_names(result)
+            if on_rewrite:
+                on_rewrite(result)
+            names = [o.name for o in result.outputs]
+            if dry_run:
+                schema = pa.schema([pa.field(n, pa.string()) for n in names])
+                out_map = outputs_field_map(result, names, field_map)
+                audit.closed = True  # a dry run is not logged
+                outcome = run(
+                    decision,
+                    schema,
+                    iter(()),
+                    job,
+                    field_map=out_map,
+                    log=None,
+                    dry_run=True,
+                    on_plan=on_plan,
+                )
+                return ExportResult(result, outcome)
+            # Sampled before the query runs; checks the released outputs of every batch.
+            check = postcheck.prepare(con, result, field_map, decision, catalog)
+            try:
+                schema, batches = iter_query_batches(con, result.sql, batch_rows)
+            except QueryError as e:
+                raise in_user_query(e, result) from None
+            if len(schema.names) != len(names):
+                raise RefusedError(
+                    "Refused: the database returned a different number of columns "
+                    "than the query analysis found"
+                )
+            out_map = outputs_field_map(result, list(schema.names), field_map)
+            batches = located_batches(result, batches)
+            if check is not None:
+                batches = check.checked(batches)
+            outcome = run(
+                decision,
+                schema,
+                _counted(batches, progress),
+                job,
+                field_map=out_map,
+                audit=audit,
+                on_plan=on_plan,
+            )
             return ExportResult(result, outcome)
-        # Sampled before the query runs; checks the released outputs of every batch.
-        check = postcheck.prepare(url, result, field_map, decision, catalog)
-        try:
-            schema, batches = iter_query_batches(url, result.sql, batch_rows)
-        except QueryError as e:
-            raise in_user_query(e, result) from None
-        if len(schema.names) != len(names):
-            raise RefusedError("Refused: the database returned a different number of columns "
-                               "than the query analysis found")
-        out_map = outputs_field_map(result, list(schema.names), field_map)
-        batches = located_batches(result, batches)
-        if check is not None:
-            batches = check.checked(batches)
-        outcome = run(decision, schema, _counted(batches, progress), job, field_map=out_map,
-                      audit=audit, on_plan=on_plan)
-        return ExportResult(result, outcome)
 
 
 _SENT_AT = re.compile(r" at line \d+, col \d+ of the SQL sent to the database")
@@ -162,13 +208,19 @@ def in_user_query(e: QueryError, result: RewriteResult) -> QueryError:
         return e
     pos = result.position_of(e.offset)
     where = f" at {pos} of the query" if pos else " in redactor's masked copy of a table"
-    located = QueryError(_SENT_AT.sub(where, e.message), hint=e.hint, error_class=e.error_class,
-                         sqlstate=e.sqlstate, offset=e.offset)
+    located = QueryError(
+        _SENT_AT.sub(where, e.message),
+        hint=e.hint,
+        error_class=e.error_class,
+        sqlstate=e.sqlstate,
+        offset=e.offset,
+    )
     return located
 
 
-def located_batches(result: RewriteResult, batches: Iterator[pa.RecordBatch]
-                     ) -> Iterator[pa.RecordBatch]:
+def located_batches(
+    result: RewriteResult, batches: Iterator[pa.RecordBatch]
+) -> Iterator[pa.RecordBatch]:
     try:
         yield from batches
     except QueryError as e:
@@ -179,8 +231,9 @@ def located_batches(result: RewriteResult, batches: Iterator[pa.RecordBatch]
             close()
 
 
-def _counted(batches: Iterator[pa.RecordBatch], progress: Callable[[int], None] | None
-             ) -> Iterator[pa.RecordBatch]:
+def _counted(
+    batches: Iterator[pa.RecordBatch], progress: Callable[[int], None] | None
+) -> Iterator[pa.RecordBatch]:
     rows = 0
     try:
         for b in batches:

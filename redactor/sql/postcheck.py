@@ -27,6 +27,18 @@ written) when one holds what the analysis promised it does not:
   birth dates): a column trips on date hits only when they are at least half of its sampled
   date cells, and at least 2 (or all of a one-row result).
 
+**Sample cache.** The sample of a table is reused for :data:`SAMPLE_TTL` seconds (30, like
+the serve catalog) within one process (one server, one export), so that a server does not read
+every mapped table again before each statement. An entry is keyed by everything the sample
+depends on: the database (the URL's full connection string, or the file's path, size and
+modification time and its WAL's), the table, the sampled columns with the category and the
+withheld/released role each has, the field map (its digest, or its table rule) and the
+decision's action for every category; a different decision or map never reuses an entry. It
+holds the same keyed hashes a fresh sample would (under a per-process random key that never
+leaves memory), and a failed sample is never kept. A cached sample is as strong as a fresh one
+except that it can be up to ``SAMPLE_TTL`` seconds old: rows written to the database since are
+not in it (as rows past ``SAMPLE_ROWS`` are not in a fresh one).
+
 The message names the output column by position and name and the category, never a value.
 It is a safety net with known limits: values transformed in the query (reversed, split, encoded)
 are not recognised, and a table larger than the sample is covered only as far as the sample goes.
@@ -39,8 +51,11 @@ import decimal
 import hashlib
 import os
 import re
+import threading
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -52,7 +67,7 @@ from redactor.errors import DataError
 from redactor.fieldmap import ColumnRule, FieldMap, normalize_name
 from redactor.plan import action_for_rule
 from redactor.policy.decide import Decision
-from redactor.sql.export import iter_query_batches
+from redactor.sql.export import ReadConnection, db_of, iter_query_batches
 from redactor.sql.rewrite import RewriteResult
 from redactor.sql.schema import CatalogSpec
 
@@ -64,6 +79,10 @@ MIN_DIGITS = 7  # digit-only values shorter than this are ignored (ZIPs, ids, am
 MIN_HITS = 2  # exact-value hits that stop an export (1 when every sampled cell hit)
 DATE_SHARE = 0.5  # date hits must be at least this share of the column's sampled date cells
 _DIGEST = 16  # bytes of the keyed hash kept
+_MIN_KEPT_INT = 10 ** (MIN_DIGITS - 1)  # the smallest non-negative integer normalise() keeps
+_MAX_KEPT_NEGATIVE = -(10 ** (MIN_LENGTH - 2))  # "-100": the largest negative one it keeps
+SAMPLE_TTL = 30.0  # seconds a table's sample is reused in this process (0: never)
+SAMPLE_CACHE_TABLES = 256  # table samples kept at most
 
 # (category, source categories that allow it, pattern in the RE2/Python common subset)
 _SHAPE_PATTERNS: tuple[tuple[Category, frozenset[Category], str], ...] = (
@@ -139,6 +158,20 @@ def _is_text(t: pa.DataType) -> bool:
     return pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t)
 
 
+def _kept_integers(col: pa.Array) -> pa.Array:
+    """The cells of an integer column that :func:`normalise` keeps: 7 digits or more, or a
+    minus sign and 3 digits or more. The others are not counted at all, so checking only these
+    gives the same verdict, without a Python step per cell."""
+    if pa.types.is_uint64(col.type):
+        keep = pc.greater_equal(col, pa.scalar(_MIN_KEPT_INT, pa.uint64()))
+    else:
+        wide = col.cast(pa.int64())
+        keep = pc.or_(
+            pc.greater_equal(wide, _MIN_KEPT_INT), pc.less_equal(wide, _MAX_KEPT_NEGATIVE)
+        )
+    return col.filter(keep)
+
+
 def _is_date(text: str) -> bool:
     return len(text) == 10 and _ISO_DATE.fullmatch(text) is not None
 
@@ -199,6 +232,8 @@ class Postcheck:
                         and pc.any(pc.match_substring_regex(col, pattern)).as_py()
                     ):
                         self._stop(w, category.value)
+            if pa.types.is_integer(col.type):
+                col = _kept_integers(col)
             memo: dict[str, str | None] = {}
             for cell in col.to_pylist():
                 self._cell(w, cell, memo, shapes=not text)
@@ -284,6 +319,90 @@ class Postcheck:
                 close()
 
 
+@dataclass(frozen=True, slots=True)
+class TableSample:
+    """The keyed hashes of one table's sample (see the module docstring)."""
+
+    protected: dict[bytes, str]
+    released: frozenset[bytes]
+    words: frozenset[bytes]
+    released_words: frozenset[bytes]
+
+
+class SampleCache:
+    """Table samples of this process, for :data:`SAMPLE_TTL` seconds, under one random key."""
+
+    def __init__(self, ttl: float = SAMPLE_TTL, size: int = SAMPLE_CACHE_TABLES) -> None:
+        self.ttl = ttl
+        self.size = size
+        self.key = os.urandom(32)  # the digests' MAC key: never leaves memory
+        self._entries: dict[tuple, tuple[float, TableSample]] = {}
+        self._lock = threading.Lock()
+        self.misses = 0  # samples read from the database (for tests and benchmarks)
+
+    def get(self, key: tuple) -> TableSample | None:
+        hit = self.lookup(key)
+        return hit[1] if hit is not None else None
+
+    def lookup(self, key: tuple) -> tuple[float, TableSample] | None:
+        """The entry under ``key`` and when its sample was read (monotonic clock), if younger
+        than the TTL."""
+        if self.ttl <= 0:
+            return None
+        with self._lock:
+            hit = self._entries.get(key)
+            if hit is None:
+                return None
+            if time.monotonic() - hit[0] >= self.ttl:
+                del self._entries[key]
+                return None
+            return hit
+
+    def put(self, key: tuple, sample: TableSample, at: float | None = None) -> None:
+        """Keep ``sample``, read at ``at`` (default now: an entry built from older samples
+        carries the oldest one's time, so it expires with it)."""
+        if self.ttl <= 0:
+            return
+        with self._lock:
+            now = time.monotonic()
+            if len(self._entries) >= self.size:
+                self._entries = {k: v for k, v in self._entries.items() if now - v[0] < self.ttl}
+                if len(self._entries) >= self.size:
+                    self._entries.clear()
+            self._entries[key] = (now if at is None else at, sample)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+SAMPLES = SampleCache()  # one per process: a server's, or an export's
+
+
+def _database_key(source: str | ReadConnection) -> tuple:
+    """What identifies the database's content for the cache: a server's full connection string
+    (kept as a digest), or a file's path with its size and modification time (and its WAL's)."""
+    db = db_of(source)
+    if db.engine == "postgresql":
+        conninfo = (db.conninfo or "").encode("utf-8")
+        return ("postgresql", hashlib.blake2b(conninfo, digest_size=16).digest())
+    path = os.path.realpath(db.path or "")
+    stats: list[Any] = []
+    for part in (path, path + "-wal", path + ".wal"):
+        try:
+            st = os.stat(part)
+        except OSError:
+            stats.append(None)
+        else:
+            stats.append((st.st_size, st.st_mtime_ns, st.st_ino))
+    return (db.engine, path, *stats)
+
+
+def _decision_key(decision: Decision) -> tuple:
+    actions = sorted((str(c), str(cd.action)) for c, cd in decision.categories.items())
+    return (*actions, decision.refused)
+
+
 _PLAIN_LABEL = re.compile(r"[A-Za-z_][A-Za-z0-9_ ]{0,63}")
 
 
@@ -297,11 +416,20 @@ def _label(name: str) -> str:
 
 
 def prepare(
-    url: str, result: RewriteResult, field_map: FieldMap, decision: Decision, catalog: CatalogSpec
+    url: str | ReadConnection,
+    result: RewriteResult,
+    field_map: FieldMap,
+    decision: Decision,
+    catalog: CatalogSpec,
+    *,
+    cache: SampleCache | None = None,
 ) -> Postcheck | None:
     """The check for one export, sampling the database's protected values now (before the
-    user's query runs). None when there is nothing to check: an unrestricted request, or no
-    output that the analysis released."""
+    user's query runs), or reusing this process's sample of a table taken under the same
+    decision and map less than ``SAMPLE_TTL`` seconds ago. None when there is nothing to check:
+    an unrestricted request, or no output that the analysis released.
+
+    ``url``: the database URL, or the export's open connection (the sample is read on it)."""
     if not result.restricted:
         return None
     watches = []
@@ -316,14 +444,26 @@ def prepare(
         watches.append(_Watch(o.position, _label(o.name), frozenset(allowed)))
     if not watches:
         return None
-    key = os.urandom(32)
-    check = Postcheck(watches, key, {})
+    cache = SAMPLES if cache is None else cache
+    check = Postcheck(watches, cache.key, {})
     read = {normalize_name(t) for t in result.tables}
-    protected, released, words, released_words = _sample(
-        url, result.dialect, field_map, decision, catalog, check, read
-    )
-    check.protected = {d: c for d, c in protected.items() if d not in released}
-    check.name_words = frozenset(words - released_words)
+    plan = _plan(url, result.dialect, field_map, decision, catalog, read)
+    # the merged sample of exactly these tables (in this order, these of them read by the query)
+    merged_key = ("merged", tuple((e, key in read) for key, _, _, e in plan))
+    merged = cache.get(merged_key)
+    if merged is None:
+        oldest, protected, released, words, released_words = _sample(
+            url, result.dialect, plan, check, read, cache
+        )
+        merged = TableSample(
+            {d: c for d, c in protected.items() if d not in released},
+            frozenset(),
+            frozenset(words - released_words),
+            frozenset(),
+        )
+        cache.put(merged_key, merged, at=oldest)
+    check.protected = merged.protected
+    check.name_words = merged.words
     return check
 
 
@@ -332,23 +472,22 @@ def _rule(field_map: FieldMap, table: str, column: str) -> ColumnRule | None:
     return t.rule(column) if t is not None else None
 
 
-def _sample(
-    url: str,
+def _plan(
+    url: str | ReadConnection,
     dialect: str,
     field_map: FieldMap,
     decision: Decision,
     catalog: CatalogSpec,
-    check: Postcheck,
     read: set[str],
-) -> tuple[dict[bytes, str], set[bytes], set[bytes], set[bytes]]:
-    """Sample the mapped tables: those the query reads first, then the others (a query that ran
-    differently may read them), at most MAX_TABLES."""
-    protected: dict[bytes, str] = {}
-    released: set[bytes] = set()
-    words: set[bytes] = set()
-    released_words: set[bytes] = set()
+) -> list[tuple[str, str, list[tuple[str, str, bool]], tuple]]:
+    """The tables to sample: those the query reads first, then the others (a query that ran
+    differently may read them), at most MAX_TABLES; each as (key, table, [(column, category,
+    withheld)], cache key)."""
+    db_key: tuple | None = None
+    decision_key = _decision_key(decision)
     by_key = {normalize_name(t): (t, cols) for t, cols in catalog.items()}
     keys = sorted((k for k in field_map.tables if k in by_key), key=lambda k: (k not in read, k))
+    plan = []
     for key in keys[:MAX_TABLES]:
         (table, cols), tmap = by_key[key], field_map.tables[key]
         chosen: list[tuple[str, str, bool]] = []  # (column, category, withheld)
@@ -365,39 +504,98 @@ def _sample(
             chosen.append((name, rule.category, action is not Action.RELEASE))
         if not any(withheld for _, _, withheld in chosen):
             continue
-        sql = (
-            exp.select(*(exp.column(c, quoted=True) for c, _, _ in chosen))
-            .from_(exp.Table(this=exp.to_identifier(table, quoted=True)))
-            .limit(SAMPLE_ROWS)
-            .sql(dialect=dialect)
+        if db_key is None:
+            db_key = _database_key(url)
+        entry_key = (
+            db_key,
+            dialect,
+            table,
+            tuple((c, str(cat), w) for c, cat, w in chosen),
+            field_map.sha256 or repr(tmap),
+            decision_key,
+            SAMPLE_ROWS,
         )
-        try:
-            _, batches = iter_query_batches(url, sql, SAMPLE_ROWS)
-        except DataError:
-            if key in read:
-                raise
-            continue  # e.g. not granted to this role: then no query of it can read it either
-        try:
-            for b in batches:
-                for i, (_, category, withheld) in enumerate(chosen):
-                    for v in _values(b.column(i).to_pylist()):
-                        d = check._digest(v)
-                        if withheld:
-                            protected.setdefault(d, str(category))
-                        else:
-                            released.add(d)
-                        if category == Category.NAME or not withheld:
-                            target = words if withheld else released_words
-                            target.update(
-                                check._digest(m.group(0).casefold())
-                                for m in _WORD.finditer(v)
-                                if len(m.group(0)) >= MIN_LENGTH
-                            )
-        finally:
-            close = getattr(batches, "close", None)
-            if close:
-                close()
-    return protected, released, words, released_words
+        plan.append((key, table, chosen, entry_key))
+    return plan
+
+
+def _sample(
+    url: str | ReadConnection,
+    dialect: str,
+    plan: list[tuple[str, str, list[tuple[str, str, bool]], tuple]],
+    check: Postcheck,
+    read: set[str],
+    cache: SampleCache,
+) -> tuple[float, dict[bytes, str], set[bytes], set[bytes], set[bytes]]:
+    """The planned tables' samples (from the cache, or read now), merged, with the time the
+    oldest of them was read."""
+    oldest = time.monotonic()
+    protected: dict[bytes, str] = {}
+    released: set[bytes] = set()
+    words: set[bytes] = set()
+    released_words: set[bytes] = set()
+    for key, table, chosen, entry_key in plan:
+        hit = cache.lookup(entry_key)
+        if hit is not None:
+            oldest = min(oldest, hit[0])
+            sample = hit[1]
+        else:
+            try:
+                sample = _sample_table(url, dialect, table, chosen, check)
+            except DataError:
+                if key in read:
+                    raise
+                continue  # e.g. not granted to this role: then no query of it can read it either
+            cache.misses += 1
+            cache.put(entry_key, sample)
+        for d, c in sample.protected.items():
+            protected.setdefault(d, c)
+        released |= sample.released
+        words |= sample.words
+        released_words |= sample.released_words
+    return oldest, protected, released, words, released_words
+
+
+def _sample_table(
+    url: str | ReadConnection,
+    dialect: str,
+    table: str,
+    chosen: list[tuple[str, str, bool]],
+    check: Postcheck,
+) -> TableSample:
+    """Read one table's sample (redactor's own fixed query) and keep its keyed hashes."""
+    protected: dict[bytes, str] = {}
+    released: set[bytes] = set()
+    words: set[bytes] = set()
+    released_words: set[bytes] = set()
+    sql = (
+        exp.select(*(exp.column(c, quoted=True) for c, _, _ in chosen))
+        .from_(exp.Table(this=exp.to_identifier(table, quoted=True)))
+        .limit(SAMPLE_ROWS)
+        .sql(dialect=dialect)
+    )
+    _, batches = iter_query_batches(url, sql, SAMPLE_ROWS)
+    try:
+        for b in batches:
+            for i, (_, category, withheld) in enumerate(chosen):
+                for v in _values(b.column(i).to_pylist()):
+                    d = check._digest(v)
+                    if withheld:
+                        protected.setdefault(d, str(category))
+                    else:
+                        released.add(d)
+                    if category == Category.NAME or not withheld:
+                        target = words if withheld else released_words
+                        target.update(
+                            check._digest(m.group(0).casefold())
+                            for m in _WORD.finditer(v)
+                            if len(m.group(0)) >= MIN_LENGTH
+                        )
+    finally:
+        close = getattr(batches, "close", None)
+        if close:
+            close()
+    return TableSample(protected, frozenset(released), frozenset(words), frozenset(released_words))
 
 
 def _values(cells: Iterable[object]) -> Iterator[str]:
@@ -408,4 +606,4 @@ def _values(cells: Iterable[object]) -> Iterator[str]:
                 yield norm
 
 
-__all__ = ["Postcheck", "normalise", "prepare"]
+__all__ = ["SAMPLES", "SAMPLE_TTL", "Postcheck", "SampleCache", "normalise", "prepare"]

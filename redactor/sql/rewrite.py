@@ -100,8 +100,11 @@ class RewriteResult:
         for i, node in enumerate(self.tree.walk()):
             if i > 5000:
                 break
-            if node is self.tree or _in_mask(node) or (
-                    node.arg_key == "table" and isinstance(node.parent, exp.Column)):
+            if (
+                node is self.tree
+                or _in_mask(node)
+                or (node.arg_key == "table" and isinstance(node.parent, exp.Column))
+            ):
                 continue  # the root, redactor's masks, a qualifier qualify() added
             text = node.sql(dialect=self.dialect, comments=False)
             if not text or len(text) > (best[0] if best else len(self.sql) + 1):
@@ -124,8 +127,15 @@ class RewriteResult:
         return "\n".join(lines)
 
 
-def rewrite_query(sql: str, field_map: FieldMap, decision: Decision, *, dialect: str,
-                  to: str | None = None, catalog: CatalogSpec | None = None) -> RewriteResult:
+def rewrite_query(
+    sql: str,
+    field_map: FieldMap,
+    decision: Decision,
+    *,
+    dialect: str,
+    to: str | None = None,
+    catalog: CatalogSpec | None = None,
+) -> RewriteResult:
     """Check, qualify and rewrite ``sql``; raise RefusedError / BadInputError with a position.
 
     ``catalog`` is the live database's ``{table: [(column, type), …]}`` (see
@@ -136,19 +146,28 @@ def rewrite_query(sql: str, field_map: FieldMap, decision: Decision, *, dialect:
     try:
         return _rewrite(sql, field_map, decision, dialect=dialect, to=to, catalog=catalog)
     except RecursionError:  # sqlglot's passes are recursive; parse_query bounds the depth
-        raise RefusedError("Refused: the query nests too deeply to be checked",
-                           hint="flatten the expression (fewer nested parentheses, NOTs or "
-                           "subqueries)") from None
+        raise RefusedError(
+            "Refused: the query nests too deeply to be checked",
+            hint="flatten the expression (fewer nested parentheses, NOTs or subqueries)",
+        ) from None
 
 
-def _rewrite(sql: str, field_map: FieldMap, decision: Decision, *, dialect: str,
-             to: str | None, catalog: CatalogSpec | None) -> RewriteResult:
+def _rewrite(
+    sql: str,
+    field_map: FieldMap,
+    decision: Decision,
+    *,
+    dialect: str,
+    to: str | None,
+    catalog: CatalogSpec | None,
+) -> RewriteResult:
     target = to or dialect
     _check_dialect(dialect, "--dialect", any_known=True)
     _check_dialect(target, "--to", any_known=False)
     if decision.refused:
-        raise RefusedError("Refused by policy: " + "; ".join(decision.reasons),
-                           reasons=decision.reasons)
+        raise RefusedError(
+            "Refused by policy: " + "; ".join(decision.reasons), reasons=decision.reasons
+        )
     restricted = decision.restricted
     tree = guard.parse_query(sql, dialect)
     guard.normalize_clock(tree)
@@ -156,8 +175,14 @@ def _rewrite(sql: str, field_map: FieldMap, decision: Decision, *, dialect: str,
     sources = build_sources(field_map, catalog)
     _pin_output_names(tree, dialect)
     try:
-        tree = qualify(tree, schema=sources.sqlglot_schema(dialect), dialect=dialect,
-                       identify=False, validate_qualify_columns=True, quote_identifiers=True)
+        tree = qualify(
+            tree,
+            schema=sources.sqlglot_schema(dialect),
+            dialect=dialect,
+            identify=False,
+            validate_qualify_columns=True,
+            quote_identifiers=True,
+        )
     except OptimizeError as e:
         # qualify mutated the tree: point at the name in a fresh parse of the query
         raise _unresolved(e, guard.parse_query(sql, dialect), sources) from None
@@ -192,20 +217,26 @@ def _rewrite(sql: str, field_map: FieldMap, decision: Decision, *, dialect: str,
 
 def _check_dialect(name: str, option: str, *, any_known: bool) -> None:
     if not any_known and name not in SUPPORTED_DIALECTS:
-        raise UsageError(f"{option} {name!r}: masks exist for {', '.join(SUPPORTED_DIALECTS)}",
-                         hint="pick one of those dialects")
+        raise UsageError(
+            f"{option} {name!r}: masks exist for {', '.join(SUPPORTED_DIALECTS)}",
+            hint="pick one of those dialects",
+        )
     try:
         Dialect.get_or_raise(name)
     except ValueError:
-        raise UsageError(f"{option} {name!r} is not a known SQL dialect",
-                         hint=f"e.g. {', '.join(SUPPORTED_DIALECTS)}") from None
+        raise UsageError(
+            f"{option} {name!r} is not a known SQL dialect",
+            hint=f"e.g. {', '.join(SUPPORTED_DIALECTS)}",
+        ) from None
 
 
 def _pin_output_names(tree: exp.Query, dialect: str) -> None:
     """Keep the output names as the engine will return them (qualify would re-case them)."""
     strategy = Dialect.get_or_raise(dialect).normalization_strategy
-    keep_unquoted = strategy in (NormalizationStrategy.CASE_INSENSITIVE,
-                                 NormalizationStrategy.CASE_SENSITIVE)
+    keep_unquoted = strategy in (
+        NormalizationStrategy.CASE_INSENSITIVE,
+        NormalizationStrategy.CASE_SENSITIVE,
+    )
     first = tree
     while isinstance(first, exp.SetOperation):
         first = first.this
@@ -229,8 +260,12 @@ def _pin_output_names(tree: exp.Query, dialect: str) -> None:
                 continue
             for col in clause.find_all(exp.Column):
                 ident = pinned.get(col.name.casefold())
-                if (ident is not None and not col.table and isinstance(col.this, exp.Identifier)
-                        and col.find_ancestor(exp.Select, exp.SetOperation) is owner):
+                if (
+                    ident is not None
+                    and not col.table
+                    and isinstance(col.this, exp.Identifier)
+                    and col.find_ancestor(exp.Select, exp.SetOperation) is owner
+                ):
                     ref = col.this  # keep its position (for messages), take the alias's spelling
                     ref.set("this", ident.this)
                     ref.set("quoted", ident.quoted)
@@ -253,9 +288,17 @@ def _expand_all(tree: exp.Query) -> None:
         if isinstance(order, exp.Order) and len(order.expressions) == 1:
             only = order.expressions[0]
             if isinstance(only.this, exp.Var) and only.this.name.upper() == "ALL":
-                order.set("expressions", [
-                    exp.Ordered(this=e.copy(), desc=only.args.get("desc"),
-                                nulls_first=only.args.get("nulls_first")) for e in plain])
+                order.set(
+                    "expressions",
+                    [
+                        exp.Ordered(
+                            this=e.copy(),
+                            desc=only.args.get("desc"),
+                            nulls_first=only.args.get("nulls_first"),
+                        )
+                        for e in plain
+                    ],
+                )
 
 
 def _unresolved(e: OptimizeError, original: exp.Expression, sources: Sources) -> RefusedError:
@@ -263,30 +306,44 @@ def _unresolved(e: OptimizeError, original: exp.Expression, sources: Sources) ->
     name = m.group(1) if m else None
     node = None
     if name is not None:
-        node = next((c for c in original.find_all(exp.Column)
-                     if c.name == name or normalize_name(c.name) == normalize_name(name)), None)
+        node = next(
+            (
+                c
+                for c in original.find_all(exp.Column)
+                if c.name == name or normalize_name(c.name) == normalize_name(name)
+            ),
+            None,
+        )
     if node is None:  # a name holding a quote defeats the message's parsing: find it instead
         known = {c.key for t in sources.tables.values() for c in t.columns}
-        node = next((c for c in original.find_all(exp.Column)
-                     if not isinstance(c.this, exp.Star) and normalize_name(c.name) not in known),
-                    None)
+        node = next(
+            (
+                c
+                for c in original.find_all(exp.Column)
+                if not isinstance(c.this, exp.Star) and normalize_name(c.name) not in known
+            ),
+            None,
+        )
     ambiguous = "mbiguous" in str(e)
     what = "is ambiguous" if ambiguous else "is not a column of any table read"
     # The name is the query's own text, which may be a value in disguise (a double-quoted
     # "literal" on PostgreSQL is an identifier): point at it, never echo it.
     return RefusedError(
-        f"Refused: the column{guard.at(node)} {what}; it cannot be checked against the "
-        "field map",
-        hint="qualify it with its table" if ambiguous else
-        "check the name; with `redactor sql`, only columns listed in the field map are known "
+        f"Refused: the column{guard.at(node)} {what}; it cannot be checked against the field map",
+        hint="qualify it with its table"
+        if ambiguous
+        else "check the name; with `redactor sql`, only columns listed in the field map are known "
         "(export --db also reads the database catalog)",
     )
 
 
 def _base_tables(tree: exp.Expression) -> list[exp.Table]:
     ctes = {c.alias_or_name.casefold() for c in tree.find_all(exp.CTE)}
-    return [t for t in tree.find_all(exp.Table)
-            if not (t.name.casefold() in ctes and not t.args.get("db"))]
+    return [
+        t
+        for t in tree.find_all(exp.Table)
+        if not (t.name.casefold() in ctes and not t.args.get("db"))
+    ]
 
 
 def _check_table(src: SourceTable, restricted: bool, nodes: list[exp.Table]) -> None:
@@ -307,31 +364,45 @@ def _check_table(src: SourceTable, restricted: bool, nodes: list[exp.Table]) -> 
         )
 
 
-def _column_policy(src: SourceTable, col: SourceColumn, decision: Decision, restricted: bool,
-                   dialect: str) -> ColumnPolicy:
+def _column_policy(
+    src: SourceTable, col: SourceColumn, decision: Decision, restricted: bool, dialect: str
+) -> ColumnPolicy:
     ref = exp.column(col.name, quoted=True)
     rule = col.rule
     if rule is None:
         if not restricted:
             return ColumnPolicy(src.name, col.name, None, Action.RELEASE, "not in the field map")
         mask = mask_for(Action.NULL, ref, dialect=dialect, sql_type=col.sql_type, category=None)
-        return ColumnPolicy(src.name, col.name, None, Action.NULL,
-                            "not in the field map: withheld under a restricted request (map it)",
-                            mask)
+        return ColumnPolicy(
+            src.name,
+            col.name,
+            None,
+            Action.NULL,
+            "not in the field map: withheld under a restricted request (map it)",
+            mask,
+        )
     action, why = action_for_rule(rule, decision)
     if action is Action.REFUSE:
         raise RefusedError(f"Refused by policy: {src.name}.{col.name} is {rule.category}: {why}")
     if action is Action.RELEASE:
         return ColumnPolicy(src.name, col.name, rule.category, action, why, rule=rule)
-    mask = mask_for(action, ref, dialect=dialect, sql_type=col.sql_type, category=rule.category,
-                    keep_last=rule.keep_last if rule.keep_last is not None else 4,
-                    generalize_to=rule.generalize_to)
-    return ColumnPolicy(src.name, col.name, rule.category, action, f"{why}; {mask.description}",
-                        mask, rule)
+    mask = mask_for(
+        action,
+        ref,
+        dialect=dialect,
+        sql_type=col.sql_type,
+        category=rule.category,
+        keep_last=rule.keep_last if rule.keep_last is not None else 4,
+        generalize_to=rule.generalize_to,
+    )
+    return ColumnPolicy(
+        src.name, col.name, rule.category, action, f"{why}; {mask.description}", mask, rule
+    )
 
 
-def _refuse_use(ref: BaseRef, clause: str, node: exp.Expression,
-                policies: dict[BaseRef, ColumnPolicy]) -> None:
+def _refuse_use(
+    ref: BaseRef, clause: str, node: exp.Expression, policies: dict[BaseRef, ColumnPolicy]
+) -> None:
     if ref == UNKNOWN:
         raise RefusedError(
             f"Refused: a column used in {clause}{guard.at(node)} cannot be traced to its table",
@@ -362,7 +433,7 @@ def _catalog_output_names(tree: exp.Query, sources: Sources, dialect: str) -> No
     for sel, (_, refs) in zip(first.selects, lineage, strict=False):
         if not (isinstance(sel, exp.Alias) and isinstance(sel.this, exp.Column)) or len(refs) != 1:
             continue
-        (tkey, ckey), = refs
+        ((tkey, ckey),) = refs
         src = sources.tables.get(tkey)
         col = src.column(ckey) if src is not None and tkey != "?" else None
         if col is None or normalize_name(sel.alias) != col.key or sel.alias == col.name:
@@ -370,8 +441,9 @@ def _catalog_output_names(tree: exp.Query, sources: Sources, dialect: str) -> No
         sel.set("alias", exp.to_identifier(col.name, quoted=True))
 
 
-def _outputs(tree: exp.Query, sources: Sources, policies: dict[BaseRef, ColumnPolicy],
-             restricted: bool) -> list[OutputColumn]:
+def _outputs(
+    tree: exp.Query, sources: Sources, policies: dict[BaseRef, ColumnPolicy], restricted: bool
+) -> list[OutputColumn]:
     out: list[OutputColumn] = []
     for i, (name, refs) in enumerate(output_lineage(tree, sources)):
         unknown = UNKNOWN in refs
@@ -385,12 +457,18 @@ def _outputs(tree: exp.Query, sources: Sources, policies: dict[BaseRef, ColumnPo
             reasons.append("part of it could not be traced; every source read is masked")
         if not reasons:
             reasons.append("no withheld column")
-        out.append(OutputColumn(
-            name=name, position=i, masked=masked, action=action,
-            sources=tuple((p.table, p.column) for p in pols),
-            reason="; ".join(reasons), withheld=any(p.action is Action.DROP for p in withheld),
-            rule=decider.rule if decider is not None else None,
-        ))
+        out.append(
+            OutputColumn(
+                name=name,
+                position=i,
+                masked=masked,
+                action=action,
+                sources=tuple((p.table, p.column) for p in pols),
+                reason="; ".join(reasons),
+                withheld=any(p.action is Action.DROP for p in withheld),
+                rule=decider.rule if decider is not None else None,
+            )
+        )
     return out
 
 
@@ -442,8 +520,13 @@ def _user_position(node: exp.Expression) -> str | None:
     return None
 
 
-def _substitute(tree: exp.Query, base_tables: list[exp.Table], sources: Sources,
-                policies: dict[BaseRef, ColumnPolicy], dialect: str) -> tuple[str, ...]:
+def _substitute(
+    tree: exp.Query,
+    base_tables: list[exp.Table],
+    sources: Sources,
+    policies: dict[BaseRef, ColumnPolicy],
+    dialect: str,
+) -> tuple[str, ...]:
     done: list[str] = []
     created: set[int] = set()
     for t in base_tables:
@@ -453,27 +536,39 @@ def _substitute(tree: exp.Query, base_tables: list[exp.Table], sources: Sources,
         cols: list[exp.Expression] = []
         for c in src.columns:
             pol = policies[(src.key, c.key)]
-            ident = (exp.to_identifier(c.name, quoted=True) if sources.exact_names(dialect)
-                     else sg_normalize_name(c.name, dialect=dialect, normalize=True))
-            base = (exp.column(c.name, quoted=True) if sources.has_catalog
-                    else exp.Column(this=exp.to_identifier(c.name)))
-            value = pol.mask.expression.transform(
-                lambda n, base=base: base.copy() if isinstance(n, exp.Column) else n
-            ) if pol.mask is not None else base
+            ident = (
+                exp.to_identifier(c.name, quoted=True)
+                if sources.exact_names(dialect)
+                else sg_normalize_name(c.name, dialect=dialect, normalize=True)
+            )
+            base = (
+                exp.column(c.name, quoted=True)
+                if sources.has_catalog
+                else exp.Column(this=exp.to_identifier(c.name))
+            )
+            value = (
+                pol.mask.expression.transform(
+                    lambda n, base=base: base.copy() if isinstance(n, exp.Column) else n
+                )
+                if pol.mask is not None
+                else base
+            )
             cols.append(exp.alias_(value, ident))
         table = exp.Table(this=exp.to_identifier(src.name, quoted=sources.has_catalog))
         _carry_table_clauses(t, table)
         created.add(id(table))
         alias = t.args.get("alias")
-        alias = alias.copy() if alias is not None else exp.TableAlias(
-            this=exp.to_identifier(t.name))
+        alias = (
+            alias.copy() if alias is not None else exp.TableAlias(this=exp.to_identifier(t.name))
+        )
         named = alias.args.get("columns") or []
         if named and len(named) < len(cols):
             # `people AS t(a, b)` renames the first columns only (DuckDB, PostgreSQL); Spark and
             # others want one name per column of a derived table: name the rest as they are.
-            alias.set("columns", [*named, *(c.args["alias"].copy() for c in cols[len(named):])])
-        masked = exp.Subquery(this=exp.select(*cols, copy=False).from_(table, copy=False),
-                              alias=alias)
+            alias.set("columns", [*named, *(c.args["alias"].copy() for c in cols[len(named) :])])
+        masked = exp.Subquery(
+            this=exp.select(*cols, copy=False).from_(table, copy=False), alias=alias
+        )
         masked.meta[_MASKED_COPY] = True
         t.replace(masked)
         done.append(src.name)
@@ -483,7 +578,9 @@ def _substitute(tree: exp.Query, base_tables: list[exp.Table], sources: Sources,
         src = sources.get(t.name)
         if id(t) in created or src is None or t.name.casefold() in ctes:
             continue
-        if any(policies.get((src.key, c.key)) and policies[(src.key, c.key)].withheld
-               for c in src.columns):
+        if any(
+            policies.get((src.key, c.key)) and policies[(src.key, c.key)].withheld
+            for c in src.columns
+        ):
             raise RefusedError(f"Refused: table {src.name}{guard.at(t)} could not be masked")
     return tuple(dict.fromkeys(done))

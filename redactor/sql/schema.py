@@ -71,8 +71,10 @@ class Sources:
     def exact_names(self, dialect: str) -> bool:
         """Whether names are matched exactly as the catalog spells them (see sqlglot_schema)."""
         strategy = Dialect.get_or_raise(dialect).normalization_strategy
-        return self.has_catalog and strategy in (NormalizationStrategy.LOWERCASE,
-                                                 NormalizationStrategy.UPPERCASE)
+        return self.has_catalog and strategy in (
+            NormalizationStrategy.LOWERCASE,
+            NormalizationStrategy.UPPERCASE,
+        )
 
 
 def build_sources(field_map: FieldMap, catalog: CatalogSpec | None = None) -> Sources:
@@ -86,8 +88,10 @@ def build_sources(field_map: FieldMap, catalog: CatalogSpec | None = None) -> So
     for tname, columns in catalog.items():
         key = normalize_name(tname)
         if key in tables:
-            raise DataError(f"The database has two tables named {tname!r} (ignoring case)",
-                            hint="redactor matches table names case-insensitively")
+            raise DataError(
+                f"The database has two tables named {tname!r} (ignoring case)",
+                hint="redactor matches table names case-insensitively",
+            )
         tm = field_map.tables.get(key)
         seen: set[str] = set()
         cols: list[SourceColumn] = []

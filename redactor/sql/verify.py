@@ -59,8 +59,11 @@ _IN_STRING = re.compile(r"^[^'\"\\\x00-\x1f\x7f]*$")  # JSON path parts, printed
 # Nodes whose strings the generator quotes and escapes itself (the round trip proves it).
 _QUOTED = (exp.Identifier,)
 _JSON_PATH = tuple(
-    t for t in (getattr(exp, n, None) for n in ("JSONPathKey", "JSONPathSubscript",
-                                                "JSONPathSelector", "JSONPathSlice"))
+    t
+    for t in (
+        getattr(exp, n, None)
+        for n in ("JSONPathKey", "JSONPathSubscript", "JSONPathSelector", "JSONPathSlice")
+    )
     if isinstance(t, type)
 )
 _USERDEFINED = exp.DataType.Type.USERDEFINED
@@ -90,8 +93,11 @@ def near(node: exp.Expression | None) -> str:
 
 
 def _refuse(what: str, node: exp.Expression, hint: str) -> RefusedError:
-    return RefusedError(f"Refused: {what}{near(node)} is printed into the SQL as raw text and "
-                        "is not a plain keyword or number, so it cannot be checked", hint=hint)
+    return RefusedError(
+        f"Refused: {what}{near(node)} is printed into the SQL as raw text and "
+        "is not a plain keyword or number, so it cannot be checked",
+        hint=hint,
+    )
 
 
 def check_raw_text(tree: exp.Expression) -> None:
@@ -113,9 +119,12 @@ def check_raw_text(tree: exp.Expression) -> None:
             if isinstance(node, exp.Var):
                 if text.upper() in RAW_WORDS:
                     continue
-                raise _refuse("a unit, part or keyword", node,
-                              "use a plain date part or interval unit (year, month, day, hour, "
-                              "minute, second, …) without quotes; see docs/sql.md")
+                raise _refuse(
+                    "a unit, part or keyword",
+                    node,
+                    "use a plain date part or interval unit (year, month, day, hour, "
+                    "minute, second, …) without quotes; see docs/sql.md",
+                )
             if isinstance(node, exp.HexString) and _HEX.match(text):
                 continue
             if isinstance(node, exp.BitString) and _BITS.match(text):
@@ -124,9 +133,11 @@ def check_raw_text(tree: exp.Expression) -> None:
                 continue
             if _PLAIN_WORD.match(text) or text.upper() in _PHRASES:
                 continue
-            raise _refuse(f"the text of {type(node).__name__.upper()}", node,
-                          "use plain names, keywords and numbers in type names, units and "
-                          "function names")
+            raise _refuse(
+                f"the text of {type(node).__name__.upper()}",
+                node,
+                "use plain names, keywords and numbers in type names, units and function names",
+            )
 
 
 # --- round trip ------------------------------------------------------------------------------
@@ -203,8 +214,14 @@ def _form(node: exp.Expression, done: dict[int, object]) -> object:
         if value is None or value is False or value == []:
             continue
         if isinstance(value, list):
-            items.append((key, tuple(done[id(v)] if isinstance(v, exp.Expression) else _leaf(v)
-                                     for v in value)))
+            items.append(
+                (
+                    key,
+                    tuple(
+                        done[id(v)] if isinstance(v, exp.Expression) else _leaf(v) for v in value
+                    ),
+                )
+            )
         elif isinstance(value, exp.Expression):
             items.append((key, done[id(value)]))
         else:
@@ -238,8 +255,12 @@ def _references(tree: exp.Expression) -> tuple[Counter[tuple[str, ...]], set[str
             parts = [node.args.get(k) for k in ("catalog", "db")]
             parts.append(node.args.get("table") if isinstance(node, exp.Column) else None)
             parts.append(node.this)
-            refs[(type(node).__name__, *(p.name.upper() for p in parts
-                                         if isinstance(p, exp.Expression)))] += 1
+            refs[
+                (
+                    type(node).__name__,
+                    *(p.name.upper() for p in parts if isinstance(p, exp.Expression)),
+                )
+            ] += 1
     names = {i.name.upper() for i in tree.find_all(exp.Identifier)}
     return refs, names
 
@@ -257,7 +278,8 @@ def _check_translation(tree: exp.Expression, written: exp.Expression, dialect: s
             f"Refused: the SQL written for {dialect} does not read the same tables and columns "
             "as the query that was checked",
             hint="some part of the query (a type name, unit or keyword) is printed as raw text; "
-            "use plain names, keywords and numbers, or write the query in the target dialect")
+            "use plain names, keywords and numbers, or write the query in the target dialect",
+        )
 
 
 def _near_separator(tree: exp.Expression, dialect: str) -> str:
@@ -270,8 +292,9 @@ def _near_separator(tree: exp.Expression, dialect: str) -> str:
     return near(best[1]) if best else near(tree)
 
 
-def check_round_trip(tree: exp.Expression, sql: str, dialect: str, *,
-                     source: str | None = None) -> None:
+def check_round_trip(
+    tree: exp.Expression, sql: str, dialect: str, *, source: str | None = None
+) -> None:
     """Parse the generated ``sql`` again in ``dialect``: one statement, equal to ``tree``.
 
     ``source`` is the dialect ``tree`` was read in, when it differs from ``dialect``.
@@ -283,12 +306,14 @@ def check_round_trip(tree: exp.Expression, sql: str, dialect: str, *,
         raise RefusedError(
             "Refused: the SQL generated for the database does not parse back"
             f"{guard.at(tree)}; some part of the query cannot be printed safely",
-            hint="simplify the query (plain names, keywords and numbers)") from None
+            hint="simplify the query (plain names, keywords and numbers)",
+        ) from None
     if len(statements) != 1:
         raise RefusedError(
             f"Refused: the SQL generated for the database holds {len(statements)} statements"
             f"{_near_separator(tree, dialect)}; some part of the query was printed as raw text",
-            hint="remove quotes and punctuation from type names, units and keywords")
+            hint="remove quotes and punctuation from type names, units and keywords",
+        )
     if loose:
         _check_translation(tree, statements[0], dialect)
     elif _canon(statements[0]) != _canon(tree):
@@ -297,4 +322,5 @@ def check_round_trip(tree: exp.Expression, sql: str, dialect: str, *,
             f"Refused: the SQL generated for the database does not read back as the query that "
             f"was checked{near(node)}",
             hint="some part there (a type name, unit, collation or keyword) is printed as raw "
-            "text; use plain names, keywords and numbers")
+            "text; use plain names, keywords and numbers",
+        )

@@ -59,8 +59,9 @@ def spark(tmp_path_factory: pytest.TempPathFactory):
 @cache
 def generator():
     """sample_data/generate.py (a script, not a package), loaded once."""
-    spec = importlib.util.spec_from_file_location("redactor_sample_generate",
-                                                  ROOT / "sample_data" / "generate.py")
+    spec = importlib.util.spec_from_file_location(
+        "redactor_sample_generate", ROOT / "sample_data" / "generate.py"
+    )
     assert spec is not None and spec.loader is not None
     mod = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = mod
@@ -78,14 +79,22 @@ def with_values(table: pa.Table, rows: dict[int, dict[str, object]]) -> pa.Table
     for i, values in rows.items():
         for c, v in values.items():
             cols[c][i] = v
-    return pa.table({n: pa.array(cols[n], table.schema.field(n).type) for n in cols},
-                    schema=table.schema)
+    return pa.table(
+        {n: pa.array(cols[n], table.schema.field(n).type) for n in cols}, schema=table.schema
+    )
 
 
 def write_partitioned(table: pa.Table, path: Path, by: list[str]) -> Path:
     """Hive-style ``col=value/`` directories of Parquet files, as a data lake holds them."""
-    ds.write_dataset(table, path, format="parquet", partitioning=by, partitioning_flavor="hive",
-                     max_rows_per_file=(n := max(1, table.num_rows // 8)), max_rows_per_group=n)
+    ds.write_dataset(
+        table,
+        path,
+        format="parquet",
+        partitioning=by,
+        partitioning_flavor="hive",
+        max_rows_per_file=(n := max(1, table.num_rows // 8)),
+        max_rows_per_group=n,
+    )
     return path
 
 
