@@ -206,6 +206,7 @@ def redact_file(
     dry_run: bool = False,
     on_plan: Callable[[Outcome], None] | None = None,
     progress: Callable[[int, int | None], None] | None = None,
+    infer_types: bool = False,
 ) -> Outcome:
     """Redact a dataset file (CSV, TSV, Parquet, JSON Lines; ``-`` for standard input/output)
     into ``output``, with its manifest, exactly as ``redactor redact`` does (the command is this
@@ -213,7 +214,9 @@ def redact_file(
     ``dry_run`` plans without reading rows or logging; ``on_plan`` sees the plan before any
     output; ``progress(rows, bytes)`` is called after each batch written with the rows and input
     bytes read so far (bytes None for Parquet). Standard input without ``input_format`` is
-    sniffed: Parquet by its magic bytes, JSON Lines by a leading ``{``, else CSV."""
+    sniffed: Parquet by its magic bytes, JSON Lines by a leading ``{``, else CSV.
+    ``infer_types``: type released CSV/TSV columns whose every value's text survives (integers,
+    ISO dates; ``redactor.io.infer``), reading the file once more first."""
     from redactor.io.formats import resolve_format
     from redactor.paths import check_job_paths
     from redactor.pipeline import redact_file as redact
@@ -239,7 +242,12 @@ def redact_file(
         manifest=manifest,
         allow_empty=allow_empty,
         output_mode=output_mode,
+        infer_types=infer_types,
     )
+    if infer_types:  # a usage error, before anything is logged
+        from redactor.io.infer import check_inferable
+
+        check_inferable(source, in_fmt)
     if log is None or isinstance(log, str):
         check_job_paths(job, log, with_log=not dry_run)
     handle = None if dry_run else _LogHandle(log)

@@ -117,8 +117,10 @@ def run(
     on_plan: Callable[[Outcome], None] | None = None,
     progress: Progress | None = None,
     bytes_read: Callable[[], int | None] = lambda: None,
+    types: dict[str, pa.DataType] | None = None,
 ) -> Outcome:
     """Plan, log, stream and commit one request. See the module docstring for the order.
+    ``types``: the inferred column types of ``--infer-types`` (applied to released columns).
 
     The request is logged through ``audit`` (a caller that did work of its own before, such as
     the export's rewrite, passes the one it opened), else through a new audit over ``log``."""
@@ -129,6 +131,10 @@ def run(
         first, outcome = plan_request(
             decision, schema, batches, job, field_map, audit, key, dry_run
         )
+        if types:
+            outcome.types = {
+                p.name: types[p.name] for p in outcome.plan if not p.withheld and p.name in types
+            }
         if on_plan:
             on_plan(outcome)
         if dry_run:
@@ -188,9 +194,15 @@ def plan_request(
 
 
 def output_schema(schema: pa.Schema, outcome: Outcome) -> pa.Schema:
-    """The schema of the batches the plan gives for input ``schema``."""
+    """The schema of the batches the plan gives for input ``schema`` (with the inferred types
+    of ``--infer-types``)."""
     plan = outcome.plan
-    return transform_batch(empty_batch(schema), plan, outcome.key, scrubber_for(plan)).schema
+    out = transform_batch(empty_batch(schema), plan, outcome.key, scrubber_for(plan)).schema
+    if not outcome.types:
+        return out
+    return pa.schema(
+        [f.with_type(outcome.types[f.name]) if f.name in outcome.types else f for f in out]
+    )
 
 
 def redacted_batches(
@@ -371,6 +383,12 @@ def redact_file(
         try:
             if field_map is not None:
                 field_map.table(job.table)  # a bad --table fails before any data is read
+            types = None
+            if job.infer_types:
+                from redactor.io.infer import infer_types
+
+                if not dry_run:  # one more read of the whole input, before anything is logged
+                    types = infer_types(input_path, input_format, batch_rows or DEFAULT_BATCH_ROWS)
             src = open_source(
                 input_path,
                 input_format,
@@ -393,6 +411,7 @@ def redact_file(
                 on_plan=on_plan,
                 progress=progress,
                 bytes_read=counted.done if counted is not None else (lambda: None),
+                types=types,
             )
 
 

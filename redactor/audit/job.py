@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
+import pyarrow as pa
+
 from redactor.errors import UsageError
 from redactor.io.formats import Format
 
@@ -33,6 +35,9 @@ class Job:
     allow_empty: bool = False
     # Permissions of the output file and its manifest: owner-only unless the user widens them.
     output_mode: int = 0o600
+    # --infer-types: released CSV/TSV columns typed where every value's text survives
+    # (redactor/io/infer.py); the input is read once more first.
+    infer_types: bool = False
 
     def __post_init__(self) -> None:
         mode = self.output_mode
@@ -56,6 +61,8 @@ class Outcome:
     request_id: str | None = None
     warnings: list[str] = field(default_factory=list)
     key: HashKey | None = field(default=None, repr=False)
+    # --infer-types: the output type of each released column that was typed (name -> type)
+    types: dict[str, pa.DataType] = field(default_factory=dict)
 
 
 class RequestLogLike(Protocol):

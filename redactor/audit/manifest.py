@@ -84,6 +84,11 @@ def manifest_doc(
             "format": job.output_format.value,
             "sha256": outcome.output_sha256,
             "rows": outcome.rows_out,
+            **(
+                {"inferred_types": {n: str(t) for n, t in outcome.types.items()}}
+                if outcome.types
+                else {}
+            ),
         },
         "warnings": outcome.warnings,
     }

@@ -74,6 +74,13 @@ def _open_log(target: str | None):
 @progress_option
 @json_option("with --dry-run: the decision and per-column plan")
 @click.option(
+    "--infer-types",
+    is_flag=True,
+    help="CSV/TSV input: type the released columns whose every value keeps its text (integers "
+    "without leading zeros, ISO dates), e.g. for typed Parquet; reads the file twice, so not "
+    "for stdin [default: every column stays text]",
+)
+@click.option(
     "--allow-empty",
     is_flag=True,
     help="when the input has no data rows, write a header-only output [default: exit 4]",
@@ -119,6 +126,7 @@ def redact(
     quiet: bool,
     progress_mode: str,
     as_json: bool,
+    infer_types: bool,
     allow_empty: bool,
     output_mode: str,
     engine: str,
@@ -165,9 +173,9 @@ def redact(
         from redactor.spark.command import check_options
 
         check_options(input_path, output, input_format, output_format)
-        if allow_empty or parse_mode(output_mode) != 0o600:
+        if allow_empty or infer_types or parse_mode(output_mode) != 0o600:
             raise UsageError(
-                "--allow-empty and --output-mode apply to the local engine only",
+                "--allow-empty, --infer-types and --output-mode apply to the local engine only",
                 hint="drop them; Spark writes its output directory with the cluster's umask",
             )
     elif spark_master or overwrite:
@@ -235,6 +243,7 @@ def redact(
             output_format=output_format,
             manifest=manifest,
             allow_empty=allow_empty,
+            infer_types=infer_types,
             output_mode=parse_mode(output_mode),
             dry_run=dry_run,
             on_plan=on_plan,
