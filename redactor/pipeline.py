@@ -236,7 +236,6 @@ def redacted_batches(
                 reservoir.add(b)
             at += b.num_rows
             yield b
-        drift.flush()
 
     limit = decision.record_limit
     for b, tb in transformed(all_batches(), plan, key, scrubber):

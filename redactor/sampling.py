@@ -122,6 +122,16 @@ class Reservoir:
         return self._table
 
 
+def _stopped(where: str, i: int, what: str) -> DataError:
+    """The one message for a released column that later rows show may not be released."""
+    return DataError(
+        f"{where}: column {i + 1} was released on the evidence of the first rows, but {what}; "
+        "nothing was written",
+        hint="map the column in the field map (its category and action), or run with "
+        "--strict to withhold every column the map does not list",
+    )
+
+
 def check_drift(batch: pa.RecordBatch, columns: Sequence[int], where: str, at: int) -> None:
     """Raise DataError when a column released on the first rows' evidence looks protected in
     this later batch (``at``: the number of rows before it): flagged as a protected category
@@ -140,12 +150,7 @@ def check_drift(batch: pa.RecordBatch, columns: Sequence[int], where: str, at: i
         seen = drifted(s.category, s.flagged, s.clear, table.column(name))
         if seen is None:
             continue
-        raise DataError(
-            f"{where}: column {i + 1} was released on the evidence of the first rows, "
-            f"but rows after {at} {seen}; nothing was written",
-            hint="map the column in the field map (its category and action), or run with "
-            "--strict to withhold every column the map does not list",
-        )
+        raise _stopped(where, i, f"rows after {at} {seen}")
 
 
 class DriftWatch:
@@ -169,9 +174,6 @@ class DriftWatch:
             self.where,
             at,
         )
-
-    def flush(self) -> None:
-        """Nothing is held back (kept so callers need not know)."""
 
 
 def drifted(
@@ -223,12 +225,11 @@ def check_whole_input(
         seen = drifted(d.category, d.flagged, d.is_clear, sample.column(name))
         if seen is None:
             continue
-        raise DataError(
-            f"{where}: column {i + 1} was released on the evidence of the first rows, "
-            f"but a sample of {sample.num_rows} rows drawn over all {reservoir.seen} rows "
-            f"{seen.replace('look', 'looks')}; nothing was written",
-            hint="map the column in the field map (its category and action), or run with "
-            "--strict to withhold every column the map does not list",
+        raise _stopped(
+            where,
+            i,
+            f"a sample of {sample.num_rows} rows drawn over all {reservoir.seen} rows "
+            f"{seen.replace('look', 'looks')}",
         )
 
 

@@ -102,8 +102,10 @@ def shown_path(path: str | None, decision: Decision) -> str | None:
     if not decision.restricted:
         return path
     from redactor.masking import HashKey
-    from redactor.safe_names import safe_path
+    from redactor.safe_names import masked_path, safe_path
 
+    if not path or path == "-" or "://" in path or masked_path(path) == path:
+        return path  # nothing masked: no key to read (this runs for every entry and manifest)
     try:
         key = HashKey.from_env()
     except RedactorError:  # a bad key is reported where hashing needs it; here: no hash

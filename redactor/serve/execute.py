@@ -26,14 +26,13 @@ from redactor.pipeline import output_schema, plan_request, redacted_batches, ref
 from redactor.planning import plan_columns
 from redactor.policy.decide import Decision
 from redactor.serve.audit import SessionLog
-from redactor.sql import postcheck
 from redactor.sql.export import ReadConnection, catalog_schema, connect, iter_query_batches
 from redactor.sql.job import (
     OUTPUT_TABLE,
     check_output_names,
     in_user_query,
-    located_batches,
     outputs_field_map,
+    query_batches,
 )
 from redactor.sql.rewrite import rewrite_query
 from redactor.transform import empty_batch, scrubber_for, transform_batch
@@ -187,20 +186,9 @@ def start(
                     if len(rewrites) >= REWRITE_CACHE:
                         rewrites.clear()
                     rewrites[key] = result
-            check = postcheck.prepare(source, result, fm, decision, catalog)
-            try:
-                schema, raw = iter_query_batches(source, result.sql, backend.batch_rows)
-            except QueryError as e:
-                raise in_user_query(e, result) from None
-            batches = located_batches(result, raw)
-            if len(schema.names) != len(result.outputs):
-                raise RefusedError(
-                    "Refused: the database returned a different number of columns "
-                    "than the query analysis found"
-                )
-            out_map = outputs_field_map(result, list(schema.names), fm)
-            if check is not None:
-                batches = check.checked(batches)
+            schema, batches, out_map = query_batches(
+                source, result, fm, decision, catalog, backend.batch_rows
+            )
             first, outcome = plan_request(decision, schema, batches, job, out_map, audit)
             audit.begin(outcome)
     except BaseException:

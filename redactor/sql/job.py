@@ -171,21 +171,9 @@ def export_query(
                     on_plan=on_plan,
                 )
                 return ExportResult(result, outcome)
-            # Sampled before the query runs; checks the released outputs of every batch.
-            check = postcheck.prepare(con, result, field_map, decision, catalog)
-            try:
-                schema, batches = iter_query_batches(con, result.sql, batch_rows)
-            except QueryError as e:
-                raise in_user_query(e, result) from None
-            if len(schema.names) != len(names):
-                raise RefusedError(
-                    "Refused: the database returned a different number of columns "
-                    "than the query analysis found"
-                )
-            out_map = outputs_field_map(result, list(schema.names), field_map)
-            batches = located_batches(result, batches)
-            if check is not None:
-                batches = check.checked(batches)
+            schema, batches, out_map = query_batches(
+                con, result, field_map, decision, catalog, batch_rows
+            )
             outcome = run(
                 decision,
                 schema,
@@ -196,6 +184,38 @@ def export_query(
                 on_plan=on_plan,
             )
             return ExportResult(result, outcome)
+
+
+def query_batches(
+    source,
+    result: RewriteResult,
+    field_map: FieldMap,
+    decision: Decision,
+    catalog,
+    batch_rows: int,
+) -> tuple[pa.Schema, Iterator[pa.RecordBatch], FieldMap]:
+    """Run a checked rewrite on ``source`` (a URL or an open read-only connection), as
+    ``export`` and the wire front end both do: sample the protected values for the post-check
+    first, then stream the result with database errors placed in the user's query and every
+    batch post-checked. A result whose columns are not the analysed ones is refused. Returns
+    the result's schema, its batches and the field map of its output columns."""
+    check = postcheck.prepare(source, result, field_map, decision, catalog)
+    try:
+        schema, raw = iter_query_batches(source, result.sql, batch_rows)
+    except QueryError as e:
+        raise in_user_query(e, result) from None
+    if len(schema.names) != len(result.outputs):
+        close = getattr(raw, "close", None)
+        if close is not None:
+            close()
+        raise RefusedError(
+            "Refused: the database returned a different number of columns "
+            "than the query analysis found"
+        )
+    batches = located_batches(result, raw)
+    if check is not None:
+        batches = check.checked(batches)
+    return schema, batches, outputs_field_map(result, list(schema.names), field_map)
 
 
 _SENT_AT = re.compile(r" at line \d+, col \d+ of the SQL sent to the database")
