@@ -39,6 +39,7 @@ from redactor.errors import DataError, RedactorError, RefusedError
 from redactor.fieldmap import FieldMap
 from redactor.interrupts import interrupted, is_closed_pipe, pipe_closed
 from redactor.io.formats import Format
+from redactor.io.readers.narrow import Narrowed
 from redactor.io.writers import AtomicOutput, dumps_json, open_writer
 from redactor.masking import HashKey
 from redactor.plan import plan_notices
@@ -55,6 +56,9 @@ from redactor.transform import empty_batch, scrubber_for, transform_batch, trans
 #: reader cannot tell, e.g. Parquet; exact at the end). It must be cheap: it runs once per batch
 #: (65,536 rows by default), on the streaming thread.
 Progress = Callable[[int, int | None], None]
+#: Given the plan and the first block, the rest of the input read converting only the kept
+#: columns, or None to go on with the reader that read the first block.
+Narrow = Callable[[Outcome, pa.RecordBatch], "Narrowed | None"]
 
 
 def _prepare(
@@ -118,9 +122,13 @@ def run(
     progress: Progress | None = None,
     bytes_read: Callable[[], int | None] = lambda: None,
     types: dict[str, pa.DataType] | None = None,
+    narrow: Narrow | None = None,
 ) -> Outcome:
     """Plan, log, stream and commit one request. See the module docstring for the order.
     ``types``: the inferred column types of ``--infer-types`` (applied to released columns).
+    ``narrow``: once the plan is known, may give the rows after the first block from a reader
+    that converts only the columns the plan keeps (with the input's SHA-256), see
+    :mod:`redactor.io.readers.narrow`.
 
     The request is logged through ``audit`` (a caller that did work of its own before, such as
     the export's rewrite, passes the one it opened), else through a new audit over ``log``."""
@@ -141,6 +149,10 @@ def run(
             outcome.status = "dry-run"
             return outcome
         audit.begin(outcome)
+        if narrow is not None and first is not None:
+            narrowed = narrow(outcome, first)
+            if narrowed is not None:
+                batches, input_sha256 = narrowed.batches, narrowed.sha256
         _stream(
             decision,
             schema,
@@ -212,16 +224,23 @@ def redacted_batches(
     batches: Iterator[pa.RecordBatch],
     job: Job,
     outcome: Outcome,
+    *,
+    held: bool = False,
 ) -> Iterator[pa.RecordBatch]:
     """The input's batches through the plan, in order, counted in ``outcome``: every later batch
     sampled for drift (and the whole input in a reservoir, checked after the last batch), and
-    the record limit of the evidence enforced. Raises instead of yielding what may not go out."""
+    the record limit of the evidence enforced. Raises instead of yielding what may not go out.
+
+    ``held``: the caller releases nothing before the whole input is read (an atomic file), so
+    the later-batch checks may classify several batches together
+    (:attr:`~redactor.sampling.DriftWatch.GROUP`); a caller that hands each batch on at once (a
+    stream, the wire) leaves it False, and each batch is checked before it is yielded."""
     plan, key = outcome.plan, outcome.key
     scrubber = scrubber_for(plan)
     out_schema = output_schema(schema, outcome)
     watched = released_by_detection(plan) if decision.restricted else []
     reservoir = Reservoir(watched) if watched else None
-    drift = DriftWatch(watched, where(job))
+    drift = DriftWatch(watched, where(job), group=DriftWatch.GROUP if held else 1)
 
     def all_batches() -> Iterator[pa.RecordBatch]:
         at = 0
@@ -250,6 +269,7 @@ def redacted_batches(
             )
         outcome.rows_out += tb.num_rows
         yield tb
+    drift.flush()
     if reservoir is not None:
         check_whole_input(reservoir, schema, watched, where(job))
 
@@ -276,7 +296,7 @@ def _stream(
     manifest_out: AtomicOutput | None = None
     try:
         writer = open_writer(job.output_format, out.open(), output_schema(schema, outcome))
-        for tb in redacted_batches(decision, schema, first, batches, job, outcome):
+        for tb in redacted_batches(decision, schema, first, batches, job, outcome, held=True):
             writer.write(tb)
             if progress is not None:
                 progress(outcome.rows_in, bytes_read())
@@ -411,7 +431,48 @@ def redact_file(
                 progress=progress,
                 bytes_read=counted.done if counted is not None else (lambda: None),
                 types=types,
+                narrow=_narrower(input_path, input_format, src, batch_rows, counted),
             )
+
+
+def _narrower(
+    path: str,
+    fmt: Format,
+    src,
+    batch_rows: int | None,
+    counted: _ParsedBytes | None,
+) -> Narrow | None:
+    """The :data:`Narrow` of a plain file (see :func:`redactor.io.readers.narrow.narrowable`),
+    or None. REDACTOR_NARROW_READER=0 turns it off (to compare, or to rule it out)."""
+    from redactor.io.readers import DEFAULT_BATCH_ROWS, open_source
+    from redactor.io.readers.narrow import narrow, narrowable
+    from redactor.settings import current
+
+    if not current().narrow_reader or not narrowable(path, fmt, src.schema):
+        return None
+    rows = batch_rows or DEFAULT_BATCH_ROWS
+
+    def reference() -> Iterator[pa.RecordBatch]:
+        with open_source(path, fmt, batch_rows=rows) as again:
+            yield from again.batches
+
+    def go(outcome: Outcome, first: pa.RecordBatch) -> Narrowed:
+        keep = [i for i, p in enumerate(outcome.plan) if not p.drops]
+        got = narrow(
+            path,
+            fmt,
+            src.schema,
+            keep,
+            first.num_rows,
+            batch_rows=rows,
+            reference=reference,
+            sha256=src.sha256 if fmt is Format.PARQUET else None,
+        )
+        if counted is not None:
+            got.batches = counted.estimate(got.batches, first.num_rows, os.path.getsize(path))
+        return got
+
+    return go
 
 
 class _ParsedBytes:
@@ -429,6 +490,7 @@ class _ParsedBytes:
         self.reader = src._digest if isinstance(src._digest, HashingReader) else None
         self.per_row = sum(len(n) + 4 for n in src.schema.names) if fmt is Format.JSONL else 0
         self.parsed = 0
+        self._estimated: int | None = None  # see estimate()
         self.ended = False  # every batch has been read: the bytes read are the whole input
 
     def batches(self) -> Iterator[pa.RecordBatch]:
@@ -440,7 +502,26 @@ class _ParsedBytes:
             yield b
         self.ended = True
 
+    def estimate(
+        self, batches: Iterator[pa.RecordBatch], rows_before: int, size: int
+    ) -> Iterator[pa.RecordBatch]:
+        """The batches of a narrowed reader (its dropped columns are nulls, whose text cannot
+        be measured): the bytes done are estimated from the first block's bytes per row, at
+        most the file's size, and exact at the end. Parquet stays without a byte count."""
+        if self.reader is None or not rows_before:
+            yield from batches
+            return
+        per_row = self.parsed / rows_before
+        rows = rows_before
+        for b in batches:
+            rows += b.num_rows
+            self._estimated = min(size, int(rows * per_row))
+            yield b
+        self._estimated = size
+
     def done(self) -> int | None:
+        if self._estimated is not None:
+            return self._estimated
         if self.reader is None:
             return None
         if self.ended:

@@ -11,7 +11,7 @@ Three samples, each cheap, together covering the file (issue 15 item 10):
    column whose later rows are flagged as a protected category (names, birth dates, SSNs,
    prose…; not the ZIP-code or phone shapes a growing row number reaches), or no longer look
    clear while they are not plain numbers, stops the run at once.
-3. **A reservoir over the whole input** (Vitter's Algorithm L: every row has the same chance to
+3. **A reservoir over the whole input** (bottom-k random keys: every row has the same chance to
    be in it, whatever the input's length, and the positions are drawn from a generator seeded
    from the operating system's random source, so a file cannot be built to avoid them): before
    the output is committed, the released columns are classified again on it by the same rule;
@@ -27,7 +27,6 @@ not list.
 from __future__ import annotations
 
 import math
-import random
 import secrets
 from array import array
 from collections.abc import Sequence
@@ -52,12 +51,15 @@ DRIFT_MIN_ROWS = 64
 DRIFT_CATEGORIES = PROTECTED - {Category.ADDRESS, Category.PHONE}
 
 
-def _indices(values: Sequence[int]) -> pa.Array:
-    """An int64 array of ``values`` built from its bytes: ``pa.array(list)`` goes through
-    Python-object conversion, which also imports pandas when it is installed."""
-    return pa.Array.from_buffers(
-        pa.int64(), len(values), [None, pa.py_buffer(array("q", values).tobytes())]
-    )
+def _indices(values) -> pa.Array:
+    """An int64 array of ``values`` (a sequence of ints or a NumPy array) built from its bytes:
+    ``pa.array(list)`` goes through Python-object conversion, which also imports pandas when it
+    is installed."""
+    if isinstance(values, Sequence):
+        data = array("q", values).tobytes()
+    else:
+        data = values.astype("<i8").tobytes()
+    return pa.Array.from_buffers(pa.int64(), len(values), [None, pa.py_buffer(data)])
 
 
 def spread_sample(batch: pa.RecordBatch, rows: int) -> pa.RecordBatch:
@@ -72,50 +74,49 @@ def spread_sample(batch: pa.RecordBatch, rows: int) -> pa.RecordBatch:
 class Reservoir:
     """A uniform random sample of up to ``size`` rows of some columns of a stream of batches.
 
-    Algorithm L (Li 1994): after the reservoir is full, the gap to the next row that replaces
-    one is drawn directly, so the cost per batch is the number of replacements in it (about
-    ``size * ln(n / size)`` over ``n`` rows in all), not one random draw per row.
+    Bottom-k sampling: every row gets a random key, and the sample is the ``size`` rows with
+    the smallest keys, so every set of ``size`` rows is equally likely, whatever the input's
+    length. The keys are drawn per batch by NumPy (a PCG64 generator seeded from the operating
+    system's random source: the file's author cannot know them) and the sample is cut with one
+    partition per batch: the cost per batch does not depend on a row-by-row loop.
     """
 
     def __init__(self, columns: Sequence[int], size: int = RESERVOIR_ROWS) -> None:
+        import numpy as np
+
         self.columns = list(columns)
         self.size = size
         self.seen = 0
         self.batches = 0
-        # seeded from the operating system's random source: the file's author cannot know the
-        # positions; a seeded generator draws them without a system call each
-        self._rng = random.Random(secrets.randbits(128))
+        self._rng = np.random.Generator(np.random.PCG64(secrets.randbits(128)))
         self._table: pa.Table | None = None
-        self._w = math.exp(math.log(self._uniform()) / size)
-        self._next = size + self._gap()
-
-    def _uniform(self) -> float:
-        u = self._rng.random()
-        return u if u > 0.0 else 5e-324
-
-    def _gap(self) -> int:
-        return int(math.log(self._uniform()) / math.log1p(-self._w))
+        self._keys = np.empty(0)
 
     def add(self, batch: pa.RecordBatch) -> None:
+        import numpy as np
+
         n = batch.num_rows
         if not n:
             return
         self.batches += 1
-        part = pa.Table.from_batches([batch.select(self.columns)])
-        held = self._table.num_rows if self._table is not None else 0
-        source = list(range(held))  # slot -> row of concat(held rows, this batch)
-        start = self.seen
-        fill = min(n, max(0, self.size - start))
-        source.extend(held + i for i in range(fill))
-        end = start + n
-        while self._next < end:
-            slot = self._rng.randrange(self.size)
-            source[slot] = held + (self._next - start)
-            self._w *= math.exp(math.log(self._uniform()) / self.size)
-            self._next += self._gap() + 1
-        self.seen = end
+        self.seen += n
+        keys = self._rng.random(n)
+        batch = batch.select(self.columns)
+        if self._table is not None and self._table.num_rows >= self.size:
+            # only rows whose key beats the largest kept one can enter the sample
+            rows = np.flatnonzero(keys < self._keys.max())
+            if not len(rows):
+                return
+            batch, keys = batch.take(_indices(rows)), keys[rows]
+        part = pa.Table.from_batches([batch])
         both = part if self._table is None else pa.concat_tables([self._table, part])
-        self._table = both.take(_indices(source))
+        all_keys = keys if self._table is None else np.concatenate([self._keys, keys])
+        if len(all_keys) <= self.size:
+            self._table, self._keys = both, all_keys
+            return
+        keep = np.sort(np.argpartition(all_keys, self.size - 1)[: self.size])
+        self._table = both.take(_indices(keep))
+        self._keys = all_keys[keep]
 
     def table(self) -> pa.Table | None:
         """The sample (None when no row was added), rows in no particular order."""
@@ -139,18 +140,32 @@ def check_drift(batch: pa.RecordBatch, columns: Sequence[int], where: str, at: i
     counter outgrows "small whole numbers"; a code column turning into names does not)."""
     if not columns or not batch.num_rows:
         return
-    from redactor.detect import classify_columns
+    sample = spread_sample(batch.select(list(columns)), DRIFT_SAMPLE_ROWS)
+    check_samples([(sample, at)], columns, where)
+
+
+def check_samples(
+    samples: Sequence[tuple[pa.RecordBatch, int]], columns: Sequence[int], where: str
+) -> None:
+    """:func:`check_drift` for several batches' samples at once (``(sample, rows before it)``,
+    in input order; each sample holds just the watched columns, whose indexes in the input are
+    ``columns``): each sample is classified on its own, but the content signals are matched in
+    one pass over all of them (a regex is compiled once per call, not once per batch). The
+    first sample, in input order, that may not be released raises."""
+    from redactor.detect.classify import classify_column
+    from redactor.detect.content import profiles
     from redactor.planning import detectable
 
-    sample = spread_sample(batch.select(list(columns)), DRIFT_SAMPLE_ROWS)
-    table = detectable(pa.Table.from_batches([sample]))
-    found = classify_columns(table, presidio=False)
-    for i, name in zip(columns, table.column_names, strict=True):
-        s = found[name]
-        seen = drifted(s.category, s.flagged, s.clear, table.column(name))
-        if seen is None:
-            continue
-        raise _stopped(where, i, f"rows after {at} {seen}")
+    tables = [detectable(pa.Table.from_batches([b])) for b, _ in samples if b.num_rows]
+    ats = [at for b, at in samples if b.num_rows]
+    profs = iter(profiles([c for t in tables for c in t.columns]))
+    for table, at in zip(tables, ats, strict=True):
+        for i, name in zip(columns, table.column_names, strict=True):
+            col = table.column(name)
+            s = classify_column(name, col, presidio=False, prof=next(profs))
+            seen = drifted(s.category, s.flagged, s.clear, col)
+            if seen is not None:
+                raise _stopped(where, i, f"rows after {at} {seen}")
 
 
 class DriftWatch:
@@ -158,22 +173,34 @@ class DriftWatch:
     proportion to its length (``DRIFT_SAMPLE_ROWS`` per ``DRIFT_EVERY_ROWS`` rows, at least
     ``DRIFT_MIN_ROWS``) and classified on its own, so a short run of protected rows in one
     small batch is not diluted by its neighbours, and a CSV read in small blocks costs about
-    what one read in large blocks does."""
+    what one read in large blocks does. With ``group`` > 1 (only for a caller that releases
+    nothing before the end, such as an atomic output file), the samples of up to ``group``
+    batches are classified in one call (:func:`check_samples`), and :meth:`flush` checks what
+    is left: it must be called after the last batch, before anything is committed."""
 
-    def __init__(self, columns: Sequence[int], where: str) -> None:
+    #: batches whose samples are classified together when nothing is released before the end
+    GROUP = 16
+
+    def __init__(self, columns: Sequence[int], where: str, *, group: int = 1) -> None:
         self.columns = list(columns)
         self.where = where
+        self.group = max(1, group)
+        self._pending: list[tuple[pa.RecordBatch, int]] = []
 
     def add(self, batch: pa.RecordBatch, at: int) -> None:
         if not self.columns or not batch.num_rows:
             return
         want = math.ceil(DRIFT_SAMPLE_ROWS * batch.num_rows / DRIFT_EVERY_ROWS)
-        check_drift(
-            spread_sample(batch, max(DRIFT_MIN_ROWS, min(want, DRIFT_SAMPLE_ROWS))),
-            self.columns,
-            self.where,
-            at,
-        )
+        rows = max(DRIFT_MIN_ROWS, min(want, DRIFT_SAMPLE_ROWS))
+        self._pending.append((spread_sample(batch.select(self.columns), rows), at))
+        if len(self._pending) >= self.group:
+            self.flush()
+
+    def flush(self) -> None:
+        """Classify the samples not yet checked (raises as :func:`check_drift` does)."""
+        pending, self._pending = self._pending, []
+        if pending:
+            check_samples(pending, self.columns, self.where)
 
 
 def drifted(

@@ -115,6 +115,12 @@ VARIABLES: tuple[Variable, ...] = (
     ),
     Variable("REDACTOR_CHROMIUM", "chromium", _text, "headless Chromium for PDF reports"),
     Variable("REDACTOR_DEBUG", "debug", _debug, "print a traceback for internal errors"),
+    Variable(
+        "REDACTOR_NARROW_READER",
+        "narrow_reader",
+        _switch,
+        "read plain files converting only the kept columns",
+    ),
 )
 
 
@@ -133,6 +139,7 @@ class Settings(BaseModel):
     spacy_model: str | None = None
     chromium: str | None = None
     debug: bool = False
+    narrow_reader: bool = True
     #: which fields were set by a variable (for ``redactor config show``)
     from_env_vars: frozenset[str] = frozenset()
 

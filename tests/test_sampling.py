@@ -159,21 +159,29 @@ def test_the_later_rows_check_samples_each_batch_in_proportion(monkeypatch):
     import redactor.sampling as sampling
 
     calls: list[int] = []
-    real = sampling.check_drift
+    real = sampling.check_samples
 
-    def counting(batch, columns, where, at):
-        calls.append(batch.num_rows)
-        return real(batch, columns, where, at)
+    def counting(samples, columns, where):
+        calls.extend(b.num_rows for b, _ in samples)
+        return real(samples, columns, where)
 
-    monkeypatch.setattr(sampling, "check_drift", counting)
+    monkeypatch.setattr(sampling, "check_samples", counting)
     for size in (4_096, 65_536):
         calls.clear()
-        watch = sampling.DriftWatch([0], "in.csv")
+        watch = sampling.DriftWatch([0], "in.csv", group=16)
         for start in range(0, 262_144, size):
             watch.add(pa.record_batch({"c": [f"{i % 64:03d}" for i in range(size)]}), start)
+        watch.flush()
         assert 4_000 <= sum(calls) <= 4_200, (size, sum(calls))
-    watch = sampling.DriftWatch([0], "in.csv")
-    for start in range(0, 15 * 4_096, 4_096):  # fifteen clear batches, then one of SSNs
+    watch = sampling.DriftWatch([0], "in.csv", group=16)
+    for start in range(0, 3 * 4_096, 4_096):  # clear batches, then one of SSNs, then clear ones
         watch.add(pa.record_batch({"c": [f"{i % 64:03d}" for i in range(4_096)]}), start)
-    with pytest.raises(DataError, match="rows after 61440 look like ssn"):
-        watch.add(pa.record_batch({"c": [ssn(i) for i in range(4_096)]}), 61_440)
+    watch.add(pa.record_batch({"c": [ssn(i) for i in range(4_096)]}), 12_288)
+    for start in range(4 * 4_096, 8 * 4_096, 4_096):
+        watch.add(pa.record_batch({"c": [f"{i % 64:03d}" for i in range(4_096)]}), start)
+    with pytest.raises(DataError, match="rows after 12288 look like ssn"):
+        watch.flush()  # classified together, but each batch on its own: the SSN one stops it
+    streaming = sampling.DriftWatch([0], "in.csv")  # a stream: each batch before it goes out
+    streaming.add(pa.record_batch({"c": [f"{i % 64:03d}" for i in range(4_096)]}), 0)
+    with pytest.raises(DataError, match="rows after 4096 look like ssn"):
+        streaming.add(pa.record_batch({"c": [ssn(i) for i in range(4_096)]}), 4_096)

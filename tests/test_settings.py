@@ -45,12 +45,13 @@ def test_every_variable_is_read_and_unset_means_default() -> None:
         "REDACTOR_SPACY_MODEL": "en_core_web_sm",
         "REDACTOR_CHROMIUM": "/usr/bin/chromium",
         "REDACTOR_DEBUG": "1",
+        "REDACTOR_NARROW_READER": "off",
     }
     s = Settings.from_env(given)
     assert {v.env for v in VARIABLES} == set(given)
     assert s.from_env_vars == {v.field for v in VARIABLES}
     assert (s.max_row_mb, s.statement_timeout, s.lock_timeout) == (16, 0.5, 3.0)
-    assert not s.scrub_names and s.debug and s.key_file == "/x/key"
+    assert not s.scrub_names and s.debug and s.key_file == "/x/key" and not s.narrow_reader
     with pytest.raises(ValueError):  # frozen: nothing below a command can change them
         s.max_row_mb = 1  # type: ignore[misc]
 

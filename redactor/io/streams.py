@@ -123,6 +123,34 @@ class HashingWriter(io.RawIOBase):
         super().close()
 
 
+class FileDigest:
+    """The SHA-256 of a file computed by a background thread (hashlib releases the GIL), so
+    that reading the file for its digest overlaps the work on its contents. ``hexdigest()``
+    waits for it; an error reading the file is raised there."""
+
+    def __init__(self, path: str) -> None:
+        import threading
+
+        self._digest = ""
+        self._error: OSError | None = None
+        self._thread = threading.Thread(
+            target=self._run, args=(path,), name="redactor-input-digest", daemon=True
+        )
+        self._thread.start()
+
+    def _run(self, path: str) -> None:
+        try:
+            self._digest = sha256_file(path)
+        except OSError as e:
+            self._error = e
+
+    def hexdigest(self) -> str:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._digest
+
+
 def sha256_file(path: str, chunk: int = 1 << 20) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:
@@ -166,6 +194,10 @@ class TextGuard(_Watcher):
     def _seen(self, data: bytes) -> None:
         if self.problem is None:
             self._check(data)
+
+    def feed(self, data: bytes) -> None:
+        """Check the next bytes of the input without reading them through this stream."""
+        self._seen(data)
 
     def _line_at(self, data: bytes, pos: int) -> int:
         return self._lines + data.count(b"\n", 0, pos) + 1

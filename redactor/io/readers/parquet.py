@@ -17,7 +17,7 @@ from redactor.errors import DataError
 from redactor.io.formats import Format, compression_suffix
 from redactor.io.readers.guards import check_column_names, looks_like_text, sniff
 from redactor.io.readers.source import Source, label, open_raw
-from redactor.io.streams import sha256_file
+from redactor.io.streams import FileDigest
 
 
 def _spool_stdin() -> tuple[BinaryIO, str]:
@@ -96,8 +96,8 @@ def open_parquet(path: str, batch_rows: int) -> Source:
             ) from None
         schema = pf.schema_arrow.remove_metadata()
         check_column_names(schema.names, label(path))
-        if digest is None:
-            digest = sha256_file(path)
+        if digest is None:  # read beside the rows, not before them
+            digest = FileDigest(path)
     except BaseException:
         for c in closers:
             c()

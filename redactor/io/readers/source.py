@@ -14,7 +14,7 @@ import pyarrow as pa
 
 from redactor.errors import DataError
 from redactor.io.formats import Format
-from redactor.io.streams import HashingReader
+from redactor.io.streams import FileDigest, HashingReader
 
 DEFAULT_BATCH_ROWS = 65_536
 
@@ -48,6 +48,8 @@ class Source:
         d = self._digest
         if isinstance(d, HashingReader):
             d.drain()
+            return d.hexdigest()
+        if isinstance(d, FileDigest):
             return d.hexdigest()
         return str(d)
 

@@ -1,0 +1,306 @@
+"""Issue 18: the narrow reader (redactor/io/readers/narrow.py) gives what the reference reader
+gives, or hands over to it.
+
+After the first block, a plain CSV/TSV file is read by DuckDB converting only the kept columns,
+a Parquet file by pyarrow asked for those columns only. Nothing about the result may depend on
+which reader ran: the same output bytes, the same input SHA-256 in the manifest, the same exit
+code and located message for a malformed file, and the later-rows check still sees every batch.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from redactor.cli import cli
+from redactor.errors import DataError
+from redactor.io.formats import Format
+from redactor.io.readers import open_source
+from redactor.io.readers.narrow import _valid_utf8, narrow, narrowable
+
+CIVIL = ["--purpose", "civil_immigration_enforcement", "--agency", "ICE"]
+SSN = "219-09-9999"  # canary: never in an output under a restricted decision
+
+
+def run(*args: str):
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+@pytest.fixture
+def small_blocks(monkeypatch):
+    """1 MiB blocks, so a file of a few MiB has a first block and a rest."""
+    monkeypatch.setenv("REDACTOR_MAX_ROW_MB", "1")
+
+
+def dmv_rows(n: int, *, tweak=None) -> str:
+    """A DMV export: ``ssn`` and ``last_name`` are withheld by the map, the rest released
+    (``ref_code`` is left to detection)."""
+    lines = ["record_id,ssn,last_name,county_cd,ref_code,note"]
+    for i in range(n):
+        row = [
+            str(i),
+            f"{100 + i % 600:03d}-{10 + i % 80:02d}-{1000 + i % 8000:04d}",
+            f"Name{i % 97}",
+            f"{i % 64:03d}",
+            f"R-{i % 1000:04d}",
+            '"a,quoted""note""\nover two lines"' if i % 7 == 0 else "plain",
+        ]
+        if tweak is not None:
+            row = tweak(i, row)
+        lines.append(",".join(row))
+    return "\n".join(lines) + "\n"
+
+
+MAP = """\
+name: narrow-test
+tables:
+  drivers:
+    columns:
+      record_id: {category: none}
+      ssn: {category: ssn}
+      last_name: {category: name}
+      county_cd: {category: none}
+      note: {category: none}
+"""
+
+
+@pytest.fixture(autouse=True)
+def readers(monkeypatch) -> list:
+    """Every narrow reader the runs open (to see whether it handed over)."""
+    import redactor.io.readers.narrow as mod
+
+    opened: list = []
+    real = mod.narrow
+
+    def spy(*args, **kwargs):
+        opened.append(real(*args, **kwargs))
+        return opened[-1]
+
+    monkeypatch.setattr(mod, "narrow", spy)
+    return opened
+
+
+def redact(tmp_path: Path, src: Path, out_name: str, *, narrow_on: bool, monkeypatch, fmt=None):
+    monkeypatch.setenv("REDACTOR_NARROW_READER", "1" if narrow_on else "0")
+    mp = tmp_path / "map.yaml"
+    mp.write_text(MAP)
+    out = tmp_path / out_name
+    args = ["redact", str(src), "-o", str(out), "--map", str(mp), "--table", "drivers"]
+    args += [*CIVIL, "--log", str(tmp_path / "log.sqlite3"), "-q"]
+    if fmt:
+        args += ["--format", fmt]
+    return run(*args), out
+
+
+def test_a_plain_file_is_narrowed_only_when_it_has_a_rest(tmp_path, small_blocks):
+    big = tmp_path / "big.csv"
+    big.write_text(dmv_rows(60_000))
+    schema = open_source(str(big), Format.CSV).schema
+    assert narrowable(str(big), Format.CSV, schema)
+    small = tmp_path / "small.csv"
+    small.write_text(dmv_rows(100))
+    assert not narrowable(str(small), Format.CSV, schema)
+    gz = tmp_path / "big.csv.gz"
+    gz.write_bytes(big.read_bytes())
+    assert not narrowable(str(gz), Format.CSV, schema)
+    assert not narrowable("-", Format.CSV, schema)
+    assert not narrowable(str(big), Format.JSONL, schema)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "tsv", "parquet"])
+def test_the_output_and_manifest_do_not_depend_on_the_reader(
+    tmp_path, small_blocks, monkeypatch, readers, fmt
+):
+    text = dmv_rows(60_000)
+    src = tmp_path / f"in.{fmt}"
+    if fmt == "parquet":
+        import pyarrow.csv as pacsv
+
+        table = pacsv.read_csv(
+            pa.py_buffer(text.encode()),
+            convert_options=pacsv.ConvertOptions(strings_can_be_null=False),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True),
+        )
+        pq.write_table(table, src, row_group_size=10_000)
+    elif fmt == "tsv":
+        src.write_text(text.replace(",", "\t"))
+    else:
+        src.write_text(text)
+    got = {}
+    for on in (True, False):
+        r, out = redact(tmp_path, src, f"out-{on}.{fmt}", narrow_on=on, monkeypatch=monkeypatch)
+        assert r.exit_code == 0, r.stderr
+        manifest = json.loads(Path(f"{out}.manifest.json").read_text())
+        got[on] = (out.read_bytes(), manifest["input"]["sha256"], manifest["output"]["rows"])
+    assert got[True] == got[False]
+    assert len(readers) == 1 and not readers[0].handed_over  # the narrow reader read the rest
+    body = got[True][0]
+    assert got[True][2] == 60_000 and SSN.encode() not in body and b"Name1" not in body
+
+
+def _same_failure(tmp_path, monkeypatch, src: Path):
+    r_on, out_on = redact(tmp_path, src, "on.csv", narrow_on=True, monkeypatch=monkeypatch)
+    r_off, out_off = redact(tmp_path, src, "off.csv", narrow_on=False, monkeypatch=monkeypatch)
+    assert r_on.exit_code == r_off.exit_code
+    assert r_on.stderr == r_off.stderr
+    assert out_on.exists() == out_off.exists()
+    if out_on.exists():
+        assert out_on.read_bytes() == out_off.read_bytes()
+    return r_on, out_on
+
+
+LATE = 50_000  # a row well after the first 1 MiB block
+
+
+@pytest.mark.parametrize(
+    ("what", "tweak", "expect"),
+    [
+        ("ragged", lambda i, r: [*r, "extra"] if i == LATE else r, "fields, the header has"),
+        # one field shifted right: the SSN would land in county_cd (a parser that drops empty
+        # trailing fields, as DuckDB's does, would release it there)
+        (
+            "shifted",
+            lambda i, r: [r[0], r[2], r[1], *r[3:], ""] if i == LATE else r,
+            "fields, the header has",
+        ),
+        (
+            "NUL in a dropped column",
+            lambda i, r: [*r[:2], "Na\x00me", *r[3:]] if i == LATE else r,
+            "NUL",
+        ),
+        (
+            "unterminated quote",
+            lambda i, r: [*r[:5], '"never closed'] if i == LATE else r,
+            "quote",
+        ),
+        (  # 1.5 MiB over eight lines, each under the 1 MiB limit, in a dropped column
+            "long row",
+            lambda i, r: (
+                [*r[:2], '"' + "\n".join(["x" * 196_608] * 8) + '"', *r[3:]] if i == LATE else r
+            ),
+            "longer than 1 MiB",
+        ),
+        (
+            "junk after a quote",
+            lambda i, r: [*r[:3], '"007"x', *r[4:]] if i == LATE else r,
+            "closing quote",
+        ),
+    ],
+)
+def test_a_malformed_row_late_in_the_file_fails_as_without_the_narrow_reader(
+    tmp_path, small_blocks, monkeypatch, what, tweak, expect
+):
+    src = tmp_path / "in.csv"
+    src.write_text(dmv_rows(60_000, tweak=tweak))
+    r, out = _same_failure(tmp_path, monkeypatch, src)
+    assert r.exit_code == 4 and expect in r.stderr and not out.exists(), (what, r.stderr)
+    assert SSN not in r.stderr
+
+
+def test_bytes_only_the_reference_reader_checks_are_handed_over(
+    tmp_path, small_blocks, monkeypatch
+):
+    """Invalid UTF-8 in a dropped column (the narrow reader does not convert it): exit 4 all
+    the same."""
+    src = tmp_path / "in.csv"
+    data = dmv_rows(60_000).encode()
+    at = data.index(b",Name5,", len(data) // 2) + 1
+    src.write_bytes(data[:at] + b"Nam\xff" + data[at + 4 :])
+    r, _ = _same_failure(tmp_path, monkeypatch, src)
+    assert r.exit_code == 4 and "UTF-8" in r.stderr
+
+
+@pytest.mark.parametrize(
+    "tweak",
+    [
+        lambda i, r: [*r[:3], ' "007"', *r[4:]] if i == LATE else r,  # text, not a quoted field
+        lambda i, r: [*r[:-1], r[-1] + "\r"] if i == LATE else r,  # one CRLF among LFs
+        lambda i, r: [*r[:-1], ""] if i % 3 else r,  # empty last fields
+    ],
+    ids=["space before a quote", "mixed line ends", "empty last field"],
+)
+def test_shapes_other_parsers_read_differently_give_the_same_output(
+    tmp_path, small_blocks, monkeypatch, readers, tweak
+):
+    src = tmp_path / "in.csv"
+    src.write_text(dmv_rows(60_000, tweak=tweak))
+    r, _out = _same_failure(tmp_path, monkeypatch, src)
+    assert r.exit_code == 0, r.stderr
+    assert len(readers) == 1 and not readers[0].handed_over
+
+
+def test_the_later_rows_check_still_sees_the_narrowed_rows(tmp_path, small_blocks, monkeypatch):
+    """``ref_code`` is released on the first rows' evidence; SSNs in it later stop the run."""
+    src = tmp_path / "in.csv"
+    src.write_text(
+        dmv_rows(60_000, tweak=lambda i, r: [*r[:4], r[1], *r[5:]] if i >= 40_000 else r)
+    )
+    r, out = redact(tmp_path, src, "out.csv", narrow_on=True, monkeypatch=monkeypatch)
+    assert r.exit_code == 4 and "column 5 was released" in r.stderr, r.stderr
+    assert not out.exists() and SSN not in r.stderr
+
+
+def test_the_byte_checks():
+    assert _valid_utf8("plain, é, 漢字, 🙂".encode())
+    assert not _valid_utf8(b"abc\xff")
+    assert not _valid_utf8("é".encode()[:1])
+
+
+# Generated files: every field drawn from the characters CSV parsers disagree on.
+_FIELD = st.text(alphabet=st.sampled_from(list('ab é,"\n\r\t ')), max_size=6)
+# without blanks, a quote never follows a space: most files stay on the narrow reader
+_NO_BLANK = st.text(alphabet=st.sampled_from(list('abé,"\n\r')), max_size=6)
+
+
+def _csv_field(text: str, quoted: bool) -> str:
+    return '"' + text.replace('"', '""') + '"' if quoted else text
+
+
+@st.composite
+def csv_files(draw, field=_FIELD):
+    rows = draw(st.lists(st.tuples(*[st.tuples(field, st.booleans())] * 3), min_size=1, max_size=8))
+    raw = draw(st.booleans())  # sometimes unquoted fields that need quotes: malformed or not
+    lines = ["a,b,c"]
+    for row in rows:
+        lines.append(",".join(_csv_field(t, q or not raw) for t, q in row))
+    end = draw(st.sampled_from(["\n", "\r\n"]))
+    return (end.join(lines) + end).encode()
+
+
+def _reference(path: str) -> list[tuple] | str:
+    try:
+        with open_source(path, Format.CSV) as src:
+            t = pa.Table.from_batches(list(src.batches), schema=src.schema)
+    except DataError as e:
+        return f"error: {e}"
+    return [tuple(r.values()) for r in t.select(["a", "c"]).to_pylist()]
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.one_of(csv_files(), csv_files(_NO_BLANK)))
+def test_generated_files_read_the_same_or_hand_over(tmp_path_factory, data):
+    path = tmp_path_factory.mktemp("gen") / "g.csv"
+    path.write_bytes(data)
+    expected = _reference(str(path))
+    with open_source(str(path), Format.CSV, schema_only=True) as src:
+        schema = src.schema
+
+    def reference():
+        with open_source(str(path), Format.CSV) as again:
+            yield from again.batches
+
+    got = narrow(str(path), Format.CSV, schema, [0, 2], 0, batch_rows=1000, reference=reference)
+    try:
+        rows = [tuple(r.values()) for b in got.batches for r in b.select([0, 2]).to_pylist()]
+    except DataError as e:
+        rows = f"error: {e}"
+    assert rows == expected
