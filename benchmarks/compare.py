@@ -6,6 +6,7 @@ For each size, dataset and format (CSV→CSV, Parquet→Parquet), in one run, in
 repetition runs every tool once, in a rotated order), median of ``--reps``:
 
   redactor  ``redactor redact`` (the CLI, a child process) with a request log, restricted decision
+  redactor-ref  the same with ``REDACTOR_NARROW_READER=0`` (every row read by the reference reader)
   duckdb    DuckDB ``COPY (SELECT <released columns> FROM read_csv(…, all_varchar=true)) TO …``
   polars    polars ``scan_csv(infer_schema=False)``/``scan_parquet`` → select → ``sink_*``
   pyarrow   the pyarrow whole-file copy of every column (the floor of ``python -m benchmarks``)
@@ -38,7 +39,7 @@ import yaml
 
 from benchmarks import data, report, runners, wide
 
-TOOLS = ("redactor", "duckdb", "polars", "pyarrow")
+TOOLS = ("redactor", "redactor-ref", "duckdb", "polars", "pyarrow")
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +94,8 @@ def tool_argv(tool: str, case: Case, out: Path, columns: list[str], log: Path) -
     py = sys.executable
     if tool == "redactor":
         return redactor_argv(case, out, log)
+    if tool == "redactor-ref":  # the reference reader only (env execs: rusage is redactor's)
+        return ["env", "REDACTOR_NARROW_READER=0", *redactor_argv(case, out, log)]
     if tool in ("duckdb", "polars"):
         return [py, "-m", "benchmarks.peers", tool, case.fmt, src, str(out), json.dumps(columns)]
     if tool == "pyarrow":
@@ -166,7 +169,11 @@ def measure_size(args, cache: Path, scratch: Path, rows: int) -> dict:
         print(f"{c.key}: {len(columns[c.key])} columns released", file=sys.stderr)
     for rep in range(args.reps):
         for c in cases:
-            tools = [t for t in args.tools if c.dataset != "scrub" or t in ("redactor", "duckdb")]
+            tools = [
+                t
+                for t in args.tools
+                if c.dataset != "scrub" or t in ("redactor", "redactor-ref", "duckdb")
+            ]
             k = rep % len(tools)
             for tool in tools[k:] + tools[:k]:
                 out = scratch / f"cmp-{tool}.{c.fmt}"
@@ -206,7 +213,11 @@ def measure_startup(args, cache: Path, scratch: Path) -> dict:
     runners.run_child(redactor_argv(variants[STARTUP_FULL], out, log))
     cols = output_columns(out, "csv")
     runs: dict[str, list[dict]] = {}
-    peers = {t: Case("wide", small_wide, wide.ensure_wide_map(cache), "csv") for t in TOOLS[1:]}
+    peers = {
+        t: Case("wide", small_wide, wide.ensure_wide_map(cache), "csv")
+        for t in TOOLS
+        if not t.startswith("redactor")
+    }
     for _ in range(args.startup_reps):
         for name, c in variants.items():
             runs.setdefault(name, []).append(run_once(redactor_argv(c, out, log), out))
@@ -278,7 +289,7 @@ def _cell(t: dict) -> str:
 
 
 def markdown(res: dict) -> str:
-    order = ("redactor", "proto", "duckdb", "polars", "pyarrow")
+    order = ("redactor", "redactor-ref", "proto", "duckdb", "polars", "pyarrow")
     tools = [t for t in order if any(t in c["tools"] for c in res["sizes"].values())]
     head = ["case", "rows", "input", "columns", *tools, "redactor / duckdb"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]

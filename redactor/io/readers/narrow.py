@@ -33,6 +33,7 @@ Used for regular, uncompressed CSV, TSV and Parquet files, not standard input (s
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import os
@@ -103,9 +104,9 @@ def narrow(
     thread reads the file for it (and, for text, the byte checks)."""
     checks = _ByteChecks(path, text=fmt is not Format.PARQUET, tab=fmt is Format.TSV)
     if fmt is Format.PARQUET:
-        rows = _parquet_rows(path, schema, keep, batch_rows)
+        rows = _prefetched(_parquet_rows(path, schema, keep, batch_rows))
     else:
-        rows = _text_rows(path, fmt, schema, keep, batch_rows)
+        rows = _prefetched(_text_rows(path, fmt, schema, keep, batch_rows))
     if sha256 is None or fmt is not Format.PARQUET:
         checks.start()
     else:
@@ -138,6 +139,46 @@ def narrow(
 
 class _Doubt(Exception):
     """The narrow reader cannot vouch for the rest of the file: the reference reader takes over."""
+
+
+def _prefetched(batches: Iterator[pa.RecordBatch], depth: int = 2) -> Iterator[pa.RecordBatch]:
+    """``batches`` produced by a thread of their own, up to ``depth`` ahead: Arrow parses the
+    next block (without the GIL) while the caller transforms and writes this one. Whatever the
+    producer raises is raised here, in order; closing this generator stops the producer."""
+    import queue
+
+    q: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    end = object()
+
+    def produce() -> None:
+        try:
+            for b in batches:
+                while not stop.is_set():
+                    try:
+                        q.put(b, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            q.put(end)
+        except BaseException as e:  # handed to the consumer
+            q.put(e)
+
+    t = threading.Thread(target=produce, name="redactor-narrow-reader", daemon=True)
+    t.start()
+    try:
+        while (item := q.get()) is not end:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        with contextlib.suppress(queue.Empty):
+            while True:  # unblock a producer waiting on a full queue
+                q.get_nowait()
+        t.join()
 
 
 def _skipping(batches: Iterator[pa.RecordBatch], skip: int) -> Iterator[pa.RecordBatch]:
