@@ -83,6 +83,8 @@ def _fold_table() -> dict[int, str]:
 
 def fold_confusables(name: str) -> str:
     """Each character replaced by the ASCII character it is confusable with, if any."""
+    if name.isascii():  # the table folds only non-ASCII characters: no need to build it
+        return name
     return name.translate(_fold_table())
 
 

@@ -32,6 +32,7 @@ from redactor.colnames import name_key
 from redactor.errors import ConfigError
 from redactor.fieldmap_model import GeneralizeTo, validate_map
 from redactor.suggest import did_you_mean
+from redactor.yaml_load import safe_load
 
 
 def normalize_name(name: str) -> str:
@@ -149,7 +150,7 @@ def load_field_map(path: str | Path) -> FieldMap:
     except OSError as e:
         raise ConfigError(f"Cannot read field map {p}: {e.strerror}") from None
     try:
-        data = yaml.safe_load(raw.decode("utf-8"))
+        data = safe_load(raw.decode("utf-8"))
     except UnicodeDecodeError:
         raise ConfigError(f"Field map {p} is not UTF-8 text") from None
     except yaml.YAMLError as e:

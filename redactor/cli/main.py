@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import importlib.abc
 import sys
 import traceback
 from collections.abc import Mapping
@@ -10,7 +11,6 @@ from types import MappingProxyType
 from typing import ClassVar
 
 import click
-import yaml
 
 from redactor import __version__
 from redactor.cli.options import CONTEXT_SETTINGS
@@ -97,16 +97,65 @@ def _debug() -> bool:
         return True
 
 
+#: Commands whose process converts data with pyarrow and never holds a pandas object.
+WITHOUT_PANDAS = frozenset({"export", "redact", "scan", "serve", "sql"})
+
+
+class PandasHidden(importlib.abc.MetaPathFinder):
+    """Finds pandas nowhere: installed by :func:`without_pandas` in the command-line process."""
+
+    MESSAGE = (
+        "pandas is not loaded in the redactor command-line process (start-up runs pyarrow as "
+        "if pandas were not installed, redactor.cli.main.without_pandas); a DataFrame belongs "
+        "to the Python API, in your own process"
+    )
+
+    def find_spec(self, fullname: str, path: object = None, target: object = None) -> None:
+        if fullname == "pandas" or fullname.startswith("pandas."):
+            raise ModuleNotFoundError(self.MESSAGE, name=fullname)
+
+
+def without_pandas() -> None:
+    """Run this process's pyarrow as if pandas were not installed (a configuration pyarrow
+    supports: pandas is optional to it).
+
+    Otherwise pyarrow imports pandas (0.2-0.3 s) on the first Python-to-Arrow conversion of
+    the process (``pa.array([...])``, ``pa.scalar(1)``, ``pc.fill_null(x, 0)``, ...): its
+    Cython shim (``pandas-shim.pxi``) and its C++ side (``InitPandasStaticData``, which marks
+    itself done even when the import failed) each look for pandas once. Hiding pandas only
+    around a first conversion is not enough: the C++ side would then never know ``pd.NA`` or
+    ``pd.NaT`` again, so a DataFrame converted later in the same process could come out
+    different. Hidden for the whole process instead, nothing can hold a pandas object and a
+    later ``import pandas`` fails loudly (:class:`PandasHidden`) instead of converting
+    differently. For the commands in :data:`WITHOUT_PANDAS` run through :func:`main` only: the
+    library (``redact_table`` with a DataFrame) and in-process callers of :data:`cli` are left
+    alone; ``--engine spark`` too (pyspark's driver may want pandas). No-op when pandas is
+    already imported."""
+    if "pandas" in sys.modules or any(isinstance(f, PandasHidden) for f in sys.meta_path):
+        return
+    sys.meta_path.insert(0, PandasHidden())
+
+
+def _hides_pandas(args: list[str]) -> bool:
+    command = next((a for a in args if not a.startswith("-")), None)
+    spark = "spark" in args or any(a.startswith("--engine=") and a.endswith("spark") for a in args)
+    return command in WITHOUT_PANDAS and not spark
+
+
 def main() -> None:
+    if _hides_pandas(sys.argv[1:]):
+        without_pandas()
     try:
         cli.main(prog_name="redactor", standalone_mode=True)
     except RedactorError as e:  # raised outside a command body
         click.echo(f"redactor: {e}", err=True)
         sys.exit(e.exit_code)
-    except yaml.YAMLError:
-        click.echo("redactor: invalid YAML", err=True)
-        sys.exit(4)
     except Exception as e:
+        import yaml  # here, not at start-up: only an error needs it
+
+        if isinstance(e, yaml.YAMLError):
+            click.echo("redactor: invalid YAML", err=True)
+            sys.exit(4)
         if _debug():
             traceback.print_exc()
         click.echo(

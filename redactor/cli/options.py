@@ -14,24 +14,32 @@ from __future__ import annotations
 import functools
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from click.core import ParameterSource
 
 from redactor.errors import RedactorError, UsageError
-from redactor.io.formats import Format
-from redactor.policy import DEFAULT_PACK, LoadedPack, load_pack
-from redactor.policy.known import check_known
 from redactor.request import Evidence, Request, opened_with_packs
+
+if TYPE_CHECKING:
+    from redactor.policy import LoadedPack
 
 _META_REQUEST = "redactor.request_id"
 _META_OPENED = "redactor.opened"  # (Request, policies) read from the log
 _META_BUILT = "redactor.built_request"
 _META_OPENED_REFS = "redactor.opened_pack_refs"
 
-#: The file formats every command reads and writes (``--format`` / ``--output-format``).
-FORMATS = [f.value for f in Format]
+
+def __getattr__(name: str) -> Any:
+    """``FORMATS``: the file formats every command reads and writes (``--format`` /
+    ``--output-format``), computed when a command module asks for it, so that the commands
+    that take no file (``config``, ``log``, ``policy``, ``--version``) never import pyarrow."""
+    if name == "FORMATS":
+        from redactor.io.formats import Format
+
+        return [f.value for f in Format]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _remember_request(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
@@ -69,6 +77,8 @@ def given_on_command_line(ctx: click.Context | None, name: str) -> bool:
 
 def request_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     """--purpose/--requester/--agency/--evidence/--policy/--log/--manifest/--dry-run."""
+    from redactor.policy.loader import DEFAULT_PACK
+
     opts = [
         click.option(
             "--request",
@@ -219,6 +229,9 @@ def warn_agency_near_miss(agency: str | None) -> None:
 def load_packs(policies: tuple[str, ...]) -> list[LoadedPack]:
     """The packs of this command (``--policy`` …, the opened request's, or the default), after
     checking the request's purposes and evidence kinds against them."""
+    from redactor.policy import load_pack
+    from redactor.policy.known import check_known
+
     ctx = _context()
     if ctx is not None and _META_OPENED in ctx.meta:
         policies = tuple(ctx.meta[_META_OPENED])

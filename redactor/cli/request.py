@@ -17,13 +17,13 @@ import click
 
 from redactor.cli.options import (
     CONTEXT_SETTINGS,
-    check_known,
     json_option,
     quiet_option,
     typed_errors,
     warn_agency_near_miss,
 )
 from redactor.errors import BadInputError, UsageError
+from redactor.policy.known import check_known
 from redactor.request import Evidence, Request, opened_request
 
 SHOW_SCHEMA = "redactor.request-show/1"

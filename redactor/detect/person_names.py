@@ -26,7 +26,8 @@ the words either side of them; each name is spliced out of the original bytes as
 from __future__ import annotations
 
 import gzip
-from functools import cache
+from dataclasses import dataclass
+from functools import cache, cached_property
 from importlib import resources
 
 import numpy as np
@@ -85,23 +86,80 @@ def _norm(arr: pa.Array) -> pa.Array:
     return pc.replace_substring(a, "'", "")
 
 
+@dataclass(frozen=True)
+class _Table:
+    """Words and their bits: a dict for a few keys, Arrow arrays (built on first use) for
+    many (``pc.index_in`` hashes its whole value set on every call: 90,000 names cost about
+    17 ms a call, so a dict lookup wins below :data:`_DICT_KEYS` keys)."""
+
+    by_key: dict[str, int]
+
+    @cached_property
+    def arrays(self) -> tuple[pa.Array, np.ndarray]:
+        keys = pa.array(list(self.by_key), pa.string())
+        return keys, np.fromiter(self.by_key.values(), np.uint8, len(self.by_key))
+
+
+#: Below this many keys a lookup goes through the dict (see :class:`_Table`).
+_DICT_KEYS = 20_000
+#: Up to this many keys, and while the full table is not built, surnames are looked up in
+#: the list's text (a header's few words need no 90,000-entry dict: 15 ms at start-up).
+_TEXT_KEYS = 64
+_SURNAMES = "census1990_surnames.txt.gz"
+
+
 @cache
-def _lookup() -> tuple[pa.Array, np.ndarray]:
-    """One hash table for every list: its keys and, per key, the bits _FIRST (a given name
-    not stop-listed), _LAST (a surname not stop-listed), _ANY_LAST (any surname), _STOP."""
-    parts = [
-        (pa.array(_read_list("census1990_first_names.txt.gz"), pa.string()), _FIRST),
-        (pa.array(_read_list("census1990_surnames.txt.gz"), pa.string()), _LAST | _ANY_LAST),
-        (_norm(pa.array(_read_list("not_names.txt"), pa.string())), _STOP),
-    ]
-    keys = pa.concat_arrays([k for k, _ in parts])
-    bits = np.concatenate([np.full(len(k), b, np.uint8) for k, b in parts])
-    # one entry per key, the OR of its bits
-    uniq = pc.unique(keys)
-    out = np.zeros(len(uniq), np.uint8)
-    np.bitwise_or.at(out, _np(pc.index_in(keys, value_set=uniq)), bits)
-    out = np.where(out & _STOP, out & ~np.uint8(_FIRST | _LAST), out).astype(np.uint8)
-    return uniq, out
+def _surnames() -> list[str]:
+    return _read_list(_SURNAMES)
+
+
+@cache
+def _surname_text() -> str:
+    """Every surname on a line of its own, with a newline before the first."""
+    return "\n" + "\n".join(_surnames()) + "\n"
+
+
+@cache
+def _without_surnames() -> _Table:
+    """Given names and the stop list (the bits ``_lookup`` gives them, surnames aside)."""
+    by_key: dict[str, int] = {}
+    stop = _norm(pa.array(_read_list("not_names.txt"), pa.string())).to_pylist()
+    for words, bit in ((_read_list("census1990_first_names.txt.gz"), _FIRST), (stop, _STOP)):
+        for w in words:
+            by_key[w] = by_key.get(w, 0) | bit
+    return _Table(by_key)
+
+
+def _stop_listed(bits: int) -> int:
+    """A stop-listed word is never a given name or a (scored) surname."""
+    return bits & ~(_FIRST | _LAST) if bits & _STOP else bits
+
+
+@cache
+def _lookup() -> _Table:
+    """One table for every list: per word, the bits _FIRST (a given name not stop-listed),
+    _LAST (a surname not stop-listed), _ANY_LAST (any surname), _STOP."""
+    by_key = dict.fromkeys(_surnames(), _LAST | _ANY_LAST)
+    for w, bit in _without_surnames().by_key.items():
+        by_key[w] = by_key.get(w, 0) | bit
+    return _Table({w: _stop_listed(b) for w, b in by_key.items()})
+
+
+def _name_bits(keys: pa.Array) -> np.ndarray:
+    """Each key's bits in :func:`_lookup`; a few keys without building it (same bits: a list
+    word holds no whitespace, so a key with some is in no list)."""
+    if len(keys) > _TEXT_KEYS or _lookup.cache_info().currsize:
+        return _bits(keys, _lookup())
+    text, others = _surname_text(), _without_surnames().by_key
+    out = np.zeros(len(keys), np.uint8)
+    for i, k in enumerate(keys.to_pylist()):
+        if k is None:
+            continue
+        bits = others.get(k, 0)
+        if k and not any(c.isspace() for c in k) and f"\n{k}\n" in text:
+            bits |= _LAST | _ANY_LAST
+        out[i] = _stop_listed(bits)
+    return out
 
 
 @cache
@@ -136,18 +194,24 @@ _FIRST_BYTE[list(b"(\"'[\xe2\xc2")] = 3
 
 
 @cache
-def _small_words() -> tuple[pa.Array, np.ndarray]:
+def _small_words() -> _Table:
     words = sorted(PARTICLES | set(_CONJUNCTIONS))
-    bits = [
-        (_PARTICLE if w in PARTICLES else 0) | (_CONJ if w in _CONJUNCTIONS else 0) for w in words
-    ]
-    return pa.array(words, pa.string()), np.array(bits, np.uint8)
+    return _Table(
+        {
+            w: (_PARTICLE if w in PARTICLES else 0) | (_CONJ if w in _CONJUNCTIONS else 0)
+            for w in words
+        }
+    )
 
 
-def _bits(keys: pa.Array, table: tuple[pa.Array, np.ndarray]) -> np.ndarray:
-    """Each key's bits in ``table`` (0 when absent): one hash lookup per key."""
-    pos = pc.index_in(keys, value_set=table[0]).fill_null(-1).to_numpy(zero_copy_only=False)
-    return np.where(pos >= 0, table[1][np.maximum(pos, 0)], 0).astype(np.uint8)
+def _bits(keys: pa.Array, table: _Table) -> np.ndarray:
+    """Each key's bits in ``table`` (0 when absent or null)."""
+    if len(keys) < _DICT_KEYS:
+        get = table.by_key.get
+        return np.fromiter((get(k, 0) for k in keys.to_pylist()), np.uint8, len(keys))
+    values, bits = table.arrays
+    pos = pc.index_in(keys, value_set=values).fill_null(-1).to_numpy(zero_copy_only=False)
+    return np.where(pos >= 0, bits[np.maximum(pos, 0)], 0).astype(np.uint8)
 
 
 def _np(a: pa.Array | pc.Expression) -> np.ndarray:
@@ -255,7 +319,7 @@ def scrub_names(arr: pa.Array) -> pa.Array:
     for sel, key in ((plain, pc.ascii_upper), (~plain, _norm)):
         where = np.flatnonzero(sel)
         if len(where):
-            bits[where] = _bits(key(core.take(pa.array(where))), _lookup())
+            bits[where] = _name_bits(key(core.take(pa.array(where))))
     # only names and surnames (even stop-listed ones) matter, with the words either side
     relevant = ((bits & _STOP) == 0) | ((bits & _ANY_LAST) > 0)
     if not relevant.any():

@@ -23,6 +23,7 @@ import yaml
 from redactor.categories import PROTECTED, Category
 from redactor.detect.classify import FLAG_THRESHOLD, ColumnSuggestion, classify_columns
 from redactor.fieldmap import normalize_name, parse_field_map
+from redactor.yaml_load import safe_load
 
 DEFAULT_SAMPLE = 5000
 _KEY = "__redactor_sample_key"
@@ -143,7 +144,7 @@ def render_field_map(
         lines.extend(f"      #   {_comment(e)}" for e in s.evidence)
         lines.append(f"      {_yaml_scalar(str(col))}: {cat}")
     text = "\n".join(lines) + "\n"
-    parse_field_map(yaml.safe_load(text), source="<scan output>")  # never write a broken map
+    parse_field_map(safe_load(text), source="<scan output>")  # never write a broken map
     return text
 
 

@@ -17,14 +17,11 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-import yaml
-
 from redactor.categories import Category
 from redactor.errors import ConfigError
+from redactor.yaml_load import safe_load
 
 _DATA = "data"
-# libyaml's loader when PyYAML was built with it (same YAML, several times faster at import)
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,11 +44,7 @@ class Vocabulary:
 
 def _load(file: str) -> dict[str, Any]:
     text = resources.files("redactor.detect").joinpath(f"{_DATA}/{file}").read_text("utf-8")
-    loader = _LOADER(text)  # a safe loader (libyaml's when present): no Python tags
-    try:
-        return loader.get_single_data()
-    finally:
-        loader.dispose()
+    return safe_load(text)  # a safe loader (libyaml's when present): no Python tags
 
 
 def _merge_abbreviations(*tables: tuple[str, dict[str, Any]]) -> dict[str, tuple[str, ...]]:

@@ -28,7 +28,6 @@ from typing import BinaryIO, Protocol
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
 
 from redactor.errors import DataError
 from redactor.io.formats import Format
@@ -67,6 +66,8 @@ class _CsvWriter:
 
 class _ParquetWriter:
     def __init__(self, sink: BinaryIO, schema: pa.Schema) -> None:
+        import pyarrow.parquet as pq  # only a Parquet output needs it (start-up)
+
         self._w = pq.ParquetWriter(
             sink,
             schema.remove_metadata(),

@@ -14,6 +14,7 @@ from redactor.categories import unknown_category_message
 from redactor.errors import ConfigError
 from redactor.policy.model import Pack
 from redactor.suggest import did_you_mean
+from redactor.yaml_load import safe_load
 
 # Colorado as in force today: C.R.S. 24-74 as amended by SB25-276 together with the Governor's
 # 2020 guidance, the strictest wins (packs/colorado.yaml includes both).
@@ -81,7 +82,7 @@ def _merge_included(data: dict, source: str, seen: tuple[str, ...]) -> tuple[dic
             )
         raw = (_packs_dir() / f"{name}.yaml").read_bytes()
         raws.append(raw)
-        inner = yaml.safe_load(raw.decode("utf-8"))
+        inner = safe_load(raw.decode("utf-8"))
         if "include" in inner:
             inner, more = _merge_included(inner, name, (*seen, name))
             raws.append(more)
@@ -150,7 +151,7 @@ def _format_validation(e: ValidationError, source: str) -> ConfigError:
 
 def parse_pack(raw: bytes, source: str) -> LoadedPack:
     try:
-        data = yaml.safe_load(raw.decode("utf-8"))
+        data = safe_load(raw.decode("utf-8"))
     except UnicodeDecodeError:
         raise ConfigError(f"Policy pack {source} is not UTF-8 text") from None
     except yaml.YAMLError as e:

@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from redactor.errors import ConfigError
 from redactor.suggest import closest
+from redactor.yaml_load import safe_load
 
 REGISTRY_FILE = "_recipients.yaml"
 #: How alike a typed agency must be to a registry alias to be offered as "did you mean".
@@ -297,7 +298,7 @@ class Registry:
 
 def parse_registry(raw: bytes, source: str) -> Registry:
     try:
-        data = yaml.safe_load(raw.decode("utf-8"))
+        data = safe_load(raw.decode("utf-8"))
         return Registry(RegistryData.model_validate(data), hashlib.sha256(raw).hexdigest())
     except (yaml.YAMLError, UnicodeDecodeError):
         raise ConfigError(f"Recipient registry {source} is not valid YAML") from None

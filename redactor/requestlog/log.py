@@ -10,8 +10,6 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
-import platformdirs
-
 from redactor.errors import BadInputError, UsageError
 from redactor.requestlog.chain import Entry, VerifyResult, verify_entries
 from redactor.requestlog.entry import Completion, RequestRecord, canonical_json, utc_now
@@ -43,7 +41,11 @@ def default_log_target() -> str:
     """``$REDACTOR_LOG``, else ``requests.sqlite3`` in the user's data directory."""
     from redactor.settings import current
 
-    return current().log or str(Path(platformdirs.user_data_dir("redactor")) / "requests.sqlite3")
+    if current().log:
+        return current().log
+    import platformdirs  # only for the default place (20 ms at start-up otherwise)
+
+    return str(Path(platformdirs.user_data_dir("redactor")) / "requests.sqlite3")
 
 
 def is_postgres_url(target: str) -> bool:

@@ -22,8 +22,6 @@ import pyarrow as pa
 from redactor.io.formats import Format
 from redactor.io.readers.delimited import open_csv
 from redactor.io.readers.guards import check_column_names, sniff
-from redactor.io.readers.jsonl import open_jsonl
-from redactor.io.readers.parquet import open_parquet
 from redactor.io.readers.source import DEFAULT_BATCH_ROWS, Source, block_bytes
 
 __all__ = [
@@ -49,7 +47,11 @@ def open_source(
     if fmt is Format.TSV:
         return open_csv(path, "\t", batch_rows, schema_only)
     if fmt is Format.PARQUET:
+        from redactor.io.readers.parquet import open_parquet
+
         return open_parquet(path, batch_rows)
+    from redactor.io.readers.jsonl import open_jsonl
+
     return open_jsonl(path, batch_rows)
 
 
