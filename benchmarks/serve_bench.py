@@ -7,6 +7,9 @@
 * throughput: wall time for psql to read a ``--rows``-row result (4 columns, one masked) to
   /dev/null, straight and through ``redactor serve``.
 
+Beside each wall time, the server process's CPU time (user + system, from /proc) for the same
+work: on a shared machine the wall figures move with the load, the CPU figures much less.
+
 Starts a throwaway cluster (tests/support/pgcluster.py) and a real server process; needs the
 PostgreSQL server binaries and psql. Run: ``python -m benchmarks.serve_bench [--rows 1000000]
 [--rounds 200]``; prints one JSON object.
@@ -41,6 +44,17 @@ def _ms(xs: list[float]) -> dict:
         "p50_ms": round(statistics.median(xs) * 1000, 2),
         "p95_ms": round(xs[int(len(xs) * 0.95) - 1] * 1000, 2),
     }
+
+
+def _cpu(pid: int) -> float:
+    """User + system CPU seconds of process ``pid`` so far (0.0 where /proc is absent)."""
+    import os
+
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _psql(dsn: str, sql: str) -> float:
@@ -106,13 +120,21 @@ def measure(rows: int, rounds: int) -> dict:
                 for con in (d, w):  # warm up (catalog cache, plans)
                     for i in range(5):
                         con.execute(q.format(1 + i)).fetchall()
+                pid = srv.proc.pid
                 direct = _timed(lambda i: d.execute(q.format(1 + i % 100)).fetchall(), rounds)
+                c0 = _cpu(pid)
                 wire = _timed(lambda i: w.execute(q.format(1 + i % 100)).fetchall(), rounds)
+                c1 = _cpu(pid)
                 # one text sent again and again (its rewrite is cached by the session)
                 same = _timed(lambda i: w.execute(q.format(1)).fetchall(), rounds)
+                c2 = _cpu(pid)
             big = "SELECT id, city, amount, name FROM t"
             psql_direct = min(_psql(direct_dsn, big) for _ in range(2))
-            psql_wire = min(_psql(wire_dsn, big) for _ in range(2))
+            wire_runs = []
+            for _ in range(2):
+                c3 = _cpu(pid)
+                wire_runs.append((_psql(wire_dsn, big), _cpu(pid) - c3))
+            psql_wire, wire_cpu = min(wire_runs)
     finally:
         cluster.stop()
     d_ms, w_ms, s_ms = _ms(direct), _ms(wire), _ms(same)
@@ -124,6 +146,8 @@ def measure(rows: int, rounds: int) -> dict:
             "rounds": rounds,
             "overhead_p50_ms": round(w_ms["p50_ms"] - d_ms["p50_ms"], 2),
             "overhead_p50_same_text_ms": round(s_ms["p50_ms"] - d_ms["p50_ms"], 2),
+            "serve_cpu_ms_per_statement": round((c1 - c0) / rounds * 1000, 2),
+            "serve_cpu_ms_per_statement_same_text": round((c2 - c1) / rounds * 1000, 2),
         },
         "throughput": {
             "rows": rows,
@@ -131,6 +155,7 @@ def measure(rows: int, rounds: int) -> dict:
             "psql_serve_s": round(psql_wire, 2),
             "serve_rows_per_s": round(rows / psql_wire),
             "ratio_vs_direct": round(psql_direct / psql_wire, 3),
+            "serve_cpu_s": round(wire_cpu, 2),
         },
     }
 

@@ -162,6 +162,85 @@ def test_sqlalchemy_and_pandas(pg_served) -> None:
         engine.dispose()
 
 
+def test_sqlalchemy_reflection_of_keys_and_indexes_is_empty(pg_served) -> None:
+    """Primary keys, indexes, unique and foreign keys are answered from the view: none, even
+    where the backend has them (an index name can tell an unmapped column: people_ssn_idx)."""
+    sa = pytest.importorskip("sqlalchemy")
+    from urllib.parse import quote
+
+    with psycopg.connect(pg_served.admin, autocommit=True) as admin:
+        admin.execute("ALTER TABLE depts ADD CONSTRAINT depts_pk PRIMARY KEY (id)")
+        admin.execute("CREATE UNIQUE INDEX people_ssn_idx ON people (ssn)")
+        admin.execute("CREATE INDEX people_city_idx ON people (city)")
+        admin.execute("ALTER TABLE orders ADD CONSTRAINT orders_fk FOREIGN KEY (id) "
+                      "REFERENCES depts (id) NOT VALID")  # fmt: skip
+    engine = sa.create_engine(
+        f"postgresql+psycopg://{USER}:{quote(PASSWORD)}@127.0.0.1:{pg_served.port}/x"
+        f"?sslmode=disable&options={quote('-c redactor.request=' + pg_served.request)}",
+        use_native_hstore=False,
+    )
+    try:
+        insp = sa.inspect(engine)
+        answers = []
+        for table in ("people", "depts", "orders"):
+            pk = insp.get_pk_constraint(table)
+            assert pk["constrained_columns"] == [] and not pk.get("name")
+            assert insp.get_indexes(table) == []
+            assert insp.get_foreign_keys(table) == []
+            assert insp.get_unique_constraints(table) == []
+            answers += [pk, insp.get_check_constraints(table), insp.get_table_comment(table)]
+        assert insp.get_multi_indexes() == {(None, t): [] for t in ("depts", "orders", "people")}
+        people = sa.Table("people", sa.MetaData(), autoload_with=engine)
+        assert "ssn" not in people.c and "secret_col" not in people.c and "id" in people.c
+        assert not people.indexes and not people.primary_key.columns
+        text = repr(answers) + repr(people.indexes)
+        assert "ssn" not in text and "_idx" not in text and "_pk" not in text
+    finally:
+        engine.dispose()
+
+
+def test_client_gone_mid_copy_fails_the_entry_and_the_server_goes_on(pg_served) -> None:
+    """A result read by COPY with a reader thread ahead: the client resets the connection
+    after 100 rows; the entry is completed as failed with the rows sent, and the server (and
+    a new session's backend connection) go on."""
+    import socket
+    import struct
+    import time
+
+    from redactor.requestlog import open_log
+    from tests.support.serve_client import RawClient
+
+    c = RawClient(
+        pg_served.port, USER, PASSWORD, options=f"-c redactor.request={pg_served.request}"
+    )
+    c.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    c.query(  # 6**8 rows
+        "SELECT a.id, b.city, c.id AS c3, d.id AS d4, e.id AS e5, f.id AS f6, g.id AS g7, "
+        "h.id AS h8 FROM people a, people b, people c, people d, people e, people f, people g, "
+        "people h"
+    )
+    rows = 0
+    while rows < 100:
+        rows += c.read()[0] == b"D"
+    c.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    c.close()
+
+    def last():
+        with open_log(pg_served.log, create=False) as log:
+            return log.requests()[-1]
+
+    deadline = time.monotonic() + 30
+    while last().completion is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    view = last()
+    assert view.completion is not None and view.completion.status == "failed"
+    assert 100 <= (view.completion.rows_out or 0) < 6**8
+    assert "disconnected" in (view.completion.error or "")
+    assert pg_served.alive()
+    with psycopg.connect(pg_served.dsn(pg_served.request), autocommit=True) as con:
+        assert len(con.execute("SELECT id, city FROM people").fetchall()) == 6
+
+
 def test_backend_that_drops_fails_the_statement_and_the_server_goes_on(pg_served) -> None:
     from redactor.requestlog import open_log
     from tests.support.serve_client import RawClient, error_fields
@@ -169,9 +248,10 @@ def test_backend_that_drops_fails_the_statement_and_the_server_goes_on(pg_served
     c = RawClient(
         pg_served.port, USER, PASSWORD, options=f"-c redactor.request={pg_served.request}"
     )
-    c.query(
-        "SELECT a.id, b.city, c.id AS c3, d.id AS d4, e.id AS e5, f.id AS f6, g.id AS g7 "
-        "FROM people a, people b, people c, people d, people e, people f, people g"
+    c.query(  # 6**9 rows: far more than the server reads ahead (a few batches)
+        "SELECT a.id, b.city, c.id AS c3, d.id AS d4, e.id AS e5, f.id AS f6, g.id AS g7, "
+        "h.id AS h8, i.id AS i9 FROM people a, people b, people c, people d, people e, "
+        "people f, people g, people h, people i"
     )
     for _ in range(100):
         assert c.read()[0] in (b"T", b"D")

@@ -199,6 +199,12 @@ class RequestRecord:
     # Protected categories a triggered rule covers that were released because an exception
     # lifted the rule.
     categories_lifted: tuple[str, ...] = ()
+    # A statement received by `redactor serve`: the login user, the session id and the
+    # client's address (None for every other command, and in entries written before these were
+    # fields of the record; such entries verify as they were written).
+    login_user: str | None = None
+    session: str | None = None
+    client: str | None = None
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__

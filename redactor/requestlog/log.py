@@ -88,20 +88,18 @@ class RequestLog:
         Defence in depth: the query's literals are stripped again and the source loses any
         credentials, whatever the caller already did.
         """
-        record = replace(
+        time = record.time or utc_now()
+        record = replace(  # one replace: each one validates the whole record again
             record,
             request_id=record.request_id or str(uuid.uuid4()),
-            time=record.time or utc_now(),
+            time=time,
             query=None
             if record.query is None
             else strip_sql_literals(record.query, record.dialect),
             source=None if record.source is None else redact_url(record.source),
+            notices=record.notices or notices_from_obligations(record.obligations, time),
         )
         assert record.request_id is not None and record.time is not None
-        if not record.notices:
-            record = replace(
-                record, notices=notices_from_obligations(record.obligations, record.time)
-            )
         self.store.append("request", record.request_id, canonical_json(record.to_payload()))
         return record.request_id
 

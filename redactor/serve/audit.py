@@ -2,7 +2,7 @@
 one module).
 
 A statement's entry is an ``export`` request (the same record ``redactor export`` writes) with
-three more fields: the login user, the session id and the client's address. It is begun once
+its wire fields set: the login user, the session id and the client's address. It is begun once
 the column plan is made and before the first row is sent, and completed after the last row
 (``output`` is ``wire:<login>``, ``output_sha256`` the SHA-256 of the DataRow messages sent).
 A client that goes away mid-result completes it as failed with the rows sent.
@@ -11,22 +11,13 @@ A client that goes away mid-result completes it as failed with the rows sent.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from redactor.requestlog import Completion, RequestRecord, open_log
 
 if TYPE_CHECKING:
     from redactor.request import Request
-
-
-@dataclass(frozen=True)
-class WireRecord(RequestRecord):
-    """A request entry for a statement received over the wire."""
-
-    login_user: str | None = None
-    session: str | None = None
-    client: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,8 +56,7 @@ class Audit:
         return SessionLog(self, who)
 
     def _begin(self, record: RequestRecord, who: Who) -> str:
-        base = {f.name: getattr(record, f.name) for f in fields(RequestRecord)}
-        wire = WireRecord(**base, login_user=who.login_user, session=who.session, client=who.client)
+        wire = replace(record, login_user=who.login_user, session=who.session, client=who.client)
         with self._lock:
             return self._log.begin(wire)
 

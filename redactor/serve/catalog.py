@@ -122,6 +122,14 @@ _SHADOWS = {
     "pg_partitioned_table": "SELECT 0::BIGINT AS partrelid LIMIT 0",
     "pg_foreign_table": "SELECT 0::BIGINT AS ftrelid LIMIT 0",
     "pg_rewrite": "SELECT 0::BIGINT AS oid, 0::BIGINT AS ev_class, ''::VARCHAR AS rulename LIMIT 0",
+    # No keys, constraints or indexes are shown (the view's tables have none): reflection of
+    # primary keys, unique constraints and indexes (SQLAlchemy, DBeaver) gets empty answers.
+    "pg_index": "SELECT *, false AS indnullsnotdistinct FROM pg_catalog.pg_index LIMIT 0",
+    "pg_constraint": "SELECT *, []::SMALLINT[] AS confdelsetcols FROM pg_catalog.pg_constraint "
+    "LIMIT 0",
+    "pg_opclass": "SELECT 0::BIGINT AS oid, 0::BIGINT AS opcmethod, ''::VARCHAR AS opcname, "
+    "0::BIGINT AS opcnamespace, 0::BIGINT AS opcowner, 0::BIGINT AS opcfamily, "
+    "0::BIGINT AS opcintype, true AS opcdefault, 0::BIGINT AS opckeytype LIMIT 0",
 }
 # DuckDB functions that describe the host, read files or run SQL: never in a probe.
 _DENIED_PREFIXES = (
@@ -278,12 +286,15 @@ class ProbeEngine:
                 return exp.Literal.string(s["current_database"])
             if name == "current_schema":
                 return exp.Literal.string("public")
-            if name == "current_setting" and args and isinstance(args[0], exp.Literal):
-                value = self._setting(args[0].name)
+            first = args[0] if args else None
+            while isinstance(first, exp.Cast):  # current_setting('x'::varchar), as SQLAlchemy
+                first = first.this
+            if name == "current_setting" and isinstance(first, exp.Literal):
+                value = self._setting(first.name)
                 if value is None:
                     missing_ok = len(args) > 1 and args[1].sql().lower() == "true"
                     if not missing_ok:
-                        raise ProbeError(f'unrecognized configuration parameter "{args[0].name}"')
+                        raise ProbeError(f'unrecognized configuration parameter "{first.name}"')
                     return exp.Null()
                 return exp.Literal.string(value)
             if name == "format_type" and len(args) == 2:

@@ -26,7 +26,8 @@ from redactor.pipeline import output_schema, plan_request, redacted_batches, ref
 from redactor.planning import plan_columns
 from redactor.policy.decide import Decision
 from redactor.serve.audit import SessionLog
-from redactor.sql.export import ReadConnection, catalog_schema, connect, iter_query_batches
+from redactor.serve.pgcopy import CopyConnection
+from redactor.sql.export import ReadConnection, catalog_schema, iter_query_batches
 from redactor.sql.job import (
     OUTPUT_TABLE,
     check_output_names,
@@ -40,7 +41,7 @@ from redactor.urls import parse_url
 
 CLIENT_DIALECT = "postgres"
 CATALOG_TTL = 30.0  # seconds a read of the database's catalog is reused
-DEFAULT_BATCH_ROWS = 8192
+DEFAULT_BATCH_ROWS = 65_536
 STRIPPED_CACHE = 1024  # statements whose literal-stripped form the server keeps
 CACHED_TEXT = 16_384  # characters: longer statements are stripped each time
 REWRITE_CACHE = 256  # rewrites a session keeps (same text, decision and catalog read)
@@ -62,8 +63,9 @@ class Backend:
 
     def connect(self) -> ReadConnection:
         """A session's read-only connection (opened on its first statement, reused by the
-        next ones; see :class:`~redactor.sql.export.ReadConnection`)."""
-        return connect(self.db)
+        next ones; see :class:`~redactor.sql.export.ReadConnection`). PostgreSQL results are
+        read by COPY where their column types allow (:mod:`redactor.serve.pgcopy`)."""
+        return CopyConnection(self.db)
 
     def catalog(self, con: ReadConnection | None = None) -> dict:
         with self._lock:
@@ -224,10 +226,14 @@ def describe(
     )
     check_output_names(result)
     try:
-        schema, raw = iter_query_batches(con if con is not None else backend.url, result.sql, 1)
+        described = con.result_schema(result.sql) if isinstance(con, CopyConnection) else None
+        if described is not None:
+            schema = described
+        else:
+            schema, raw = iter_query_batches(con if con is not None else backend.url, result.sql, 1)
+            _close(raw)
     except QueryError as e:
         raise in_user_query(e, result) from None
-    _close(raw)
     out_map = outputs_field_map(result, list(schema.names), fm)
     plan = plan_columns(schema, decision, out_map.table(job.table), None, strict=job.strict)
     try:

@@ -156,6 +156,7 @@ class Server:
             "search_path": "public",
             "extra_float_digits": "1",
             "bytea_output": "hex",
+            "default_table_access_method": "heap",
             "max_identifier_length": "63",
             "lc_collate": "C",
             "lc_ctype": "C",

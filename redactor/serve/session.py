@@ -8,6 +8,7 @@ skipped until Sync, as PostgreSQL does.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import hashlib
 import logging
@@ -650,12 +651,17 @@ class Session:
             cells = portal.cells  # type: ignore[attr-defined]
             n = portal.batch.num_rows
             end = n if not max_rows else min(n, portal.batch_at + (max_rows - sent_now))
+            # at most about FLUSH_BYTES at a time, counted as sent before they are written: a
+            # client gone mid-chunk is logged with at most one chunk more than it received,
+            # never fewer
+            limit = cells.offsets[portal.batch_at] + FLUSH_BYTES
+            end = max(portal.batch_at + 1, min(end, bisect.bisect_right(cells.offsets, limit) - 1))
             chunk = cells.between(portal.batch_at, end)
             portal.digest.update(chunk)  # type: ignore[attr-defined]
-            self.send(chunk)
             sent_now += end - portal.batch_at
             portal.sent += end - portal.batch_at
             portal.batch_at = end
+            self.send(chunk)
             if self.cancelled:
                 raise SessionError("57014", "canceling statement due to user request")
             if (
