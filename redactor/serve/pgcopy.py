@@ -79,47 +79,28 @@ class CopyConnection(ReadConnection):
 
     copies = 0  # queries read by COPY (for tests and benchmarks)
 
-    def _query(
-        self, sql: str, batch_rows: int, owned: bool
-    ) -> tuple[pa.Schema, Iterator[pa.RecordBatch]]:
+    def _opener(self) -> Callable[..., tuple[pa.Schema, Iterator[pa.RecordBatch]]]:
         if self.db.engine != "postgresql":
-            return super()._query(sql, batch_rows, owned)
-        con = self._raw("run the query on")
+            return super()._opener()
 
-        def release(reusable: bool = True) -> None:
-            self._busy = False
-            if owned or not reusable:
-                self.close() if owned else self._drop()
+        def run(*args: Any) -> tuple[pa.Schema, Iterator[pa.RecordBatch]]:
+            out = copy_batches(*args)
+            if isinstance(out[1], CopyStream):
+                self.copies += 1
+            return out
 
-        self._busy = True
-        try:
-            out = copy_batches(self.db, con, sql, batch_rows, self.deadline, release)
-        except BaseException:
-            self._busy = False
-            if owned:
-                self.close()
-            raise
-        if isinstance(out[1], CopyStream):
-            self.copies += 1
-        return out
+        return run
 
     def result_schema(self, sql: str) -> pa.Schema | None:
         """The result columns of ``sql`` (already rewritten): names and the cursor path's
         Arrow types, from the server's description of it prepared (nothing runs, no row is
         read). None where this connection cannot tell (another engine, or busy streaming)."""
-        import psycopg
 
         if self.db.engine != "postgresql" or self._busy:
             return None
         con = self._raw("run the query on")
         try:
-            with _export._errors(self.db, "run the query on", sql, self.deadline):
-                try:
-                    columns = describe(con, sql)
-                except psycopg.Error as e:
-                    if e.sqlstate == "42601" and ";" in sql and _export._pg_multiple(e):
-                        raise _export._one_statement_refusal("more than one statement") from None
-                    raise _positioned(e, 0) from None
+            columns = described(self.db, con, sql, self.deadline)
             return pa.schema([pa.field(c.name, _export._pg_field(c)[0]) for c in columns])
         finally:
             try:
@@ -195,6 +176,20 @@ def copy_plan(con: Any, columns: list[_Described]) -> pa.Schema | None:
     return pa.schema(fields)
 
 
+def described(db: DbUrl, con: Any, sql: str, deadline: Any) -> list[_Described]:
+    """The server's description of ``sql`` prepared as the unnamed statement (nothing runs):
+    more than one statement is refused, any other error is located in the query."""
+    import psycopg
+
+    with _export._errors(db, "run the query on", sql, deadline):
+        try:
+            return describe(con, sql)
+        except psycopg.Error as e:
+            if e.sqlstate == "42601" and ";" in sql and _export._pg_multiple(e):
+                raise _export._one_statement_refusal("more than one statement") from None
+            raise _positioned(e, 0) from None
+
+
 def copy_batches(
     db: DbUrl,
     con: Any,
@@ -207,29 +202,15 @@ def copy_batches(
     transaction): by COPY where :func:`copy_plan` allows, else through the cursor of
     :func:`redactor.sql.export._pg_batches`. The iterator's ``close`` ends the transaction and
     calls ``release`` as the cursor path does."""
-    import psycopg
-
-    doing = "run the query on"
 
     def end(drop: bool = False) -> None:
         if drop:  # a COPY still sending: closing the connection stops it on the server
             release(False)
             return
-        try:
-            con.rollback()
-        except Exception:
-            release(False)  # the connection is unusable: the next statement opens another
-        else:
-            release()
+        _export.end_transaction(con, release)
 
     try:
-        with _export._errors(db, doing, sql, deadline):
-            try:
-                columns = describe(con, sql)
-            except psycopg.Error as e:
-                if e.sqlstate == "42601" and ";" in sql and _export._pg_multiple(e):
-                    raise _export._one_statement_refusal("more than one statement") from None
-                raise _positioned(e, 0) from None
+        columns = described(db, con, sql, deadline)
         schema = copy_plan(con, columns)
     except BaseException:
         end()

@@ -403,12 +403,15 @@ class ReadConnection:
                 rc.close()
             raise
 
+    def _opener(self) -> Callable[..., tuple[pa.Schema, Iterator[pa.RecordBatch]]]:
+        """How this connection's engine runs a query and streams its batches."""
+        openers = {"sqlite": _sqlite_batches, "duckdb": _duckdb_batches, "postgresql": _pg_batches}
+        return openers[self.db.engine]
+
     def _query(
         self, sql: str, batch_rows: int, owned: bool
     ) -> tuple[pa.Schema, Iterator[pa.RecordBatch]]:
-        opener = {"sqlite": _sqlite_batches, "duckdb": _duckdb_batches, "postgresql": _pg_batches}[
-            self.db.engine
-        ]
+        opener = self._opener()
         con = self._raw("run the query on")
 
         def release(reusable: bool = True) -> None:
@@ -973,6 +976,17 @@ def _pg_decimal(v: str | None, name: str, t: pa.DataType) -> decimal.Decimal | N
     return d
 
 
+def end_transaction(con: Any, release: Callable[..., None]) -> None:
+    """Roll back a statement's read-only transaction and hand the connection back (or, when the
+    rollback fails, drop it: the next statement opens another)."""
+    try:
+        con.rollback()
+    except Exception:
+        release(False)
+    else:
+        release()
+
+
 def _pg_batches(
     db: DbUrl,
     con: Any,
@@ -997,12 +1011,7 @@ def _pg_batches(
     def close() -> None:
         with contextlib.suppress(Exception):
             cur.close()
-        try:
-            con.rollback()
-        except Exception:
-            release(False)  # the connection is unusable: the next statement opens another
-        else:
-            release()
+        end_transaction(con, release)
 
     try:
         with _errors(db, doing, sql, deadline):
