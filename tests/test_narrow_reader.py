@@ -102,7 +102,8 @@ def redact(tmp_path: Path, src: Path, out_name: str, *, narrow_on: bool, monkeyp
 def test_a_plain_file_is_narrowed_only_when_it_has_a_rest(tmp_path, small_blocks):
     big = tmp_path / "big.csv"
     big.write_text(dmv_rows(60_000))
-    schema = open_source(str(big), Format.CSV).schema
+    with open_source(str(big), Format.CSV, schema_only=True) as opened:
+        schema = opened.schema
     assert narrowable(str(big), Format.CSV, schema)
     small = tmp_path / "small.csv"
     small.write_text(dmv_rows(100))
@@ -304,3 +305,34 @@ def test_generated_files_read_the_same_or_hand_over(tmp_path_factory, data):
     except DataError as e:
         rows = f"error: {e}"
     assert rows == expected
+
+
+def test_no_kept_column_still_counts_every_row(tmp_path, small_blocks):
+    """A plan that keeps nothing is refused before reading; the reader itself still parses and
+    counts every row (its batches carry the row count, not the columns)."""
+    src = tmp_path / "in.csv"
+    src.write_text(dmv_rows(60_000))
+    with open_source(str(src), Format.CSV, schema_only=True) as opened:
+        schema = opened.schema
+
+    def reference():
+        raise AssertionError("no hand-over expected")
+
+    got = narrow(str(src), Format.CSV, schema, [], 100, batch_rows=65_536, reference=reference)
+    assert sum(b.num_rows for b in got.batches) == 60_000 - 100 and not got.handed_over
+
+
+def test_a_bom_crlf_file_with_a_multiline_header_name_reads_the_same(
+    tmp_path, small_blocks, monkeypatch, readers
+):
+    """Where the data starts is found as the reference reader finds it: after the BOM and a
+    header whose quoted name spans lines (then refused by the header check in both)."""
+    src = tmp_path / "in.csv"
+    src.write_bytes(b"\xef\xbb\xbf" + dmv_rows(60_000).replace("\n", "\r\n").encode())
+    r, _ = _same_failure(tmp_path, monkeypatch, src)
+    assert r.exit_code == 0, r.stderr
+    assert len(readers) == 1 and not readers[0].handed_over
+    odd = tmp_path / "odd.csv"
+    odd.write_text('"record\nid",' + dmv_rows(60_000).split(",", 1)[1])
+    r, _ = _same_failure(tmp_path, monkeypatch, odd)
+    assert r.exit_code == 4 and "column" in r.stderr.lower()

@@ -46,6 +46,9 @@ import pyarrow as pa
 
 from redactor.io.formats import Format, compression_suffix
 
+#: A text batch holds at least this many rows (the reference reader's 4 MiB blocks hold about
+#: as many of a wide export's rows), so the later-batch checks see batches of the same size.
+_MIN_BATCH_ROWS = 8_192
 #: Bytes the checking thread reads at a time.
 _CHUNK = 8 << 20
 #: ... and shows the line guard at a time (a read shorter than the row limit lets the guard
@@ -279,7 +282,7 @@ def _text_rows(
                     quoted_strings_can_be_null=False,
                 ),
             )
-            for b in reader:
+            for b in _coalesced(reader, min(_MIN_BATCH_ROWS, batch_rows)):
                 arrays = [b.column(j) for j in range(len(keep))]
                 for off in range(0, b.num_rows, batch_rows):
                     yield widen(
@@ -288,6 +291,29 @@ def _text_rows(
                     )
     except (pa.ArrowException, OSError):
         raise _Doubt from None
+
+
+def _coalesced(reader: Iterator[pa.RecordBatch], rows: int) -> Iterator[pa.RecordBatch]:
+    """The reader's blocks joined until each holds at least ``rows`` rows (the last may hold
+    fewer): the half-size blocks would otherwise double the later-batch checks' calls."""
+    held: list[pa.RecordBatch] = []
+    count = 0
+    for b in reader:
+        held.append(b)
+        count += b.num_rows
+        if count >= rows:
+            yield _joined(held)
+            held, count = [], 0
+    if held:
+        yield _joined(held)
+
+
+def _joined(batches: list[pa.RecordBatch]) -> pa.RecordBatch:
+    if len(batches) == 1:
+        return batches[0]
+    width = batches[0].num_columns
+    columns = [pa.concat_arrays([b.column(j) for b in batches]) for j in range(width)]
+    return pa.RecordBatch.from_arrays(columns, schema=batches[0].schema)
 
 
 class _ByteChecks(threading.Thread):
