@@ -105,11 +105,14 @@ def narrow(
     for the hand-over (see the module docstring). ``sha256``: the input's digest when the
     reference reader has it already (Parquet hashes the whole file when it opens it); else a
     thread reads the file for it (and, for text, the byte checks)."""
-    checks = _ByteChecks(path, text=fmt is not Format.PARQUET, tab=fmt is Format.TSV)
+    from redactor.io.readers.source import block_bytes
+
+    limit = block_bytes()  # read here: the threads below do not see this command's settings
+    checks = _ByteChecks(path, text=fmt is not Format.PARQUET, tab=fmt is Format.TSV, limit=limit)
     if fmt is Format.PARQUET:
         rows = _prefetched(_parquet_rows(path, schema, keep, batch_rows))
     else:
-        rows = _prefetched(_text_rows(path, fmt, schema, keep, batch_rows))
+        rows = _prefetched(_text_rows(path, fmt, schema, keep, batch_rows, limit))
     if sha256 is None or fmt is not Format.PARQUET:
         checks.start()
     else:
@@ -246,14 +249,12 @@ def _data_start(path: str) -> int:
 
 
 def _text_rows(
-    path: str, fmt: Format, schema: pa.Schema, keep: Sequence[int], batch_rows: int
+    path: str, fmt: Format, schema: pa.Schema, keep: Sequence[int], batch_rows: int, limit: int
 ) -> Iterator[pa.RecordBatch]:
     """The data rows of a CSV/TSV file with the reference reader's own parser and options
     (Arrow's streaming CSV reader), converting only the kept columns: every row is still
     parsed, so a ragged row or an unterminated quote anywhere is still an error."""
     import pyarrow.csv as pacsv
-
-    from redactor.io.readers.source import block_bytes
 
     names = [f"c{i}" for i in range(len(schema))]  # by position: the header was checked
     widen = _Widen(schema, keep)
@@ -267,7 +268,7 @@ def _text_rows(
                 # straddles two blocks, is an error: the reference reader then decides)
                 read_options=pacsv.ReadOptions(
                     use_threads=False,
-                    block_size=max(block_bytes() // 2, 1 << 16),
+                    block_size=max(limit // 2, 1 << 16),
                     column_names=names,
                 ),
                 parse_options=pacsv.ParseOptions(
@@ -323,9 +324,9 @@ class _ByteChecks(threading.Thread):
     :class:`~redactor.io.streams.TextGuard`). ``doubt`` is set at the first failed check (the
     hashing goes on)."""
 
-    def __init__(self, path: str, *, text: bool, tab: bool) -> None:
+    def __init__(self, path: str, *, text: bool, tab: bool, limit: int) -> None:
         super().__init__(name="redactor-input-checks", daemon=True)
-        self.path, self.text, self.tab = path, text, tab
+        self.path, self.text, self.tab, self.limit = path, text, tab, limit
         self.digest = ""
         self.doubt = False
         self.error: BaseException | None = None
@@ -342,12 +343,11 @@ class _ByteChecks(threading.Thread):
             self.doubt = True
 
     def _read(self) -> None:
-        from redactor.io.readers.source import block_bytes
         from redactor.io.streams import TextGuard
 
         h = hashlib.sha256()
         delimiter = b"\t" if self.tab else b","
-        guard = TextGuard(io.BytesIO(), max_line=block_bytes(), delimiter=delimiter)
+        guard = TextGuard(io.BytesIO(), max_line=self.limit, delimiter=delimiter)
         tail = b""  # the bytes of a UTF-8 sequence a chunk boundary cut
         with open(self.path, "rb", buffering=0) as f:
             while chunk := f.read(_CHUNK):
