@@ -265,41 +265,51 @@ def _csv_field(text: str, quoted: bool) -> str:
 
 
 @st.composite
-def csv_files(draw, field=_FIELD):
+def csv_files(draw, field=_FIELD, delimiter=","):
     rows = draw(st.lists(st.tuples(*[st.tuples(field, st.booleans())] * 3), min_size=1, max_size=8))
     raw = draw(st.booleans())  # sometimes unquoted fields that need quotes: malformed or not
-    lines = ["a,b,c"]
+    lines = [delimiter.join("abc")]
     for row in rows:
-        lines.append(",".join(_csv_field(t, q or not raw) for t, q in row))
+        lines.append(delimiter.join(_csv_field(t, q or not raw) for t, q in row))
     end = draw(st.sampled_from(["\n", "\r\n"]))
     return (end.join(lines) + end).encode()
 
 
-def _reference(path: str) -> list[tuple] | str:
+def _reference(path: str, fmt: Format) -> list[tuple] | str:
     try:
-        with open_source(path, Format.CSV) as src:
+        with open_source(path, fmt) as src:
             t = pa.Table.from_batches(list(src.batches), schema=src.schema)
     except DataError as e:
         return f"error: {e}"
     return [tuple(r.values()) for r in t.select(["a", "c"]).to_pylist()]
 
 
-@settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+_FILES = st.one_of(
+    st.tuples(st.one_of(csv_files(), csv_files(_NO_BLANK)), st.just(Format.CSV)),
+    st.tuples(
+        st.one_of(csv_files(delimiter="\t"), csv_files(_NO_BLANK, delimiter="\t")),
+        st.just(Format.TSV),
+    ),
 )
-@given(data=st.one_of(csv_files(), csv_files(_NO_BLANK)))
-def test_generated_files_read_the_same_or_hand_over(tmp_path_factory, data):
-    path = tmp_path_factory.mktemp("gen") / "g.csv"
+
+
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(file=_FILES)
+def test_generated_files_read_the_same_or_hand_over(tmp_path_factory, file):
+    data, fmt = file
+    path = tmp_path_factory.mktemp("gen") / f"g.{fmt.value}"
     path.write_bytes(data)
-    expected = _reference(str(path))
-    with open_source(str(path), Format.CSV, schema_only=True) as src:
+    expected = _reference(str(path), fmt)
+    with open_source(str(path), fmt, schema_only=True) as src:
         schema = src.schema
 
     def reference():
-        with open_source(str(path), Format.CSV) as again:
+        with open_source(str(path), fmt) as again:
             yield from again.batches
 
-    got = narrow(str(path), Format.CSV, schema, [0, 2], 0, batch_rows=1000, reference=reference)
+    got = narrow(str(path), fmt, schema, [0, 2], 0, batch_rows=1000, reference=reference)
     try:
         rows = [tuple(r.values()) for b in got.batches for r in b.select([0, 2]).to_pylist()]
     except DataError as e:
