@@ -329,7 +329,6 @@ class _ByteChecks(threading.Thread):
         self.path, self.text, self.tab, self.limit = path, text, tab, limit
         self.digest = ""
         self.doubt = False
-        self.error: BaseException | None = None
 
     def raise_if_doubt(self) -> None:
         if self.doubt:
@@ -338,8 +337,7 @@ class _ByteChecks(threading.Thread):
     def run(self) -> None:
         try:
             self._read()
-        except BaseException as e:  # an unreadable file: the reference reader says why
-            self.error = e
+        except BaseException:  # an unreadable file: the reference reader says why
             self.doubt = True
 
     def _read(self) -> None:
