@@ -7,8 +7,14 @@ is built into an empty in-memory DuckDB database (no external access, no extensi
 locked), in a schema ``public``; the client's probe runs there, after the functions that would
 otherwise describe DuckDB (``version()``, ``current_setting``, ``current_database``…) are
 replaced by this server's answers. So a probe can learn the view and nothing else: there are no
-rows, no statistics and no other tables in that database. A probe DuckDB cannot answer is an
-error (SQLSTATE 0A000); nothing falls through to the backend.
+rows, no statistics and no other tables in that database. Nor does a probe see DuckDB itself:
+the catalog relations that would describe it (its functions, types without a PostgreSQL oid,
+view definitions, dependencies, comments, prepared statements, the catalog names "memory" and
+"system", the owner "duckdb") are shadowed by relations of PostgreSQL's shape holding the view,
+PostgreSQL's names (DuckDB's "main", where the types live, is shown as ``pg_catalog``) or no
+rows; what a PostgreSQL without such objects answers with no rows (keys, indexes, triggers,
+rules, policies, extensions, functions, comments) is answered with no rows. A probe DuckDB
+cannot answer is an error (SQLSTATE 0A000); nothing falls through to the backend.
 """
 
 from __future__ import annotations
@@ -75,12 +81,17 @@ _MACROS = (
     "CREATE MACRO quote_ident(x) AS '\"' || replace(x, '\"', '\"\"') || '\"'",
     "CREATE MACRO to_regclass(x) AS "
     "(SELECT min(oid) FROM redactor_catalog.pg_class WHERE relname = x)",
+    # a scan count would tell how the tables are used; the view's tables have no index anyway
+    "CREATE MACRO pg_stat_get_numscans(x) AS 0::BIGINT",
+    # PostgreSQL's keyword list is not DuckDB's (pivot, qualify…): none rather than DuckDB's
+    "CREATE MACRO pg_get_keywords() AS TABLE SELECT ''::VARCHAR AS word, ''::VARCHAR AS catcode, "
+    "true AS barelabel, ''::VARCHAR AS catdesc, ''::VARCHAR AS baredesc LIMIT 0",
 )
 # Catalog relations answered by this server's own tables (missing in DuckDB's pg_catalog, or
 # describing DuckDB itself, like pg_settings); the probe's references are pointed at them.
 SHADOW_SCHEMA = "redactor_catalog"
 _HIDDEN_SCHEMAS = "('main', 'redactor_catalog')"
-# information_schema views, without the schemas above
+# information_schema views, for the view's schema public only
 _INFO_SHADOWS = {
     "tables": "table_schema",
     "columns": "table_schema",
@@ -90,22 +101,39 @@ _INFO_SHADOWS = {
     "key_column_usage": "table_schema",
 }
 _SHADOWS = {
+    # only the view's tables (DuckDB's own information_schema and pg_catalog views are not
+    # PostgreSQL's); the other shadows below select from it
     "pg_class": "SELECT *, false AS relforcerowsecurity FROM pg_catalog.pg_class WHERE "
-    "relnamespace NOT IN (SELECT oid FROM duckdb_schemas() WHERE schema_name IN "
-    f"{_HIDDEN_SCHEMAS})",
-    "pg_namespace": f"SELECT * FROM pg_catalog.pg_namespace WHERE nspname NOT IN {_HIDDEN_SCHEMAS}",
+    "relnamespace = (SELECT oid FROM pg_catalog.pg_namespace WHERE nspname = 'public')",
+    "pg_attribute": "SELECT * FROM pg_catalog.pg_attribute WHERE attrelid IN "
+    f"(SELECT oid FROM {SHADOW_SCHEMA}.pg_class)",
+    # DuckDB's catalog types and functions live in "main": shown as pg_catalog, as PostgreSQL's
+    "pg_namespace": "SELECT oid, CASE nspname WHEN 'main' THEN 'pg_catalog' ELSE nspname END "
+    "AS nspname, nspowner, nspacl FROM pg_catalog.pg_namespace WHERE nspname <> "
+    f"'{SHADOW_SCHEMA}'",
+    # PostgreSQL's types (DuckDB's own, hugeint, struct, union…, have no oid); strings go out
+    # as text (25) and the view's columns are varchar (1043)
+    "pg_type": "SELECT * FROM pg_catalog.pg_type WHERE oid IS NOT NULL UNION ALL SELECT * "
+    "REPLACE (25::BIGINT AS oid, 'text' AS typname, true AS typispreferred) FROM "
+    "pg_catalog.pg_type WHERE oid = 1043",
     "pg_collation": "SELECT oid, collname, 0::BIGINT AS collnamespace, 0::BIGINT AS collowner, "
     "'d' AS collprovider, true AS collisdeterministic, -1 AS collencoding, "
     "'C' AS collcollate, 'C' AS collctype FROM pg_catalog.pg_collation",
-    "pg_tables": "SELECT * FROM pg_catalog.pg_tables WHERE schemaname = 'public'",
-    "pg_views": f"SELECT * FROM pg_catalog.pg_views WHERE schemaname NOT IN {_HIDDEN_SCHEMAS}",
+    "pg_tables": "SELECT * REPLACE ('redactor' AS tableowner) FROM pg_catalog.pg_tables "
+    "WHERE schemaname = 'public'",
+    "pg_views": "SELECT * REPLACE ('redactor' AS viewowner) FROM pg_catalog.pg_views "
+    "WHERE schemaname = 'public'",
     "pg_inherits": "SELECT 0::BIGINT AS inhrelid, 0::BIGINT AS inhparent, 0 AS inhseqno, "
     "false AS inhdetachpending LIMIT 0",
     "pg_policy": "SELECT 0::BIGINT AS oid, ''::VARCHAR AS polname, 0::BIGINT AS polrelid, "
     "''::VARCHAR AS polcmd, true AS polpermissive, []::BIGINT[] AS polroles, "
     "''::VARCHAR AS polqual, ''::VARCHAR AS polwithcheck LIMIT 0",
-    "pg_trigger": "SELECT 0::BIGINT AS oid, 0::BIGINT AS tgrelid, ''::VARCHAR AS tgname, "
-    "false AS tgisinternal, 'O' AS tgenabled, 0::BIGINT AS tgparentid LIMIT 0",
+    "pg_trigger": "SELECT 0::BIGINT AS oid, 0::BIGINT AS tgrelid, 0::BIGINT AS tgparentid, "
+    "''::VARCHAR AS tgname, 0::BIGINT AS tgfoid, 0::SMALLINT AS tgtype, 'O' AS tgenabled, "
+    "false AS tgisinternal, 0::BIGINT AS tgconstrrelid, 0::BIGINT AS tgconstrindid, "
+    "0::BIGINT AS tgconstraint, false AS tgdeferrable, false AS tginitdeferred, "
+    "0::SMALLINT AS tgnargs, []::SMALLINT[] AS tgattr, ''::BLOB AS tgargs, "
+    "''::VARCHAR AS tgqual, ''::VARCHAR AS tgoldtable, ''::VARCHAR AS tgnewtable LIMIT 0",
     "pg_publication": "SELECT 0::BIGINT AS oid, ''::VARCHAR AS pubname, false AS puballtables,"
     " false AS pubviaroot LIMIT 0",
     "pg_publication_rel": "SELECT 0::BIGINT AS prrelid, 0::BIGINT AS prpubid, "
@@ -121,7 +149,43 @@ _SHADOWS = {
     "pg_auth_members": "SELECT 0::BIGINT AS roleid, 0::BIGINT AS member LIMIT 0",
     "pg_partitioned_table": "SELECT 0::BIGINT AS partrelid LIMIT 0",
     "pg_foreign_table": "SELECT 0::BIGINT AS ftrelid LIMIT 0",
-    "pg_rewrite": "SELECT 0::BIGINT AS oid, 0::BIGINT AS ev_class, ''::VARCHAR AS rulename LIMIT 0",
+    "pg_rewrite": "SELECT 0::BIGINT AS oid, ''::VARCHAR AS rulename, 0::BIGINT AS ev_class, "
+    "'1' AS ev_type, 'O' AS ev_enabled, false AS is_instead, ''::VARCHAR AS ev_qual, "
+    "''::VARCHAR AS ev_action LIMIT 0",
+    # DuckDB's functions, dependencies, comments, prepared statements and access methods
+    # describe DuckDB: PostgreSQL's shapes, with no rows (the view has no functions, no
+    # comments: a comment in the backend can hold a value) or PostgreSQL's own rows
+    "pg_proc": "SELECT 0::BIGINT AS oid, ''::VARCHAR AS proname, 0::BIGINT AS pronamespace, "
+    "0::BIGINT AS proowner, 0::BIGINT AS prolang, 0::REAL AS procost, 0::REAL AS prorows, "
+    "0::BIGINT AS provariadic, ''::VARCHAR AS prosupport, 'f' AS prokind, false AS prosecdef, "
+    "false AS proleakproof, false AS proisstrict, false AS proretset, 'v' AS provolatile, "
+    "'u' AS proparallel, 0::SMALLINT AS pronargs, 0::SMALLINT AS pronargdefaults, "
+    "0::BIGINT AS prorettype, []::BIGINT[] AS proargtypes, []::BIGINT[] AS proallargtypes, "
+    "[]::VARCHAR[] AS proargmodes, []::VARCHAR[] AS proargnames, ''::VARCHAR AS "
+    "proargdefaults, []::BIGINT[] AS protrftypes, ''::VARCHAR AS prosrc, ''::VARCHAR AS probin, "
+    "''::VARCHAR AS prosqlbody, []::VARCHAR[] AS proconfig, []::VARCHAR[] AS proacl LIMIT 0",
+    "pg_aggregate": "SELECT 0::BIGINT AS aggfnoid, 'n' AS aggkind, 0::SMALLINT AS "
+    "aggnumdirectargs, 0::BIGINT AS aggtransfn, 0::BIGINT AS aggfinalfn, 0::BIGINT AS "
+    "aggsortop, 0::BIGINT AS aggtranstype, ''::VARCHAR AS agginitval LIMIT 0",
+    "pg_depend": "SELECT 0::BIGINT AS classid, 0::BIGINT AS objid, 0 AS objsubid, "
+    "0::BIGINT AS refclassid, 0::BIGINT AS refobjid, 0 AS refobjsubid, 'n' AS deptype LIMIT 0",
+    "pg_description": "SELECT 0::BIGINT AS objoid, 0::BIGINT AS classoid, 0 AS objsubid, "
+    "''::VARCHAR AS description LIMIT 0",
+    "pg_shdescription": "SELECT 0::BIGINT AS objoid, 0::BIGINT AS classoid, "
+    "''::VARCHAR AS description LIMIT 0",
+    "pg_prepared_statements": "SELECT ''::VARCHAR AS name, ''::VARCHAR AS statement, "
+    "now() AS prepare_time, []::VARCHAR[] AS parameter_types, false AS from_sql, "
+    "0::BIGINT AS generic_plans, 0::BIGINT AS custom_plans LIMIT 0",
+    "pg_am": "SELECT * FROM (VALUES (2::BIGINT, 'heap', 'heap_tableam_handler', 't'), "
+    "(403::BIGINT, 'btree', 'bthandler', 'i')) AS am(oid, amname, amhandler, amtype)",
+    "pg_extension": "SELECT 0::BIGINT AS oid, ''::VARCHAR AS extname, 0::BIGINT AS extowner, "
+    "0::BIGINT AS extnamespace, false AS extrelocatable, ''::VARCHAR AS extversion, "
+    "[]::BIGINT[] AS extconfig, []::VARCHAR[] AS extcondition LIMIT 0",
+    "pg_default_acl": "SELECT 0::BIGINT AS oid, 0::BIGINT AS defaclrole, 0::BIGINT AS "
+    "defaclnamespace, 'r' AS defaclobjtype, []::VARCHAR[] AS defaclacl LIMIT 0",
+    "pg_policies": "SELECT ''::VARCHAR AS schemaname, ''::VARCHAR AS tablename, "
+    "''::VARCHAR AS policyname, 'PERMISSIVE' AS permissive, []::VARCHAR[] AS roles, "
+    "''::VARCHAR AS cmd, ''::VARCHAR AS qual, ''::VARCHAR AS with_check LIMIT 0",
     # No keys, constraints or indexes are shown (the view's tables have none): reflection of
     # primary keys, unique constraints and indexes (SQLAlchemy, DBeaver) gets empty answers.
     "pg_index": "SELECT *, false AS indnullsnotdistinct FROM pg_catalog.pg_index LIMIT 0",
@@ -131,6 +195,7 @@ _SHADOWS = {
     "0::BIGINT AS opcnamespace, 0::BIGINT AS opcowner, 0::BIGINT AS opcfamily, "
     "0::BIGINT AS opcintype, true AS opcdefault, 0::BIGINT AS opckeytype LIMIT 0",
 }
+_SHADOW_TABLES = frozenset({"pg_settings", "pg_database"})  # filled per session
 # DuckDB functions that describe the host, read files or run SQL: never in a probe.
 _DENIED_PREFIXES = (
     "duckdb_",
@@ -192,6 +257,10 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
 def _duck_type(t: pa.DataType) -> str:
     if pa.types.is_decimal(t) and t.precision <= 38:
         return f"DECIMAL({t.precision}, {t.scale})"
@@ -204,6 +273,7 @@ def _call_name(e: exp.Func) -> str:
     return {
         "CURRENT_VERSION": "version",
         "CURRENT_USER": "current_user",
+        "SESSION_USER": "session_user",
         "CURRENT_SCHEMA": "current_schema",
         "CURRENT_DATABASE": "current_database",
     }.get(e.sql_name(), "")
@@ -234,10 +304,25 @@ class ProbeEngine:
         con.execute(f"CREATE SCHEMA {SHADOW_SCHEMA}")
         for name, body in _SHADOWS.items():
             con.execute(f"CREATE VIEW {SHADOW_SCHEMA}.{name} AS {body}")
+        database = _literal(settings.get("current_database", "postgres"))
         for name, col in _INFO_SHADOWS.items():
+            # DuckDB's names for its catalogs ("memory", "system") and owner ("duckdb") are
+            # this server's database and role
+            names = [r[0] for r in con.execute(f"DESCRIBE information_schema.{name}").fetchall()]
+            replaced = [
+                f"CASE WHEN {_quote(c)} IS NULL THEN NULL ELSE {database} END AS {_quote(c)}"
+                if c.lower().endswith("_catalog") or c.lower() == "catalog_name"
+                else f"'redactor' AS {_quote(c)}"
+                if c.lower().endswith("_owner")
+                else _quote(c)
+                for c in names
+            ]
             con.execute(
-                f"CREATE VIEW {SHADOW_SCHEMA}.info_{name} AS SELECT * FROM "
-                f"information_schema.{name} WHERE {col} NOT IN {_HIDDEN_SCHEMAS}"
+                f"CREATE VIEW {SHADOW_SCHEMA}.info_{name} AS SELECT {', '.join(replaced)} FROM "
+                f"information_schema.{name} WHERE "
+                # the view's relations only (DuckDB's own views, with their definitions, are in
+                # its information_schema and pg_catalog); schemata lists those schemas' names
+                + (f"{col} NOT IN {_HIDDEN_SCHEMAS}" if name == "schemata" else f"{col} = 'public'")
             )
         for macro in _MACROS:
             con.execute(macro)
@@ -251,6 +336,20 @@ class ProbeEngine:
             f"INSERT INTO {SHADOW_SCHEMA}.pg_settings VALUES (?, ?, NULL, "
             "'redactor serve', '', 'user', 'string', 'default')",
             rows,
+        )
+        # one database: the one the client named (the backend's name and its others are not
+        # shown), owned by the one role
+        con.execute(
+            f"CREATE TABLE {SHADOW_SCHEMA}.pg_database (oid BIGINT, datname VARCHAR, datdba "
+            "BIGINT, encoding INTEGER, datlocprovider VARCHAR, datistemplate BOOLEAN, "
+            "datallowconn BOOLEAN, datconnlimit INTEGER, datfrozenxid BIGINT, datminmxid BIGINT, "
+            "dattablespace BIGINT, datcollate VARCHAR, datctype VARCHAR, daticulocale VARCHAR, "
+            "datcollversion VARCHAR, datacl VARCHAR[])"
+        )
+        con.execute(
+            f"INSERT INTO {SHADOW_SCHEMA}.pg_database VALUES (16384, ?, 10, 6, 'c', false, "
+            "true, -1, 0, 0, 0, 'C', 'C', NULL, NULL, NULL)",
+            [settings.get("current_database", "postgres")],
         )
         con.execute("SET schema = 'public'")
         con.execute("SET search_path = 'public'")
@@ -268,9 +367,13 @@ class ProbeEngine:
         s = self.settings
         if isinstance(node, exp.CurrentVersion):
             return exp.Literal.string(s["version"])
-        if isinstance(node, exp.CurrentUser) or (
-            isinstance(node, exp.Anonymous)
-            and node.name.lower() in ("session_user", "current_role")
+        if (
+            isinstance(node, exp.CurrentUser)
+            or type(node).__name__ == "SessionUser"
+            or (
+                isinstance(node, exp.Anonymous)
+                and node.name.lower() in ("session_user", "current_role")
+            )
         ):
             return exp.Literal.string(s["session_user"])
         if type(node).__name__ in ("CurrentDatabase", "CurrentCatalog"):
@@ -350,7 +453,7 @@ class ProbeEngine:
         self._check(tree)
         tree = tree.transform(self._replace)
         for t in tree.find_all(exp.Table):
-            shadowed = t.name.lower() in _SHADOWS or t.name.lower() == "pg_settings"
+            shadowed = t.name.lower() in _SHADOWS or t.name.lower() in _SHADOW_TABLES
             if shadowed and (t.db or "pg_catalog").lower() == "pg_catalog":
                 t.set("db", exp.to_identifier(SHADOW_SCHEMA))
         for dt in list(tree.find_all(exp.DataType)):  # pg_catalog.int2 is int2
@@ -412,6 +515,9 @@ class ProbeEngine:
                         )
                     )
                 )
+        for dt in list(tree.find_all(exp.DataType)):  # 'x'::name: PostgreSQL's name is text
+            if dt.this == exp.DataType.Type.NAME:
+                dt.replace(exp.DataType.build("VARCHAR"))
         try:
             out = tree.sql(dialect="duckdb")
         except SqlglotError:
