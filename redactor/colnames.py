@@ -90,7 +90,12 @@ def fold_confusables(name: str) -> str:
 
 def name_key(name: object) -> str:
     """The key a column (or table) name is matched by: the name as a person reads it."""
-    s = strip_invisible(str(name))
+    return _name_key(str(name))
+
+
+@functools.lru_cache(maxsize=16384)  # a pure function of the text, asked again per statement
+def _name_key(name: str) -> str:
+    s = strip_invisible(name)
     s = unicodedata.normalize("NFKC", s)
     # folded before case folding (Greek capital Β looks like B, its small β like nothing) and
     # after it (what case folding leaves, e.g. Cyrillic с from С)

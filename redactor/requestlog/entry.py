@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime
 from types import MappingProxyType
 from typing import Any, Literal
@@ -56,6 +56,18 @@ def canonical_json(value: Any) -> str:
         allow_nan=False,
         default=_json_default,
     )
+
+
+def _plain(value: Any) -> Any:
+    """What ``dataclasses.asdict`` gives for the record's parts (dataclasses of strings,
+    numbers, dicts and tuples), without its deep copy of every leaf: the leaves are immutable."""
+    if hasattr(value, "__dataclass_fields__"):
+        return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, tuple | list):
+        return type(value)(_plain(v) for v in value)
+    return value
 
 
 def _strs(value: Iterable[Any] | str | None, what: str) -> tuple[str, ...]:
@@ -237,7 +249,12 @@ class RequestRecord:
             set_(self, "obligations", _strs(self.obligations, "obligations"))
         if self.time is not None:
             set_(self, "time", normalize_time(self.time))
-        canonical_json(self.to_payload())  # fail now, not at append time, if not serialisable
+        # fail now, not at append time, if not serialisable; kept: it is what the log appends
+        set_(self, "_canonical", canonical_json(self.to_payload()))
+
+    def canonical(self) -> str:
+        """The entry's canonical JSON (:func:`canonical_json` of :meth:`to_payload`)."""
+        return self._canonical  # type: ignore[attr-defined]  # set by __post_init__
 
     def to_payload(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -246,9 +263,9 @@ class RequestRecord:
             if isinstance(value, Mapping):
                 value = dict(value)
             elif isinstance(value, FieldMapRef):
-                value = asdict(value)
+                value = _plain(value)
             elif isinstance(value, tuple):
-                value = [asdict(v) if hasattr(v, "__dataclass_fields__") else v for v in value]
+                value = [_plain(v) if hasattr(v, "__dataclass_fields__") else v for v in value]
             out[f.name] = value
         return out
 
@@ -286,7 +303,7 @@ class Completion:
             object.__setattr__(self, "error", " ".join(str(self.error).split()))
 
     def to_payload(self) -> dict[str, Any]:
-        return asdict(self)
+        return _plain(self)
 
     @classmethod
     def from_payload(cls, payload: Mapping[str, Any]) -> Completion:

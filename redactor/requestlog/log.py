@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from redactor.errors import BadInputError, UsageError
 from redactor.requestlog.chain import Entry, VerifyResult, verify_entries
@@ -82,8 +82,10 @@ class RequestLog:
         return self.store.location
 
     # -- writing ---------------------------------------------------------------------------
-    def begin(self, record: RequestRecord) -> str:
-        """Append the request entry (durably) and return its request id.
+    def begin(self, record: RequestRecord, **more: Any) -> str:
+        """Append the request entry (durably) and return its request id; ``more`` sets other
+        fields of the record as it is written (the wire front end's login user, session and
+        client), in the same step.
 
         Defence in depth: the query's literals are stripped again and the source loses any
         credentials, whatever the caller already did.
@@ -91,6 +93,7 @@ class RequestLog:
         time = record.time or utc_now()
         record = replace(  # one replace: each one validates the whole record again
             record,
+            **more,
             request_id=record.request_id or str(uuid.uuid4()),
             time=time,
             query=None
@@ -100,7 +103,7 @@ class RequestLog:
             notices=record.notices or notices_from_obligations(record.obligations, time),
         )
         assert record.request_id is not None and record.time is not None
-        self.store.append("request", record.request_id, canonical_json(record.to_payload()))
+        self.store.append("request", record.request_id, record.canonical())
         return record.request_id
 
     def open_request(self, opened: OpenedRequest) -> str:

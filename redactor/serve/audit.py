@@ -11,7 +11,7 @@ A client that goes away mid-result completes it as failed with the rows sent.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from redactor.requestlog import Completion, RequestRecord, open_log
@@ -56,9 +56,10 @@ class Audit:
         return SessionLog(self, who)
 
     def _begin(self, record: RequestRecord, who: Who) -> str:
-        wire = replace(record, login_user=who.login_user, session=who.session, client=who.client)
         with self._lock:
-            return self._log.begin(wire)
+            return self._log.begin(
+                record, login_user=who.login_user, session=who.session, client=who.client
+            )
 
     def _complete(self, rid: str, completion: Completion) -> None:
         with self._lock:

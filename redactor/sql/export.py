@@ -904,7 +904,7 @@ def _pg_begin(db: DbUrl, con: Any, limits: Limits, doing: str) -> None:
     lock = str(max(1, round(limits.lock * 1000)))
     try:
         with _errors(db, doing, positions=False):
-            rows = con.execute(_PG_BEGIN_SQL, (ms, lock, ms)).fetchall()
+            rows = con.execute(_PG_BEGIN_SQL, (ms, lock, ms), prepare=True).fetchall()
         _pg_check_privileges(db, rows)
     except BaseException:
         with contextlib.suppress(Exception):

@@ -159,6 +159,7 @@ def _canon(value: object) -> object:
     if not isinstance(value, exp.Expression):
         return value
     out: dict[int, object] = {}
+    flats: dict[int, list[exp.Expression] | None] = {}  # each node's dotted name, found once
     stack: list[tuple[exp.Expression, bool]] = [(value, False)]
     while stack:
         node, ready = stack.pop()
@@ -169,12 +170,14 @@ def _canon(value: object) -> object:
             else:
                 stack += [(node, True), (inner, False)]
             continue
-        children = _children(node)
         if not ready:
+            flat = flats[id(node)] = _flat_name(node)
             stack.append((node, True))
-            stack.extend((c, False) for c in children if id(c) not in out)
+            stack.extend(
+                (c, False) for c in (flat if flat is not None else _kids(node)) if id(c) not in out
+            )
             continue
-        out[id(node)] = _form(node, out)
+        out[id(node)] = _form(node, out, flats[id(node)])
     return out[id(value)]
 
 
@@ -186,8 +189,10 @@ def _unwrap(node: exp.Expression) -> exp.Expression:
 
 def _children(node: exp.Expression) -> list[exp.Expression]:
     flat = _flat_name(node)
-    if flat is not None:
-        return flat
+    return flat if flat is not None else _kids(node)
+
+
+def _kids(node: exp.Expression) -> list[exp.Expression]:
     kids: list[exp.Expression] = []
     for value in node.args.values():
         for v in value if isinstance(value, list) else (value,):
@@ -200,8 +205,9 @@ def _leaf(v: object) -> object:
     return v.upper() if isinstance(v, str) else v
 
 
-def _form(node: exp.Expression, done: dict[int, object]) -> object:
-    flat = _flat_name(node)
+def _form(
+    node: exp.Expression, done: dict[int, object], flat: list[exp.Expression] | None
+) -> object:
     if flat is not None:
         return ("name", tuple(done[id(p)] for p in flat))
     if isinstance(node, exp.Identifier):  # the exact spelling matters here
