@@ -38,9 +38,10 @@ from redactor.audit import (
 from redactor.errors import DataError, RedactorError, RefusedError
 from redactor.fieldmap import FieldMap
 from redactor.interrupts import interrupted, is_closed_pipe, pipe_closed
+from redactor.io.background import BackgroundWriter
 from redactor.io.formats import Format
 from redactor.io.readers.narrow import Narrowed
-from redactor.io.writers import AtomicOutput, dumps_json, open_writer
+from redactor.io.writers import AtomicOutput, BatchWriter, dumps_json, open_writer
 from redactor.masking import HashKey
 from redactor.plan import plan_notices
 from redactor.planning import key_for as _key_for
@@ -59,6 +60,9 @@ Progress = Callable[[int, int | None], None]
 #: Given the plan and the first block, the rest of the input read converting only the kept
 #: columns, or None to go on with the reader that read the first block.
 Narrow = Callable[[Outcome, pa.RecordBatch], "Narrowed | None"]
+#: Output formats whose writer (Arrow's) encodes without holding the GIL: written in a thread
+#: of their own (:mod:`redactor.io.background`).
+_ARROW_WRITTEN = frozenset({Format.CSV, Format.TSV, Format.PARQUET})
 
 
 def _prepare(
@@ -294,8 +298,11 @@ def _stream(
     plan, key = outcome.plan, outcome.key
     out = AtomicOutput(job.output, mode=job.output_mode)
     manifest_out: AtomicOutput | None = None
+    writer: BatchWriter | BackgroundWriter | None = None
     try:
         writer = open_writer(job.output_format, out.open(), output_schema(schema, outcome))
+        if job.output_format in _ARROW_WRITTEN:  # Arrow encodes without the GIL: beside us
+            writer = BackgroundWriter(writer)
         for tb in redacted_batches(decision, schema, first, batches, job, outcome, held=True):
             writer.write(tb)
             if progress is not None:
@@ -326,6 +333,8 @@ def _stream(
         if not out.is_stdout:
             out.commit()
     except BaseException as e:
+        if isinstance(writer, BackgroundWriter):
+            writer.abandon()  # before the output goes: its thread may still be writing
         out.abort()
         if manifest_out is not None:
             manifest_out.abort()
