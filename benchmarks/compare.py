@@ -19,6 +19,14 @@ peers project are read from redactor's own output (a warm-up run, which also fil
 cache). Start-up: every tool on 1,000-row files, and redactor on the wide file with the partial
 map against the same file with a full map (the difference is the fixed cost of detection).
 Peak RSS from ``wait4`` of each child. Writes ``<cache>/compare-<stamp>.{json,md}``.
+
+The redactor measured is the one an installed user runs: before any timing, the package the
+children import (``BENCH_REDACTOR_TREE``'s snapshot, else the working tree) is byte-compiled
+once (``python -m compileall``, as pip does at install; a sandbox with
+``PYTHONDONTWRITEBYTECODE=1`` would otherwise compile every module on every start), and every
+child runs in an empty directory, so ``python -m redactor`` imports that package and not a
+``redactor/`` in the current directory (which ``-m`` puts first on ``sys.path``). The timed
+command is unchanged. ``--startup-only`` measures just the 1,000-row start-up.
 """
 
 from __future__ import annotations
@@ -40,6 +48,36 @@ import yaml
 from benchmarks import data, report, runners, wide
 
 TOOLS = ("redactor", "redactor-ref", "duckdb", "polars", "pyarrow")
+
+#: Where the children run: an empty directory (set by :func:`prepare_children`).
+CHILD_CWD: Path = data.REPO
+
+
+def run_child(argv: list[str]) -> runners.ChildRun:
+    return runners.run_child(argv, cwd=CHILD_CWD)
+
+
+def prepare_children(scratch: Path) -> dict:
+    """Byte-compile the redactor package the children import, once, and give them an empty
+    working directory; check that a child imports that package from its bytecode."""
+    global CHILD_CWD
+    CHILD_CWD = scratch / "cwd"
+    CHILD_CWD.mkdir(exist_ok=True)
+    if any(CHILD_CWD.iterdir()):
+        raise SystemExit(f"{CHILD_CWD} must be empty: the children run there")
+    tree = Path(os.environ.get("BENCH_REDACTOR_TREE") or data.REPO).resolve()
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    compile_cmd = [sys.executable, "-m", "compileall", "-q", str(tree / "redactor")]
+    subprocess.run(compile_cmd, env=env, check=True, stdout=subprocess.DEVNULL)
+    probe = "import redactor; print(redactor.__file__); print(redactor.__spec__.cached)"
+    got = subprocess.run(
+        [sys.executable, "-c", probe], cwd=CHILD_CWD, env=runners.child_env(),
+        capture_output=True, text=True, check=True,
+    ).stdout.split()  # fmt: skip
+    source, cached = Path(got[0]), Path(got[1])
+    if not source.is_relative_to(tree) or not cached.is_file():
+        raise SystemExit(f"children import {source} (bytecode {cached}), not {tree}'s, compiled")
+    return {"imported": str(source.parent), "bytecode": "compiled before timing"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +151,7 @@ def run_once(argv: list[str], out: Path) -> dict:
         p.unlink(missing_ok=True)
     load = os.getloadavg()[0]
     try:
-        r = runners.run_child(argv)
+        r = run_child(argv)
     except runners.ChildFailed as e:  # the tree is shared: record it and go on
         print(f"  FAILED: {str(e)[:300]}", file=sys.stderr)
         return {"failed": str(e)[:2000], "load1": round(load, 2)}
@@ -162,7 +200,7 @@ def measure_size(args, cache: Path, scratch: Path, rows: int) -> dict:
     for c in cases:  # warm-up: the released columns, the page cache
         out = scratch / f"warm.{c.fmt}"
         out.unlink(missing_ok=True)
-        runners.run_child(redactor_argv(c, out, log))
+        run_child(redactor_argv(c, out, log))
         columns[c.key] = output_columns(out, c.fmt)
         out.unlink(missing_ok=True)
         Path(f"{out}.manifest.json").unlink(missing_ok=True)
@@ -210,7 +248,7 @@ def measure_startup(args, cache: Path, scratch: Path) -> dict:
         STARTUP_DMV: Case("dmv24", small_dmv, data.FIELD_MAP, "csv"),
     }
     out = scratch / "start.csv"
-    runners.run_child(redactor_argv(variants[STARTUP_FULL], out, log))
+    run_child(redactor_argv(variants[STARTUP_FULL], out, log))
     cols = output_columns(out, "csv")
     runs: dict[str, list[dict]] = {}
     peers = {
@@ -292,7 +330,7 @@ def markdown(res: dict) -> str:
     order = ("redactor", "redactor-ref", "proto", "duckdb", "polars", "pyarrow")
     tools = [t for t in order if any(t in c["tools"] for c in res["sizes"].values())]
     head = ["case", "rows", "input", "columns", *tools, "redactor / duckdb"]
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)] if res["sizes"] else []
     for c in res["sizes"].values():
         t = c["tools"]
         ok = "duckdb" in t and t["duckdb"]["median_s"] and t["redactor"]["median_s"]
@@ -311,6 +349,9 @@ def markdown(res: dict) -> str:
         for name, s in res["startup"].items():
             cpu, rss = s["cpu_s"], s["maxrss_mb"]
             lines.append(f"| {name} | {s['median_s']:.3f} s | {cpu:.2f} s | {rss:.0f} MB |")
+    imported = res.get("tree", {}).get("imported")
+    if imported:
+        lines += ["", f"redactor imported from `{imported}`, byte-compiled before timing."]
     lines += ["", "| target | measured | goal | result |", "|---|---|---|---|"]
     for row in evaluate(res):
         lines.append(f"| {row[0]} | {row[1]} | {row[2]} | **{row[3]}** |")
@@ -333,6 +374,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--tools", default=",".join(TOOLS))
     ap.add_argument("--proto", action="store_true", help="also the DuckDB-engine prototype")
     ap.add_argument("--no-startup", action="store_true")
+    ap.add_argument("--startup-only", action="store_true", help="only the 1,000-row start-up")
     ap.add_argument("--cache-dir", type=Path, default=data.DEFAULT_CACHE)
     ap.add_argument("--seed", type=int, default=data.DEFAULT_SEED)
     args = ap.parse_args(argv)
@@ -365,10 +407,11 @@ def main(argv: list[str] | None = None) -> int:
         "redactor_files_changed": len(dirty.stdout.splitlines()),
         "snapshot": os.environ.get("BENCH_REDACTOR_TREE"),
     }
+    res["tree"].update(prepare_children(scratch))
     res["sizes"] = {}
     if not args.no_startup:
         res["startup"] = measure_startup(args, cache, scratch)
-    for rows in (int(x) for x in args.sizes.split(",")):
+    for rows in (int(x) for x in ([] if args.startup_only else args.sizes.split(","))):
         res["sizes"].update(measure_size(args, cache, scratch, rows))
         # partial results after each size (a long 10M run may be cut short)
         (cache / f"compare-{stamp}.json").write_text(json.dumps(res, indent=1) + "\n")

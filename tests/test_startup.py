@@ -40,7 +40,7 @@ def _run_main(tmp_path: Path, args: list[str], after: str = "") -> dict:
         "from redactor.cli import main\n"
         "try:\n    main()\nexcept SystemExit as e:\n    code = e.code or 0\nelse:\n    code = 0\n"
         "report = {'code': code, 'modules': sorted(m for m in ('pandas', 'platformdirs', "
-        "'sqlglot', 'presidio_analyzer') if m in sys.modules)}\n"
+        "'sqlglot', 'presidio_analyzer', 'numpy.ma') if m in sys.modules)}\n"
         f"{after}\n"
         "print('REPORT' + json.dumps(report))\n"
     )
@@ -66,7 +66,8 @@ def test_cli_redact_never_imports_pandas(tmp_path: Path, out_name: str):
     report = _run_main(tmp_path, ["redact", *args], after)
     assert report["code"] == 0
     assert out.stat().st_size > 0
-    # nothing heavy: no pandas (pyarrow runs as if it were absent), no default-log lookup
+    # nothing heavy: no pandas (pyarrow runs as if it were absent), no default-log lookup, no
+    # NumPy masked arrays (which pa.array(ndarray) imports: the header scrub builds from buffers)
     assert report["modules"] == []
     # pandas cannot come in later and convert differently: it fails, saying why
     assert "command-line process" in report["pandas_error"]
@@ -250,3 +251,52 @@ def test_requestlog_imports_platformdirs_only_for_the_default_place(tmp_path: Pa
     code = "import sys, redactor.requestlog.log as log\nprint('platformdirs' in sys.modules)\n"
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert p.stdout.strip() == "False"
+
+
+# --- the cyclic garbage collector: off while the command's modules load, then back on ---------
+
+
+def test_main_defers_the_collector_until_the_command_is_loaded(tmp_path: Path):
+    """The imports run without a full collection; what they built is frozen (never walked
+    again) and the collector is on again for the command's own work."""
+    out = tmp_path / "o.csv"
+    args = [str(SAMPLE), "-o", str(out), "--map", str(MAP), *REQUEST, "-q"]
+    args += ["--log", str(tmp_path / "l.sqlite3")]
+    after = (
+        "import gc\n"
+        "report['gc'] = [gc.isenabled(), gc.get_freeze_count() > 10_000, "
+        "gc.get_stats()[2]['collections']]\n"
+        "report['api_frozen'] = 'redactor.api' in sys.modules\n"
+    )
+    report = _run_main(tmp_path, ["redact", *args], after)
+    assert report["code"] == 0 and out.stat().st_size > 0
+    assert report["gc"] == [True, True, 0]  # on again, start-up frozen, no full collection
+    assert report["api_frozen"]
+
+
+def test_in_process_cli_leaves_the_collector_alone(tmp_path: Path):
+    import gc
+
+    cli_main = sys.modules["redactor.cli.main"]
+    frozen = gc.get_freeze_count()
+    r = CliRunner().invoke(cli, ["policy", "list"], catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    assert gc.isenabled() and gc.get_freeze_count() == frozen
+    assert cli_main._GC_DEFERRED is False
+    cli_main.collect_after_start_up()  # without defer_collection: nothing happens
+    assert gc.isenabled() and gc.get_freeze_count() == frozen
+
+
+@given(
+    st.lists(st.integers(-(2**63), 2**63 - 1), max_size=40),
+    st.lists(st.booleans(), max_size=70),
+    st.integers(0, 3),
+)
+def test_arrays_built_from_numpy_buffers_equal_pa_array(ints: list[int], bools: list[bool], k: int):
+    import numpy as np
+
+    for a in (np.array(ints, np.int64), np.array(bools, bool), np.array(ints, np.int64)[k::2]):
+        got = person_names._arrow(a)
+        want = pa.array(a)
+        assert got.type == want.type and got.equals(want) and got.null_count == 0
+    assert person_names._arrow(np.array(bools, bool)[k:]).to_pylist() == bools[k:]

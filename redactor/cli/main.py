@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import gc
 import importlib.abc
 import sys
 import traceback
@@ -85,6 +86,7 @@ def cli(ctx: click.Context) -> None:
     """
     from redactor.cli.config import apply_config
 
+    collect_after_start_up()  # the command's modules are imported by now (click resolves first)
     apply_config(ctx)  # redactor.toml -> ctx.default_map, for every command
 
 
@@ -142,7 +144,37 @@ def _hides_pandas(args: list[str]) -> bool:
     return command in WITHOUT_PANDAS and not spark
 
 
+#: Set by :func:`main` while the cyclic garbage collector waits for start-up to end.
+_GC_DEFERRED = False
+
+
+def defer_collection() -> None:
+    """Turn the cyclic garbage collector off while the command's modules are imported.
+
+    Start-up creates some 75,000 tracked objects that live as long as the process (modules,
+    classes, functions, the policy models); the collector would walk them over and over
+    (about 130 passes, 40-50 ms of a 1,000-row redact). :func:`collect_after_start_up` then
+    moves what exists to the permanent generation (``gc.freeze``: never walked again; the
+    little cyclic garbage the imports leave stays allocated) and turns the collector back on
+    before the command's own work, which is collected as before. For :func:`main` only:
+    in-process callers of :data:`cli` keep their collector as it is."""
+    global _GC_DEFERRED
+    if gc.isenabled():
+        gc.disable()
+        _GC_DEFERRED = True
+
+
+def collect_after_start_up() -> None:
+    """End :func:`defer_collection` (no-op when it did not start)."""
+    global _GC_DEFERRED
+    if _GC_DEFERRED:
+        _GC_DEFERRED = False
+        gc.freeze()
+        gc.enable()
+
+
 def main() -> None:
+    defer_collection()
     if _hides_pandas(sys.argv[1:]):
         without_pandas()
     try:

@@ -218,6 +218,19 @@ def _np(a: pa.Array | pc.Expression) -> np.ndarray:
     return a.to_numpy(zero_copy_only=False)
 
 
+def _arrow(a: np.ndarray) -> pa.Array:
+    """``pa.array(a)`` for a 1-D NumPy array of numbers or booleans, built from its buffer:
+    ``pa.array`` on an ndarray first imports NumPy's masked-array module (about 10 ms at
+    start-up, for a header's few words). Booleans are packed to Arrow's bits."""
+    a = np.ascontiguousarray(a)
+    if a.ndim != 1:
+        raise ValueError(f"_arrow needs a 1-D array, not {a.ndim}-D")
+    if a.dtype == np.bool_:
+        bits = pa.py_buffer(np.packbits(a, bitorder="little"))
+        return pa.Array.from_buffers(pa.bool_(), len(a), [None, bits])
+    return pa.Array.from_buffers(pa.from_numpy_dtype(a.dtype), len(a), [None, pa.py_buffer(a)])
+
+
 class _Text:
     """The notes' bytes as NumPy, split into words at single spaces without copying.
 
@@ -280,7 +293,7 @@ def _capitalised(t: _Text) -> np.ndarray:
         cap[latin] = (second >= 0x80) & (second <= 0x9E) & (second != 0x97)
     opener = np.flatnonzero(kind == 3)
     if len(opener):  # opening punctuation: the regex decides, on those few words only
-        cap[opener] = _np(pc.match_substring_regex(t.words.take(pa.array(opener)), _START))
+        cap[opener] = _np(pc.match_substring_regex(t.words.take(_arrow(opener)), _START))
     return np.flatnonzero(cap)
 
 
@@ -299,27 +312,27 @@ def scrub_names(arr: pa.Array) -> pa.Array:
     idx = _capitalised(t)
     if len(idx) == 0:
         return src
-    raw = t.words.take(pa.array(idx))
+    raw = t.words.take(_arrow(idx))
     core = pc.utf8_trim(raw, characters=_PUNCT + " ")
     # letters only, else the exact rule (apostrophes, hyphens, Latin-1 letters); not ALLCAPS
     letters = _np(pc.utf8_is_alpha(core))
     ok = letters.copy()
     other = np.flatnonzero(~letters)
     if len(other):
-        ok[other] = _np(pc.match_substring_regex(core.take(pa.array(other)), _CORE))
+        ok[other] = _np(pc.match_substring_regex(core.take(_arrow(other)), _CORE))
     ok &= ~_np(pc.utf8_is_upper(core))
     keep = np.flatnonzero(ok)
     if len(keep) == 0:
         return src
     idx, letters = idx[keep], letters[keep]
-    core, raw = core.take(pa.array(keep)), raw.take(pa.array(keep))
+    core, raw = core.take(_arrow(keep)), raw.take(_arrow(keep))
     # one lookup: plain ASCII words need only upper case, the rest the full normalisation
     plain = letters & _np(pc.string_is_ascii(core))
     bits = np.zeros(len(idx), np.uint8)
     for sel, key in ((plain, pc.ascii_upper), (~plain, _norm)):
         where = np.flatnonzero(sel)
         if len(where):
-            bits[where] = _name_bits(key(core.take(pa.array(where))))
+            bits[where] = _name_bits(key(core.take(_arrow(where))))
     # only names and surnames (even stop-listed ones) matter, with the words either side
     relevant = ((bits & _STOP) == 0) | ((bits & _ANY_LAST) > 0)
     if not relevant.any():
@@ -381,7 +394,7 @@ def _find(
     cue = np.zeros(m, bool)
     cand_idx = np.flatnonzero(cand & adj & ~first)  # a given name needs no cue
     if len(cand_idx):
-        prev = t.words.take(pa.array(words[cand_idx - 1]))
+        prev = t.words.take(_arrow(words[cand_idx - 1]))
         prev_key = pc.utf8_lower(
             pc.utf8_rtrim(pc.utf8_ltrim(prev, characters=_CUE_LEAD), characters=_CUE_TAIL)
         )
@@ -394,7 +407,7 @@ def _find(
     near_cap[:-1] |= cap[1:]
     small_idx = np.flatnonzero(~cap & adj & same_next & near_cap)
     if len(small_idx):
-        sw = pc.utf8_lower(pc.utf8_rtrim(t.words.take(pa.array(words[small_idx])), characters=" "))
+        sw = pc.utf8_lower(pc.utf8_rtrim(t.words.take(_arrow(words[small_idx])), characters=" "))
         sbits = _bits(sw, _small_words())
         particle[small_idx] = (sbits & _PARTICLE) > 0
         conj[small_idx] = (sbits & _CONJ) > 0
@@ -478,9 +491,9 @@ def _splice(t: _Text, starts: np.ndarray, ends: np.ndarray, src: pa.Array) -> pa
     is_name = np.zeros(len(bounds) - 1, bool)
     is_name[np.searchsorted(bounds, starts)] = True
     pieces = t.strings(bounds)
-    new = pc.if_else(pa.array(is_name), pa.scalar(TOKEN, pieces.type), pieces)
+    new = pc.if_else(_arrow(is_name), pa.scalar(TOKEN, pieces.type), pieces)
     per_note = np.searchsorted(bounds[:-1], t.note_off)
     notes = pa.ListArray.from_arrays(
-        pa.array(per_note, pa.int32()), new, mask=src.is_null() if src.null_count else None
+        _arrow(per_note).cast(pa.int32()), new, mask=src.is_null() if src.null_count else None
     )
     return pc.binary_join(notes, pa.scalar("", pieces.type)).cast(src.type)
