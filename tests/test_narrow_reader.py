@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
@@ -87,10 +88,19 @@ def readers(monkeypatch) -> list:
     return opened
 
 
-def redact(tmp_path: Path, src: Path, out_name: str, *, narrow_on: bool, monkeypatch, fmt=None):
+def redact(
+    tmp_path: Path,
+    src: Path,
+    out_name: str,
+    *,
+    narrow_on: bool,
+    monkeypatch,
+    fmt=None,
+    field_map: str = MAP,
+):
     monkeypatch.setenv("REDACTOR_NARROW_READER", "1" if narrow_on else "0")
     mp = tmp_path / "map.yaml"
-    mp.write_text(MAP)
+    mp.write_text(field_map)
     out = tmp_path / out_name
     args = ["redact", str(src), "-o", str(out), "--map", str(mp), "--table", "drivers"]
     args += [*CIVIL, "--log", str(tmp_path / "log.sqlite3"), "-q"]
@@ -346,3 +356,36 @@ def test_a_bom_crlf_file_with_a_multiline_header_name_reads_the_same(
     odd.write_text('"record\nid",' + dmv_rows(60_000).split(",", 1)[1])
     r, _ = _same_failure(tmp_path, monkeypatch, odd)
     assert r.exit_code == 4 and "column" in r.stderr.lower()
+
+
+def test_a_text_file_whose_notes_are_scrubbed_is_read_by_the_reference_reader_only(
+    tmp_path, small_blocks, monkeypatch, readers
+):
+    """A scrub keeps the command's thread busy, so the narrow reader's second parse and byte
+    checks would slow a CSV down (docs/benchmarks.md, session 6): the reference reader reads
+    it. Parquet, parsed by its own threads, is still narrowed. The output is the same."""
+    src = tmp_path / "big.csv"
+    src.write_text(dmv_rows(60_000, tweak=lambda i, row: [*row[:5], f"Met Maria Lopez {i}"]))
+    scrub_map = MAP.replace("note: {category: none}", "note: {category: free_text, action: scrub}")
+    r_on, out_on = redact(
+        tmp_path, src, "on.csv", narrow_on=True, monkeypatch=monkeypatch, field_map=scrub_map
+    )
+    assert r_on.exit_code == 0, r_on.stderr
+    assert readers == []
+    r_off, out_off = redact(
+        tmp_path, src, "off.csv", narrow_on=False, monkeypatch=monkeypatch, field_map=scrub_map
+    )
+    assert r_off.exit_code == 0, r_off.stderr
+    assert out_on.read_bytes() == out_off.read_bytes()
+    assert b"Lopez" not in out_on.read_bytes()
+    pq.write_table(pacsv.read_csv(src), tmp_path / "big.parquet")
+    r, _ = redact(
+        tmp_path,
+        tmp_path / "big.parquet",
+        "on.parquet",
+        narrow_on=True,
+        monkeypatch=monkeypatch,
+        field_map=scrub_map,
+    )
+    assert r.exit_code == 0, r.stderr
+    assert len(readers) == 1
