@@ -423,6 +423,10 @@ def redact_file(
                 input_format,
                 batch_rows=batch_rows or DEFAULT_BATCH_ROWS,
                 schema_only=dry_run,
+                # until the plan says whether the narrow reader takes over, the reference reader
+                # reads only the rows asked for: Arrow's read-ahead would read, check and hash
+                # tens of MiB in Python that the narrow reader then reads again
+                read_ahead=not _may_narrow(input_path, input_format),
             )
         except KeyboardInterrupt:
             raise interrupted() from None
@@ -445,6 +449,15 @@ def redact_file(
             )
 
 
+def _may_narrow(path: str, fmt: Format) -> bool:
+    """Whether :func:`_narrower` may give a narrow reader for a CSV/TSV ``path`` (before its
+    header is read)."""
+    from redactor.io.readers.narrow import may_narrow
+    from redactor.settings import current
+
+    return fmt in (Format.CSV, Format.TSV) and current().narrow_reader and may_narrow(path, fmt)
+
+
 def _narrower(
     path: str,
     fmt: Format,
@@ -459,6 +472,7 @@ def _narrower(
     from redactor.settings import current
 
     if not current().narrow_reader or not narrowable(path, fmt, src.schema):
+        src.resume_reading()
         return None
     rows = batch_rows or DEFAULT_BATCH_ROWS
 
@@ -470,6 +484,7 @@ def _narrower(
         if fmt is not Format.PARQUET and any(p.action is Action.SCRUB for p in outcome.plan):
             # the scrub keeps this thread busy: the second parse and the byte checks' thread
             # would take the cores it needs (measured slower; docs/benchmarks.md, session 6)
+            src.resume_reading()
             return None
         keep = [i for i, p in enumerate(outcome.plan) if not p.drops]
         got = narrow(
@@ -482,6 +497,8 @@ def _narrower(
             reference=reference,
             sha256=src.sha256 if fmt is Format.PARQUET else None,
         )
+        if fmt is not Format.PARQUET:
+            src.stop_reading()  # the narrow reader gives every later row, and hashes the file
         if counted is not None:
             got.batches = counted.estimate(got.batches, first.num_rows, os.path.getsize(path))
         return got

@@ -389,3 +389,49 @@ def test_a_text_file_whose_notes_are_scrubbed_is_read_by_the_reference_reader_on
     )
     assert r.exit_code == 0, r.stderr
     assert len(readers) == 1
+
+
+def test_the_reference_reader_stops_reading_once_the_narrow_reader_takes_over(
+    tmp_path, small_blocks, monkeypatch, readers
+):
+    """Arrow's CSV reader reads ahead in a thread of its own, through the reference reader's
+    checking streams (in Python): left alone, it read, checked and hashed over a third of a
+    1M-row file that the narrow reader then read again. It now reads only the rows asked for
+    until the plan is known, and nothing once the narrow reader has them."""
+    import collections
+
+    import redactor.io.streams as streams
+
+    seen: collections.Counter = collections.Counter()
+    real = streams.TextGuard._check
+
+    def counting(self, data):
+        seen[id(self)] += len(data)
+        return real(self, data)
+
+    monkeypatch.setattr(streams.TextGuard, "_check", counting)
+    src = tmp_path / "big.csv"
+    src.write_text(dmv_rows(400_000))
+    size = src.stat().st_size
+    r, out = redact(tmp_path, src, "out.csv", narrow_on=True, monkeypatch=monkeypatch)
+    assert r.exit_code == 0, r.stderr
+    assert SSN not in out.read_text()
+    assert len(readers) == 1 and not readers[0].handed_over
+    reference, checks = sorted(seen.values())
+    assert checks == size  # the narrow reader's byte checks: every byte
+    # the first blocks (1 MiB here) and what was in flight; it read the whole file before
+    assert reference <= 8 << 20 < size // 2
+
+
+def test_a_held_reader_still_gives_every_row_and_closes(tmp_path, small_blocks):
+    src = tmp_path / "big.csv"
+    src.write_text(dmv_rows(100_000))
+    with open_source(str(src), Format.CSV) as free:
+        expected = pa.Table.from_batches(list(free.batches))
+    with open_source(str(src), Format.CSV) as held:
+        held.hold_reading()
+        got = pa.Table.from_batches(list(held.batches))
+    assert got.equals(expected)
+    with open_source(str(src), Format.CSV) as left:  # closed while Arrow's thread waits
+        left.hold_reading()
+        assert next(left.batches).num_rows

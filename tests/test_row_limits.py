@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from redactor.cli import cli
 from redactor.io.streams import TextGuard
@@ -160,3 +162,48 @@ def test_guard_finds_junk_and_long_lines_across_read_boundaries(chunk: int) -> N
     while g.read(chunk):
         pass
     assert g.problem is None
+
+
+def _junk_line_by_hand(data: bytes, delimiter: int) -> int | None:
+    """The rule of :class:`TextGuard`, one byte at a time: the physical line of the first
+    quote that leaves the count of quotes even and is followed by anything but a quote, the
+    delimiter, CR or LF (the end of the input is fine)."""
+    quotes = 0
+    for i, byte in enumerate(data):
+        if byte != 0x22:
+            continue
+        quotes += 1
+        if quotes % 2 == 0 and i + 1 < len(data) and data[i + 1] not in (0x22, delimiter, 10, 13):
+            return data.count(b"\n", 0, i) + 1
+    return None
+
+
+_CSV_BYTES = st.lists(
+    st.sampled_from([b'"', b'"', b",", b"\t", b"\n", b"\r", b"a", b"7", b" ", "é".encode()]),
+    max_size=400,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    parts=_CSV_BYTES,
+    fields=st.lists(st.text('ab,"\n', max_size=6), max_size=60),
+    delimiter=st.sampled_from([b",", b"\t"]),
+    reads=st.lists(st.integers(1, 300), min_size=1, max_size=8),
+)
+def test_guard_matches_the_rule_byte_by_byte(parts, fields, delimiter, reads) -> None:
+    """The guard works on bit masks of 64 bytes at a time (a file that quotes every field has
+    two quotes per field): whatever the bytes and however they are read — reads that split a
+    word, a quote pair, a CRLF — it finds the same first bad quote as the rule applied one
+    byte at a time, and passes what the rule passes. Half the inputs are well-quoted rows
+    with one random byte put in."""
+    quoted = delimiter.join(b'"' + f.replace('"', '""').encode() + b'"' for f in fields)
+    data = b"".join(parts) if len(parts) % 2 else quoted + b"\n" + b"".join(parts[:1]) + quoted
+    g = TextGuard(io.BytesIO(data), max_line=1 << 20, delimiter=delimiter)
+    got, i = b"", 0
+    while chunk := g.read(reads[i % len(reads)]):
+        got += chunk
+        i += 1
+    assert got == data
+    line = _junk_line_by_hand(data, delimiter[0])
+    assert g.problem == (None if line is None else ("junk", line))

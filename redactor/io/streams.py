@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import threading
 from typing import BinaryIO
 
 
@@ -185,11 +186,42 @@ class TextGuard(_Watcher):
         self._max = max_line
         self._delim = None if delimiter is None else delimiter[0]
         self._quote = quote[0]
-        self._quotes = 0  # quotes seen so far
+        self._quotes = 0  # quotes seen so far, mod 2
         self._since_nl = 0  # bytes since the last LF
         self._lines = 0  # LFs seen so far
         self._pending_close = False  # the last byte read was a closing quote
+        self._halted = False
+        self._holding = False
+        self._gate = threading.Event()  # set whenever reads need not wait
+        self._gate.set()
         self.problem: tuple[str, int] | None = None
+
+    #: The longest a held read waits: a hold is advice, never a lock (a caller that forgot to
+    #: release costs a second, not a hang).
+    HOLD_AT_MOST = 1.0
+
+    def hold(self) -> None:
+        """Make reads wait until :meth:`release` or :meth:`halt`: a reader releases before it
+        asks for rows and holds after, so that a parser reading ahead in a thread of its own
+        reads only while its rows are wanted."""
+        self._holding = True
+        self._gate.clear()
+
+    def release(self) -> None:
+        self._holding = False
+        self._gate.set()
+
+    def halt(self) -> None:
+        """Read nothing more: every later read (and one waiting) sees the end of the input.
+        For a reader whose rows are no longer wanted (another reader gives the rest), so that
+        its read-ahead stops instead of reading, checking and hashing bytes nobody uses."""
+        self._halted = True
+        self.release()
+
+    def readinto(self, b) -> int:  # type: ignore[override]
+        if self._holding:
+            self._gate.wait(self.HOLD_AT_MOST)
+        return 0 if self._halted else super().readinto(b)
 
     def _seen(self, data: bytes) -> None:
         if self.problem is None:
@@ -207,29 +239,29 @@ class TextGuard(_Watcher):
 
         arr = np.frombuffer(data, dtype=np.uint8)
         size = len(arr)
+        if not size:
+            return
+        lf = arr == 10
         if self._delim is not None:
-            q = np.flatnonzero(arr == self._quote)
             if self._pending_close and not _ends_field(arr[:1], self._quote, self._delim)[0]:
                 self.problem = ("junk", self._lines + 1)
                 return
-            # quotes that leave the running count even close a field (or start a "" pair)
-            closing = q[1 - self._quotes % 2 :: 2]
-            inner = closing[closing < size - 1]
-            bad = ~_ends_field(arr[inner + 1], self._quote, self._delim)
-            if bad.any():
-                self.problem = ("junk", self._line_at(data, int(inner[bad][0])))
+            at, odd, self._pending_close = _first_junk(
+                arr, lf, self._quote, self._delim, self._quotes % 2
+            )
+            if at is not None:
+                self.problem = ("junk", self._line_at(data, at))
                 return
-            self._pending_close = bool(len(closing) and closing[-1] == size - 1)
-            self._quotes += len(q)
+            self._quotes = odd  # only the count's parity matters
+        nl_count = int(np.count_nonzero(lf))
         if self._since_nl + size <= self._max:  # no line in this read can be too long
-            nl_count = data.count(b"\n")
             if nl_count:
                 self._since_nl = size - 1 - data.rindex(b"\n")
             else:
                 self._since_nl += size
             self._lines += nl_count
             return
-        nl = np.flatnonzero(arr == 10)
+        nl = np.flatnonzero(lf)
         if len(nl):
             starts = np.concatenate(([-1 - self._since_nl], nl[:-1]))
             over = np.flatnonzero(nl - starts - 1 > self._max)
@@ -243,6 +275,65 @@ class TextGuard(_Watcher):
             self.problem = ("long", self._lines + len(nl) + 1)
             return
         self._lines += len(nl)
+
+
+def _bits(flags):
+    """``flags`` (a bool array) as little-endian 64-bit words: bit ``j`` of word ``w`` is
+    ``flags[64 * w + j]``; the bits past the end are 0."""
+    import numpy as np
+
+    packed = np.packbits(flags, bitorder="little")
+    words = np.zeros((len(packed) + 7) // 8, dtype="<u8")
+    words.view(np.uint8)[: len(packed)] = packed
+    return words
+
+
+def _inside(quotes, parity: int):
+    """For each bit of ``quotes`` (words from :func:`_bits`): 1 where the quotes counted up to
+    and including that byte, plus ``parity``, are odd. A prefix XOR inside each word (six
+    shifts), then each word's carry from the words before it."""
+    import numpy as np
+
+    x = quotes.copy()
+    for shift in (1, 2, 4, 8, 16, 32):
+        x ^= x << np.uint64(shift)
+    odd = x >> np.uint64(63)  # each word's own quote count, mod 2
+    carry = np.bitwise_xor.accumulate(odd) ^ odd ^ np.uint64(parity)
+    return x ^ (np.uint64(0) - carry)  # a carry of 1 flips every bit of its word
+
+
+def _first_junk(arr, lf, quote: int, delimiter: int, parity: int) -> tuple[int | None, int, bool]:
+    """The position in ``arr`` of the first quote that closes a field (leaves the count of
+    quotes, starting from ``parity``, even) and is followed by anything but a quote, the
+    delimiter, CR or LF (None if there is none); the count's parity after ``arr``; and
+    whether its last byte is a closing quote (the caller checks it against the next read).
+
+    Bit masks, not positions: this runs on every byte of a text input, and a file that quotes
+    every field has two quotes per field."""
+    import numpy as np
+
+    q = _bits(arr == quote)
+    inside = _inside(q, parity)
+    closing = q & ~inside
+    size = len(arr)
+    last = np.uint64((size - 1) % 64)
+    odd = int((inside[-1] >> last) & np.uint64(1))
+    ends_closing = bool((closing[-1] >> last) & np.uint64(1))
+    follows = closing << np.uint64(1)  # the byte after each closing quote
+    follows[1:] |= closing[:-1] >> np.uint64(63)
+    cand = follows & ~(q | _bits(arr == delimiter) | _bits(lf))
+    if size % 64:  # the bit past the last byte is the next read's
+        cand[-1] &= np.uint64((1 << (size % 64)) - 1)
+    elif size < 64 * len(cand):
+        cand[-1] = 0
+    words = np.flatnonzero(cand)
+    if not len(words):
+        return None, odd, ends_closing
+    bits = np.unpackbits(cand[words].view(np.uint8), bitorder="little").reshape(-1, 64)
+    row, col = np.nonzero(bits)
+    after = words[row] * 64 + col
+    bad = after[arr[after] != 13]  # CR is the only other byte that may follow
+    return (int(bad[0]) - 1 if len(bad) else None), odd, ends_closing
 
 
 def _ends_field(after, quote: int, delimiter: int):

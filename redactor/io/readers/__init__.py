@@ -38,14 +38,21 @@ _block_bytes = block_bytes  # the name this had when the readers were one module
 
 
 def open_source(
-    path: str, fmt: Format, *, batch_rows: int = DEFAULT_BATCH_ROWS, schema_only: bool = False
+    path: str,
+    fmt: Format,
+    *,
+    batch_rows: int = DEFAULT_BATCH_ROWS,
+    schema_only: bool = False,
+    read_ahead: bool = True,
 ) -> Source:
     """Open ``path`` for streaming. With ``schema_only``, CSV/TSV read just the header and
-    Parquet just its footer (JSON Lines must parse a first block to know its keys)."""
+    Parquet just its footer (JSON Lines must parse a first block to know its keys). Without
+    ``read_ahead``, a CSV/TSV reader reads only while batches are asked for, from the start,
+    until :meth:`Source.resume_reading` (see :meth:`Source.hold_reading`)."""
     if fmt is Format.CSV:
-        return open_csv(path, ",", batch_rows, schema_only)
+        return open_csv(path, ",", batch_rows, schema_only, read_ahead)
     if fmt is Format.TSV:
-        return open_csv(path, "\t", batch_rows, schema_only)
+        return open_csv(path, "\t", batch_rows, schema_only, read_ahead)
     if fmt is Format.PARQUET:
         from redactor.io.readers.parquet import open_parquet
 

@@ -3,6 +3,7 @@ digits keeps its leading zeros, and released columns come out byte-for-byte the 
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import re
@@ -157,7 +158,9 @@ def _first_long_row(batch: pa.RecordBatch, limit: int) -> int | None:
     return pc.index(pc.greater(total, limit), True).as_py()
 
 
-def open_csv(path: str, delimiter: str, batch_rows: int, schema_only: bool = False) -> Source:
+def open_csv(
+    path: str, delimiter: str, batch_rows: int, schema_only: bool = False, read_ahead: bool = True
+) -> Source:
     fmt = Format.CSV if delimiter == "," else Format.TSV
     text = TextInput(path, fmt.value)
     try:
@@ -180,6 +183,7 @@ def open_csv(path: str, delimiter: str, batch_rows: int, schema_only: bool = Fal
     limit = block_bytes()
     guard = TextGuard(body, max_line=limit, delimiter=delimiter.encode())
     stream = io.BufferedReader(guard, buffer_size=1 << 20)
+    holding = not read_ahead  # see Source.hold_reading
     try:
         reader = pacsv.open_csv(
             stream,
@@ -204,12 +208,26 @@ def open_csv(path: str, delimiter: str, batch_rows: int, schema_only: bool = Fal
         if text.codec and "compress" in str(e).lower():
             raise text.read_error(e) from None
         raise _csv_error(e, path, names, bad, 0) from None
+    if holding:  # Arrow starts reading ahead as it opens: no further than that
+        guard.hold()
+
+    def hold(on: bool) -> None:
+        nonlocal holding
+        holding = on
+        if on:
+            guard.hold()
+        else:
+            guard.release()
 
     def batches() -> Iterator[pa.RecordBatch]:
         rows = 0
         while True:
             try:
+                if holding:
+                    guard.release()
                 b = reader.read_next_batch()
+                if holding:
+                    guard.hold()
             except StopIteration:
                 if (err := guard_error(guard, path)) is not None:
                     raise err from None
@@ -241,5 +259,20 @@ def open_csv(path: str, delimiter: str, batch_rows: int, schema_only: bool = Fal
                 yield b.slice(off, batch_rows)
 
     src = Source(path, fmt, schema, batches(), _digest=text.hashing)
+
+    def finish() -> None:
+        # Arrow reads ahead in a thread of its own, through the Python streams above: read to
+        # the end (now at once) so that no read of it is left waiting or under way when the
+        # file closes or the interpreter exits (a thread inside Python code then hangs or
+        # crashes it). What it had read is parsed and thrown away, errors and all.
+        guard.halt()
+        with contextlib.suppress(Exception):
+            while True:
+                reader.read_next_batch()
+
     src._closers.append(text.close)
+    src._closers.append(finish)  # first (closers run in reverse)
+    # Arrow's reader reads ahead in a thread of its own
+    src._stoppers.append(guard.halt)
+    src._holders.append(hold)
     return src

@@ -51,9 +51,10 @@ from redactor.io.formats import Format, compression_suffix
 _MIN_BATCH_ROWS = 8_192
 #: Bytes the checking thread reads at a time.
 _CHUNK = 8 << 20
-#: ... and shows the line guard at a time (a read shorter than the row limit lets the guard
-#: skip its line-length scan when no line can be too long).
-_GUARD_READ = 1 << 20
+#: ... and hashes and shows the line guard at a time: a slice the core's cache holds between
+#: the two (the guard makes several passes over it), shorter than the row limit (which lets
+#: the guard skip its line-length scan when no line can be too long).
+_GUARD_READ = 256 << 10
 
 
 @dataclass
@@ -70,6 +71,11 @@ def narrowable(path: str, fmt: Format, schema: pa.Schema) -> bool:
     """Whether :func:`narrow` may read ``path``: a regular, uncompressed file, Parquet or
     CSV/TSV with at least two columns (in a one-column file an empty line is a value) and
     larger than two blocks (a smaller one is read whole by the reference reader at once)."""
+    return may_narrow(path, fmt) and (fmt is Format.PARQUET or len(schema) >= 2)
+
+
+def may_narrow(path: str, fmt: Format) -> bool:
+    """:func:`narrowable` before the header is read (whatever its columns)."""
     from redactor.io.readers.source import block_bytes
 
     if path == "-" or compression_suffix(path) is not None:
@@ -82,11 +88,8 @@ def narrowable(path: str, fmt: Format, schema: pa.Schema) -> bool:
         return False
     if not stat.S_ISREG(st.st_mode):
         return False
-    if fmt is Format.PARQUET:  # its first batch is a number of rows, not of bytes
-        return True
-    if st.st_size <= 2 * block_bytes():
-        return False
-    return len(schema) >= 2
+    # Parquet's first batch is a number of rows, not of bytes
+    return fmt is Format.PARQUET or st.st_size > 2 * block_bytes()
 
 
 def narrow(
@@ -349,15 +352,18 @@ class _ByteChecks(threading.Thread):
         tail = b""  # the bytes of a UTF-8 sequence a chunk boundary cut
         with open(self.path, "rb", buffering=0) as f:
             while chunk := f.read(_CHUNK):
-                h.update(chunk)
-                if self.text and not self.doubt:
-                    for at in range(0, len(chunk), _GUARD_READ):  # as the reference reads
-                        guard.feed(chunk[at : at + _GUARD_READ])
-                    data = tail + chunk if tail else chunk
-                    cut = _sequence_start(data)
-                    if b"\0" in chunk or not _valid_utf8(data[:cut]) or guard.problem:
-                        self.doubt = True
-                    tail = data[cut:]
+                if not self.text or self.doubt:
+                    h.update(chunk)
+                    continue
+                for at in range(0, len(chunk), _GUARD_READ):
+                    piece = chunk[at : at + _GUARD_READ]
+                    h.update(piece)
+                    guard.feed(piece)
+                data = tail + chunk if tail else chunk
+                cut = _sequence_start(data)
+                if b"\0" in chunk or not _valid_utf8(data[:cut]) or guard.problem:
+                    self.doubt = True
+                tail = data[cut:]
             if self.text and not self.doubt and tail:
                 self.doubt = not _valid_utf8(tail)
         self.digest = h.hexdigest()

@@ -38,6 +38,8 @@ class Source:
     batches: Iterator[pa.RecordBatch]
     _digest: object = field(repr=False, default=None)
     _closers: list = field(repr=False, default_factory=list)
+    _stoppers: list = field(repr=False, default_factory=list)
+    _holders: list = field(repr=False, default_factory=list)
     rows_read: int = 0
 
     @property
@@ -52,6 +54,29 @@ class Source:
         if isinstance(d, FileDigest):
             return d.hexdigest()
         return str(d)
+
+    def hold_reading(self) -> None:
+        """Until :meth:`resume_reading`, a reader that reads ahead in a thread of its own
+        reads only while a batch is being asked for: for a caller that may not want the
+        rest (see :meth:`stop_reading`). A no-op for readers without read-ahead. To hold
+        from the start (Arrow's CSV reader reads ahead as it opens), open with
+        ``read_ahead=False``."""
+        self._holding(True)
+
+    def resume_reading(self) -> None:
+        """Read ahead again (after :meth:`hold_reading`)."""
+        self._holding(False)
+
+    def stop_reading(self) -> None:
+        """No more of ``batches`` is wanted (another reader gives the rest): a reader that
+        reads ahead in the background stops at its next read. ``batches`` must not be read
+        after this; :meth:`sha256` no longer covers the whole input."""
+        for stop in self._stoppers:
+            stop()
+
+    def _holding(self, on: bool) -> None:
+        for hold in self._holders:
+            hold(on)
 
     def close(self) -> None:
         for c in reversed(self._closers):
