@@ -25,7 +25,7 @@ import os
 from collections.abc import Callable, Iterator, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, Literal, ParamSpec, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -66,6 +66,21 @@ def _seconds(env: str, raw: str) -> float:
             hint=f"unset it for the default, or set e.g. {env}=600",
         )
     return value
+
+
+#: Parquet output codecs (``REDACTOR_PARQUET_COMPRESSION``); snappy is what DuckDB, Spark and
+#: pyarrow write by default, and encodes about twice as fast as zstd (docs/benchmarks.md).
+PARQUET_CODECS = ("snappy", "zstd", "lz4", "none")
+
+
+def _codec(env: str, raw: str) -> str:
+    low = raw.lower()
+    if low not in PARQUET_CODECS:
+        raise UsageError(
+            f"{env}={raw!r} is not a Parquet codec redactor writes",
+            hint=f"set {env} to one of {', '.join(PARQUET_CODECS)}, or unset it (snappy)",
+        )
+    return low
 
 
 def _switch(env: str, raw: str) -> bool:
@@ -121,6 +136,12 @@ VARIABLES: tuple[Variable, ...] = (
         _switch,
         "read plain files converting only the kept columns",
     ),
+    Variable(
+        "REDACTOR_PARQUET_COMPRESSION",
+        "parquet_compression",
+        _codec,
+        "codec of Parquet output: snappy, zstd, lz4 or none",
+    ),
 )
 
 
@@ -140,6 +161,7 @@ class Settings(BaseModel):
     chromium: str | None = None
     debug: bool = False
     narrow_reader: bool = True
+    parquet_compression: Literal["snappy", "zstd", "lz4", "none"] = "snappy"
     #: which fields were set by a variable (for ``redactor config show``)
     from_env_vars: frozenset[str] = frozenset()
 

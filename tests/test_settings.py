@@ -18,6 +18,7 @@ BAD = {
     "REDACTOR_STATEMENT_TIMEOUT": ["0", "-1", "soon", "nan", "inf"],
     "REDACTOR_LOCK_TIMEOUT": ["0", "-3", "never", "NaN", "-inf"],
     "REDACTOR_SCRUB_NAMES": ["maybe", "2"],
+    "REDACTOR_PARQUET_COMPRESSION": ["gzip", "brotli", "zst", "snappy9"],
 }
 
 
@@ -46,12 +47,14 @@ def test_every_variable_is_read_and_unset_means_default() -> None:
         "REDACTOR_CHROMIUM": "/usr/bin/chromium",
         "REDACTOR_DEBUG": "1",
         "REDACTOR_NARROW_READER": "off",
+        "REDACTOR_PARQUET_COMPRESSION": "ZSTD",
     }
     s = Settings.from_env(given)
     assert {v.env for v in VARIABLES} == set(given)
     assert s.from_env_vars == {v.field for v in VARIABLES}
     assert (s.max_row_mb, s.statement_timeout, s.lock_timeout) == (16, 0.5, 3.0)
     assert not s.scrub_names and s.debug and s.key_file == "/x/key" and not s.narrow_reader
+    assert s.parquet_compression == "zstd" and Settings.from_env({}).parquet_compression == "snappy"
     with pytest.raises(ValueError):  # frozen: nothing below a command can change them
         s.max_row_mb = 1  # type: ignore[misc]
 
@@ -84,3 +87,29 @@ def test_no_module_reads_a_redactor_variable_but_settings() -> None:
         ):
             readers.add(rel)
     assert readers == set(), sorted(readers)
+
+
+@pytest.mark.parametrize(
+    ("raw", "codec"), [(None, "SNAPPY"), ("zstd", "ZSTD"), ("none", "UNCOMPRESSED")]
+)
+def test_parquet_output_is_written_with_the_codec_set(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, raw: str | None, codec: str
+) -> None:
+    import pyarrow.parquet as pq
+
+    if raw is None:
+        monkeypatch.delenv("REDACTOR_PARQUET_COMPRESSION", raising=False)
+    else:
+        monkeypatch.setenv("REDACTOR_PARQUET_COMPRESSION", raw)
+    (tmp_path / "in.csv").write_text("county_cd,ssn\n001,219-09-9999\n002,219-09-9998\n")
+    (tmp_path / "map.yaml").write_text(
+        "name: m\ntables:\n  t:\n    columns:\n      county_cd: none\n      ssn: ssn\n"
+    )
+    out = tmp_path / "out.parquet"
+    args = ["redact", str(tmp_path / "in.csv"), "-o", str(out), "--map", str(tmp_path / "map.yaml")]
+    args += ["--table", "t", "--purpose", "civil_immigration_enforcement", "--agency", "ICE"]
+    r = CliRunner().invoke(cli, [*args, "--log", str(tmp_path / "log.sqlite3"), "-q"])
+    assert r.exit_code == 0, r.output
+    meta = pq.ParquetFile(out).metadata
+    assert meta.row_group(0).column(0).compression == codec
+    assert pq.read_table(out).to_pylist() == [{"county_cd": "001"}, {"county_cd": "002"}]

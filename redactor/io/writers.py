@@ -68,10 +68,12 @@ class _ParquetWriter:
     def __init__(self, sink: BinaryIO, schema: pa.Schema) -> None:
         import pyarrow.parquet as pq  # only a Parquet output needs it (start-up)
 
+        from redactor.settings import current
+
         self._w = pq.ParquetWriter(
             sink,
             schema.remove_metadata(),
-            compression="zstd",
+            compression=current().parquet_compression,
             use_dictionary=False,
             write_statistics=False,
             store_schema=False,
