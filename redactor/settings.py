@@ -25,7 +25,7 @@ import os
 from collections.abc import Callable, Iterator, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any, Literal, ParamSpec, TypeVar
+from typing import Any, Literal, ParamSpec, TypeVar, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -70,7 +70,8 @@ def _seconds(env: str, raw: str) -> float:
 
 #: Parquet output codecs (``REDACTOR_PARQUET_COMPRESSION``); snappy is what DuckDB, Spark and
 #: pyarrow write by default, and encodes about twice as fast as zstd (docs/benchmarks.md).
-PARQUET_CODECS = ("snappy", "zstd", "lz4", "none")
+ParquetCodec = Literal["snappy", "zstd", "lz4", "none"]
+PARQUET_CODECS: tuple[str, ...] = get_args(ParquetCodec)
 
 
 def _codec(env: str, raw: str) -> str:
@@ -161,7 +162,7 @@ class Settings(BaseModel):
     chromium: str | None = None
     debug: bool = False
     narrow_reader: bool = True
-    parquet_compression: Literal["snappy", "zstd", "lz4", "none"] = "snappy"
+    parquet_compression: ParquetCodec = "snappy"
     #: which fields were set by a variable (for ``redactor config show``)
     from_env_vars: frozenset[str] = frozenset()
 

@@ -186,7 +186,7 @@ class TextGuard(_Watcher):
         self._max = max_line
         self._delim = None if delimiter is None else delimiter[0]
         self._quote = quote[0]
-        self._quotes = 0  # quotes seen so far, mod 2
+        self._odd = 0  # 1 while the quotes seen so far are odd in number
         self._since_nl = 0  # bytes since the last LF
         self._lines = 0  # LFs seen so far
         self._pending_close = False  # the last byte read was a closing quote
@@ -246,15 +246,13 @@ class TextGuard(_Watcher):
             if self._pending_close and not _ends_field(arr[:1], self._quote, self._delim)[0]:
                 self.problem = ("junk", self._lines + 1)
                 return
-            at, odd, self._pending_close = _first_junk(
-                arr, lf, self._quote, self._delim, self._quotes % 2
-            )
+            at, odd, self._pending_close = _first_junk(arr, lf, self._quote, self._delim, self._odd)
             if at is not None:
                 self.problem = ("junk", self._line_at(data, at))
                 return
-            self._quotes = odd  # only the count's parity matters
-        nl_count = int(np.count_nonzero(lf))
+            self._odd = odd
         if self._since_nl + size <= self._max:  # no line in this read can be too long
+            nl_count = int(np.count_nonzero(lf))
             if nl_count:
                 self._since_nl = size - 1 - data.rindex(b"\n")
             else:
@@ -324,8 +322,6 @@ def _first_junk(arr, lf, quote: int, delimiter: int, parity: int) -> tuple[int |
     cand = follows & ~(q | _bits(arr == delimiter) | _bits(lf))
     if size % 64:  # the bit past the last byte is the next read's
         cand[-1] &= np.uint64((1 << (size % 64)) - 1)
-    elif size < 64 * len(cand):
-        cand[-1] = 0
     words = np.flatnonzero(cand)
     if not len(words):
         return None, odd, ends_closing

@@ -272,7 +272,6 @@ def open_csv(
 
     src._closers.append(text.close)
     src._closers.append(finish)  # first (closers run in reverse)
-    # Arrow's reader reads ahead in a thread of its own
-    src._stoppers.append(guard.halt)
+    src._stoppers.append(guard.halt)  # Source.stop_reading / hold_reading
     src._holders.append(hold)
     return src
