@@ -13,10 +13,13 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 from pathlib import Path
+from unittest import mock
 
 import pyarrow as pa
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import redactor.sql.job as job
 from redactor.categories import Category
@@ -547,7 +550,46 @@ def test_integer_cells_are_counted_exactly_as_normalise_counts_them(arrow_type) 
     lo = -(2 ** (arrow_type.bit_width - 1)) if pa.types.is_signed_integer(arrow_type) else 0
     hi = 2 ** (arrow_type.bit_width - (1 if pa.types.is_signed_integer(arrow_type) else 0)) - 1
     cells = [v for v in info if v is None or lo <= v <= hi]
-    w = _Watch(0, "'n'", frozenset())
-    check = Postcheck([w], b"k" * 32, {})
-    check.check(pa.record_batch({"n": pa.array(cells, arrow_type)}))
-    assert w.sampled == sum(normalise(v) is not None for v in cells)
+    many = cells * (
+        postcheck.FEW_CELLS // len(cells) + 1
+    )  # past FEW_CELLS: the Arrow path (at most 256 rows: every cell sampled)
+    assert postcheck.FEW_CELLS < len(many) <= postcheck.CELLS_PER_BATCH
+    for batch in (cells, many):
+        w = _Watch(0, "'n'", frozenset())
+        check = Postcheck([w], b"k" * 32, {})
+        check.check(pa.record_batch({"n": pa.array(batch, arrow_type)}))
+        assert w.sampled == sum(normalise(v) is not None for v in batch)
+
+
+def _verdict(check: Postcheck, batch: pa.RecordBatch) -> tuple[str | None, int, int]:
+    try:
+        check.check(batch)
+    except DataError as e:
+        return str(e), check.watches[0].sampled, check.watches[0].hits
+    return None, check.watches[0].sampled, check.watches[0].hits
+
+
+_SHAPED = st.one_of(
+    st.text(alphabet="0123456789-. A9\n\té_x", max_size=18),
+    st.from_regex(r"[0-9]{3}[-. ][0-9]{2}[-. ][0-9]{4}"),
+    st.from_regex(r"A-?[0-9]{3}-?[0-9]{3}-?[0-9]{3}"),
+    st.from_regex(postcheck._SHAPES[1][2]),
+    st.sampled_from(["Lincoln", "lincoln  ", "Shelley Kelley"]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    cells=st.lists(st.one_of(st.none(), _SHAPED), min_size=1, max_size=postcheck.FEW_CELLS),
+    allowed=st.sampled_from(
+        [frozenset(), frozenset({Category.SSN}), frozenset({Category.FREE_TEXT})]
+    ),
+)
+def test_a_few_rows_get_the_verdict_the_arrow_path_gives(cells, allowed) -> None:
+    """A batch of up to FEW_CELLS rows is checked in Python (Python's ``re`` for the shapes);
+    the same cells through the vectorised path (RE2) give the same verdict, message and counts."""
+    batch = _batch(cells, pa.string())
+    few = _verdict(_check(["Lincoln"], ["Shelley", "Kelley"], allowed), batch)
+    with mock.patch.object(postcheck, "FEW_CELLS", 0):
+        arrow = _verdict(_check(["Lincoln"], ["Shelley", "Kelley"], allowed), batch)
+    assert few == arrow

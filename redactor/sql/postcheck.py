@@ -74,6 +74,8 @@ from redactor.sql.schema import CatalogSpec
 SAMPLE_ROWS = 5000  # rows read from each mapped table before the query runs
 MAX_TABLES = 32  # mapped tables sampled at most
 CELLS_PER_BATCH = 256  # sampled cells per released output column per batch
+#: A batch of at most this many rows is checked whole, cell by cell in Python (see check)
+FEW_CELLS = 64
 MIN_LENGTH = 4  # normalised values shorter than this are ignored
 MIN_DIGITS = 7  # digit-only values shorter than this are ignored (ZIPs, ids, amounts)
 MIN_HITS = 2  # exact-value hits that stop an export (1 when every sampled cell hit)
@@ -217,25 +219,36 @@ class Postcheck:
 
     def check(self, batch: pa.RecordBatch) -> None:
         """Raise DataError when a released output of ``batch`` holds protected values."""
-        if not batch.num_rows:
+        n = batch.num_rows
+        if not n:
             return
-        idx = self._sample_indices(batch.num_rows)
+        # A batch of a few rows (an analyst's lookup) is checked whole and in Python: the same
+        # cells (all of them) against the same shapes in the same order, without the Arrow
+        # calls (each compiles its pattern again) that pay off only on larger batches.
+        few = n <= FEW_CELLS
+        idx = None if few else self._sample_indices(n)
         for w in self.watches:
-            col = batch.column(w.position).take(idx)
+            col = batch.column(w.position)
+            if idx is not None:
+                col = col.take(idx)
             if pa.types.is_dictionary(col.type):
                 col = col.dictionary_decode()
             text = _is_text(col.type)
-            if text:  # vectorised (RE2); other types are searched cell by cell
-                for category, skip, pattern, _ in _SHAPES:
-                    if (
-                        not (w.allowed & skip)
-                        and pc.any(pc.match_substring_regex(col, pattern)).as_py()
-                    ):
+            if pa.types.is_integer(col.type) and not few:
+                col = _kept_integers(col)  # the cells normalise() keeps: the same verdict
+            cells = col.to_pylist()
+            if text:  # each shape over the whole column; other types are searched cell by cell
+                for category, skip, pattern, shape in _SHAPES:
+                    if w.allowed & skip:
+                        continue
+                    if few:
+                        seen = any(c is not None and shape.search(c) for c in cells)
+                    else:  # vectorised (RE2)
+                        seen = pc.any(pc.match_substring_regex(col, pattern)).as_py()
+                    if seen:
                         self._stop(w, category.value)
-            if pa.types.is_integer(col.type):
-                col = _kept_integers(col)
             memo: dict[str, str | None] = {}
-            for cell in col.to_pylist():
+            for cell in cells:
                 self._cell(w, cell, memo, shapes=not text)
             self._verdict(w)
 
