@@ -1,9 +1,16 @@
 """`redactor serve` against a direct connection to the same PostgreSQL (issue 19, item 7).
 
 * per-statement overhead: p50/p95 of one small query (``SELECT id, city FROM s WHERE id =
-  <n>``, 100 values of n, each text sent twice; simple protocol, psycopg) straight to
-  PostgreSQL and through ``redactor serve``, and through serve for one text sent again and
-  again (``serve_same_text``: the session's rewrite cache answers);
+  <n>``, psycopg) straight to PostgreSQL and through ``redactor serve``:
+
+  - ``serve``: 100 values of n, each text sent twice (simple protocol), so half the
+    statements find their rewrite in the session's cache;
+  - ``serve_new_text``: the first sending of each of those texts only (a full rewrite each);
+  - ``serve_parameters``: ``WHERE id = %s`` with a new value each time, bound by the server
+    (extended protocol, as drivers send parameters): redactor binds each value as a literal
+    and rewrites that statement, so every one is a full rewrite too;
+  - ``serve_same_text``: one text sent again and again (the rewrite cache answers; psycopg
+    prepares it after five runs);
 * throughput: wall time for psql to read a ``--rows``-row result (4 columns, one masked) to
   /dev/null, straight and through ``redactor serve``.
 
@@ -128,26 +135,40 @@ def measure(rows: int, rounds: int) -> dict:
                 # one text sent again and again (its rewrite is cached by the session)
                 same = _timed(lambda i: w.execute(q.format(1)).fetchall(), rounds)
                 c2 = _cpu(pid)
+                pq = "SELECT id, city FROM s WHERE id = %s"  # a new value each time
+                direct_p = _timed(lambda i: d.execute(pq, (1000 + i,)).fetchall(), rounds)
+                c3 = _cpu(pid)
+                params = _timed(lambda i: w.execute(pq, (1000 + i,)).fetchall(), rounds)
+                c4 = _cpu(pid)
             big = "SELECT id, city, amount, name FROM t"
             psql_direct = min(_psql(direct_dsn, big) for _ in range(2))
             wire_runs = []
             for _ in range(2):
-                c3 = _cpu(pid)
-                wire_runs.append((_psql(wire_dsn, big), _cpu(pid) - c3))
+                c5 = _cpu(pid)
+                wire_runs.append((_psql(wire_dsn, big), _cpu(pid) - c5))
             psql_wire, wire_cpu = min(wire_runs)
     finally:
         cluster.stop()
+    # the first sending of each text (those of the warm-up were sent before)
+    new_text = [t for i, t in enumerate(wire) if 5 <= i < 100]
     d_ms, w_ms, s_ms = _ms(direct), _ms(wire), _ms(same)
+    n_ms, dp_ms, p_ms = _ms(new_text), _ms(direct_p), _ms(params)
     return {
         "small_query": {
             "direct": d_ms,
+            "direct_parameters": dp_ms,
             "serve": w_ms,
+            "serve_new_text": n_ms,
+            "serve_parameters": p_ms,
             "serve_same_text": s_ms,
             "rounds": rounds,
             "overhead_p50_ms": round(w_ms["p50_ms"] - d_ms["p50_ms"], 2),
+            "overhead_p50_new_text_ms": round(n_ms["p50_ms"] - d_ms["p50_ms"], 2),
+            "overhead_p50_parameters_ms": round(p_ms["p50_ms"] - dp_ms["p50_ms"], 2),
             "overhead_p50_same_text_ms": round(s_ms["p50_ms"] - d_ms["p50_ms"], 2),
             "serve_cpu_ms_per_statement": round((c1 - c0) / rounds * 1000, 2),
             "serve_cpu_ms_per_statement_same_text": round((c2 - c1) / rounds * 1000, 2),
+            "serve_cpu_ms_per_statement_parameters": round((c4 - c3) / rounds * 1000, 2),
         },
         "throughput": {
             "rows": rows,

@@ -48,8 +48,9 @@ def _strip_cached(sql: str, dialect: str | None) -> str:
 
 def _strip(sql: str, dialect: str | None) -> str:
     # imported here: a file redaction logs no query, and sqlglot is a tenth of start-up
-    import sqlglot
     from sqlglot import exp
+
+    from redactor.sql import parsed
 
     # every node type that carries a value written in the query text
     literal_types = tuple(
@@ -77,11 +78,12 @@ def _strip(sql: str, dialect: str | None) -> str:
 
     try:
         with _quiet_sqlglot():
-            statements = [s for s in sqlglot.parse(sql, read=dialect) if s is not None]
+            statements = [s for s in parsed.parse(sql, dialect) if s is not None]
             out = []
             for statement in statements:
-                stripped = statement.transform(to_placeholder)
-                out.append(stripped.sql(dialect=dialect, comments=False))
+                # each tree is this call's own copy (parsed.parse): changed in place
+                stripped = statement.transform(to_placeholder, copy=False)
+                out.append(stripped.sql(dialect=dialect, comments=False, copy=False))
     except Exception:  # ParseError, TokenError, and anything else: never echo the text
         return UNPARSEABLE_QUERY
     return "; ".join(out) if out else UNPARSEABLE_QUERY

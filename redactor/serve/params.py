@@ -11,12 +11,12 @@ import math
 import struct
 from collections.abc import Sequence
 
-import sqlglot
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
 from redactor.errors import BadInputError
 from redactor.serve import values as v
+from redactor.sql import parsed
 
 DIALECT = "postgres"
 _CAST_NAMES = {
@@ -62,7 +62,7 @@ def count_parameters(sql: str) -> int:
     if "$" not in sql:
         return 0
     try:
-        trees = sqlglot.parse(sql, read=DIALECT)
+        trees = parsed.parse(sql, DIALECT)
     except SqlglotError:
         return 0
     nums = [int(p.this.this) for t in trees if t is not None for p in placeholders(t)]
@@ -129,7 +129,7 @@ def bind(
     if not raws:
         return sql
     try:
-        tree = sqlglot.parse_one(sql, read=DIALECT)
+        tree = parsed.parse_one(sql, DIALECT)
     except SqlglotError:
         raise BadInputError("the statement does not parse (with parameters)") from None
     used = placeholders(tree)
@@ -141,4 +141,4 @@ def bind(
         fmt = formats[0] if len(formats) == 1 else (formats[i] if formats else 0)
         oid = oids[i] if i < len(oids) else 0
         p.replace(literal(raws[i], oid, fmt, n))
-    return tree.sql(dialect=DIALECT)
+    return tree.sql(dialect=DIALECT, copy=False)  # the tree is this call's own copy

@@ -22,6 +22,8 @@ from sqlglot import exp
 from sqlglot.errors import SqlglotError
 from sqlglot.tokens import TokenType
 
+from redactor.sql import parsed
+
 DIALECT = "postgres"
 CATALOG_SCHEMAS = frozenset({"pg_catalog", "information_schema"})
 # Relations whose rows hold values from the tables (most-common values, histograms, bounds).
@@ -342,7 +344,7 @@ def _function_names(tree: exp.Expression) -> set[str]:
 def _classify_query(sql: str, text: str) -> Statement:
     pre = _preprocess(text)
     try:
-        tree = sqlglot.parse_one(pre, read=DIALECT)
+        tree = parsed.parse_one(pre, DIALECT)
     except SqlglotError:
         tree = None
     lowered = pre.lower()

@@ -39,6 +39,11 @@ leaves memory), and a failed sample is never kept. A cached sample is as strong 
 except that it can be up to ``SAMPLE_TTL`` seconds old: rows written to the database since are
 not in it (as rows past ``SAMPLE_ROWS`` are not in a fresh one).
 
+A batch of up to :data:`FEW_CELLS` rows (an analyst's lookup through ``redactor serve``) is
+checked whole, cell by cell, with Python's ``re`` (the shape patterns are written in the subset
+RE2 and ``re`` read alike, with ``re.ASCII``): the same cells, shapes, order and verdict as the
+vectorised path, without its Arrow calls, which compile each pattern again per call.
+
 The message names the output column by position and name and the category, never a value.
 It is a safety net with known limits: values transformed in the query (reversed, split, encoded)
 are not recognised, and a table larger than the sample is covered only as far as the sample goes.
