@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -19,6 +20,15 @@ if TYPE_CHECKING:
 
 def os_user() -> str:
     """The operating-system account running this process (recorded beside the names given)."""
+    import os
+
+    # getpass reads these variables first, then the passwd entry of the process's uid: the
+    # answer is kept per value of the variables (a server asks for every statement)
+    return _os_user(tuple(os.environ.get(k) for k in ("LOGNAME", "USER", "LNAME", "USERNAME")))
+
+
+@functools.lru_cache(maxsize=8)
+def _os_user(_variables: tuple[str | None, ...]) -> str:
     import getpass
     import os
 
