@@ -50,7 +50,7 @@ def _strip(sql: str, dialect: str | None) -> str:
     # imported here: a file redaction logs no query, and sqlglot is a tenth of start-up
     from sqlglot import exp
 
-    from redactor.sql import parsed
+    from redactor.sql.parsed import parse as parse_sql
 
     # every node type that carries a value written in the query text
     literal_types = tuple(
@@ -78,7 +78,7 @@ def _strip(sql: str, dialect: str | None) -> str:
 
     try:
         with _quiet_sqlglot():
-            statements = [s for s in parsed.parse(sql, dialect) if s is not None]
+            statements = [s for s in parse_sql(sql, dialect) if s is not None]
             out = []
             for statement in statements:
                 # each tree is this call's own copy (parsed.parse): changed in place

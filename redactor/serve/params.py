@@ -16,7 +16,8 @@ from sqlglot.errors import SqlglotError
 
 from redactor.errors import BadInputError
 from redactor.serve import values as v
-from redactor.sql import parsed
+from redactor.sql.parsed import parse as parse_sql
+from redactor.sql.parsed import parse_one as parse_one_sql
 
 DIALECT = "postgres"
 _CAST_NAMES = {
@@ -62,7 +63,7 @@ def count_parameters(sql: str) -> int:
     if "$" not in sql:
         return 0
     try:
-        trees = parsed.parse(sql, DIALECT)
+        trees = parse_sql(sql, DIALECT)
     except SqlglotError:
         return 0
     nums = [int(p.this.this) for t in trees if t is not None for p in placeholders(t)]
@@ -129,7 +130,7 @@ def bind(
     if not raws:
         return sql
     try:
-        tree = parsed.parse_one(sql, DIALECT)
+        tree = parse_one_sql(sql, DIALECT)
     except SqlglotError:
         raise BadInputError("the statement does not parse (with parameters)") from None
     used = placeholders(tree)

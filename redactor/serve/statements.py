@@ -22,7 +22,7 @@ from sqlglot import exp
 from sqlglot.errors import SqlglotError
 from sqlglot.tokens import TokenType
 
-from redactor.sql import parsed
+from redactor.sql.parsed import parse_one as parse_one_sql
 
 DIALECT = "postgres"
 CATALOG_SCHEMAS = frozenset({"pg_catalog", "information_schema"})
@@ -344,7 +344,7 @@ def _function_names(tree: exp.Expression) -> set[str]:
 def _classify_query(sql: str, text: str) -> Statement:
     pre = _preprocess(text)
     try:
-        tree = parsed.parse_one(pre, DIALECT)
+        tree = parse_one_sql(pre, DIALECT)
     except SqlglotError:
         tree = None
     lowered = pre.lower()

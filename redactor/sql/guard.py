@@ -16,7 +16,7 @@ from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 
 from redactor.errors import BadInputError, RefusedError
-from redactor.sql import parsed
+from redactor.sql.parsed import parse as parse_sql
 
 # Statements and clauses that write, change state, or read outside the schema.
 _DENY_NAMES = (
@@ -211,7 +211,7 @@ def parse_query(sql: str, dialect: str) -> exp.Query:
     if not sql or not sql.strip():
         raise BadInputError("The SQL query is empty", hint="pass a query or -f FILE")
     try:
-        statements = [s for s in parsed.parse(sql, dialect) if s is not None]
+        statements = [s for s in parse_sql(sql, dialect) if s is not None]
     except RecursionError:
         raise _too_deep() from None
     except ParseError as e:
