@@ -25,6 +25,7 @@ TEXTS = [sql for sql, _, _ in CASES] + [
 def _empty_cache():
     with parsed._lock:
         parsed._trees.clear()
+        parsed._chars = 0
     yield
 
 
@@ -82,3 +83,27 @@ def test_the_cache_is_bounded() -> None:
     assert len(parsed._trees) == parsed.PARSED_CACHE
     assert (long, "postgres") not in parsed._trees
     assert ("SELECT 0", "postgres") not in parsed._trees  # the least recently used went first
+    # and by the characters of the texts kept: large texts push the others out
+    big = [f"SELECT {i} + " + " + ".join(["1"] * 3000) for i in range(10)]
+    for sql in big:
+        parsed.parse(sql, "postgres")
+    kept = [k for k, _ in parsed._trees]
+    assert parsed._chars == sum(len(k) for k in kept) <= parsed.CACHED_CHARS
+    assert (big[-1], "postgres") in parsed._trees and (big[0], "postgres") not in parsed._trees
+
+
+def test_a_sessions_rewrite_cache_is_bounded_by_texts_and_characters() -> None:
+    """The serve session's rewrites hold syntax trees too: the same kind of bound."""
+    from redactor.serve import execute
+
+    rewrites: dict = {}
+    result = object()  # what is kept does not matter here, only how much
+    for i in range(execute.REWRITE_CACHE + 5):
+        execute.remember_rewrite(rewrites, (f"SELECT {i}", 1), result)
+    assert 0 < len(rewrites) <= execute.REWRITE_CACHE
+    execute.remember_rewrite(rewrites, ("x" * (execute.CACHED_TEXT + 1), 1), result)
+    assert ("x" * (execute.CACHED_TEXT + 1), 1) not in rewrites
+    for i in range(20):
+        execute.remember_rewrite(rewrites, (f"SELECT {i} " + "y" * 12_000, 1), result)
+        assert sum(len(k[0]) for k in rewrites) <= execute.REWRITE_CHARS
+    assert (f"SELECT 19 {'y' * 12_000}", 1) in rewrites
