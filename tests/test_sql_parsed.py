@@ -23,9 +23,7 @@ TEXTS = [sql for sql, _, _ in CASES] + [
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    with parsed._lock:
-        parsed._trees.clear()
-        parsed._chars = 0
+    parsed._trees.clear()
     yield
 
 
@@ -72,7 +70,7 @@ def test_a_text_that_does_not_parse_raises_every_time_and_is_not_kept() -> None:
                 sqlglot.parse(sql, read="postgres")
             with pytest.raises((SqlglotError, RecursionError)):
                 parsed.parse(sql, "postgres")
-    assert not parsed._trees
+    assert not len(parsed._trees)
 
 
 def test_the_cache_is_bounded() -> None:
@@ -87,23 +85,26 @@ def test_the_cache_is_bounded() -> None:
     big = [f"SELECT {i} + " + " + ".join(["1"] * 3000) for i in range(10)]
     for sql in big:
         parsed.parse(sql, "postgres")
-    kept = [k for k, _ in parsed._trees]
-    assert parsed._chars == sum(len(k) for k in kept) <= parsed.CACHED_CHARS
+    kept = [sql for sql, _ in parsed._trees]
+    assert parsed._trees.chars == sum(len(k) for k in kept) <= parsed.CACHED_CHARS
     assert (big[-1], "postgres") in parsed._trees and (big[0], "postgres") not in parsed._trees
 
 
 def test_a_sessions_rewrite_cache_is_bounded_by_texts_and_characters() -> None:
-    """The serve session's rewrites hold syntax trees too: the same kind of bound."""
+    """The serve session's rewrites hold syntax trees too: the same kind of cache and bound."""
     from redactor.serve import execute
 
-    rewrites: dict = {}
+    rewrites = execute.session_rewrites()
     result = object()  # what is kept does not matter here, only how much
     for i in range(execute.REWRITE_CACHE + 5):
-        execute.remember_rewrite(rewrites, (f"SELECT {i}", 1), result)
-    assert 0 < len(rewrites) <= execute.REWRITE_CACHE
-    execute.remember_rewrite(rewrites, ("x" * (execute.CACHED_TEXT + 1), 1), result)
-    assert ("x" * (execute.CACHED_TEXT + 1), 1) not in rewrites
+        rewrites.put((f"SELECT {i}", 1), result, f"SELECT {i}")
+    assert len(rewrites) == execute.REWRITE_CACHE
+    assert rewrites.get(("SELECT 0", 1)) is None and rewrites.get(("SELECT 5", 1)) is result
+    too_long = "x" * (parsed.CACHED_TEXT + 1)
+    rewrites.put((too_long, 1), result, too_long)
+    assert (too_long, 1) not in rewrites
     for i in range(20):
-        execute.remember_rewrite(rewrites, (f"SELECT {i} " + "y" * 12_000, 1), result)
-        assert sum(len(k[0]) for k in rewrites) <= execute.REWRITE_CHARS
-    assert (f"SELECT 19 {'y' * 12_000}", 1) in rewrites
+        text = f"SELECT {i} " + "y" * 12_000
+        rewrites.put((text, 1), result, text)
+        assert sum(len(k[0]) for k in rewrites) == rewrites.chars <= parsed.CACHED_CHARS
+    assert rewrites.get((f"SELECT 19 {'y' * 12_000}", 1)) is result

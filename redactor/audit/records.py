@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -20,8 +21,6 @@ if TYPE_CHECKING:
 
 def os_user() -> str:
     """The operating-system account running this process (recorded beside the names given)."""
-    import os
-
     # getpass reads these variables first, then the passwd entry of the process's uid: the
     # answer is kept per value of the variables (a server asks for every statement)
     return _os_user(tuple(os.environ.get(k) for k in ("LOGNAME", "USER", "LNAME", "USERNAME")))
@@ -30,7 +29,6 @@ def os_user() -> str:
 @functools.lru_cache(maxsize=8)
 def _os_user(_variables: tuple[str | None, ...]) -> str:
     import getpass
-    import os
 
     try:
         return getpass.getuser()

@@ -35,6 +35,7 @@ from redactor.sql.job import (
     outputs_field_map,
     query_batches,
 )
+from redactor.sql.parsed import CACHED_TEXT, TreeCache
 from redactor.sql.rewrite import RewriteResult, rewrite_query
 from redactor.transform import empty_batch, scrubber_for, transform_batch
 from redactor.urls import parse_url
@@ -43,11 +44,9 @@ CLIENT_DIALECT = "postgres"
 CATALOG_TTL = 30.0  # seconds a read of the database's catalog is reused
 DEFAULT_BATCH_ROWS = 65_536
 STRIPPED_CACHE = 1024  # statements whose literal-stripped form the server keeps
-CACHED_TEXT = 16_384  # characters: longer statements are stripped each time
-REWRITE_CACHE = 256  # rewrites a session keeps (same text, decision and catalog read)
-#: characters of the texts whose rewrites a session keeps: a rewrite holds its syntax tree,
-#: ~170 bytes per character of the text, so a session's cache stays near 11 MB
-REWRITE_CHARS = 65_536
+#: rewrites a session keeps (same text, decision and catalog read), in a TreeCache: a rewrite
+#: holds its syntax tree, so the characters of their texts are bounded too
+REWRITE_CACHE = 256
 
 
 @dataclass
@@ -151,18 +150,9 @@ def _close(it: object) -> None:
             close()
 
 
-def remember_rewrite(rewrites: dict, key: tuple[str, int], result: RewriteResult) -> None:
-    """Keep a session's rewrite of ``key`` (text, catalog read) within :data:`REWRITE_CACHE`
-    texts and :data:`REWRITE_CHARS` characters; a text longer than :data:`CACHED_TEXT` is
-    rewritten each time. When full, the cache starts again empty."""
-    sql = key[0]
-    if len(sql) > CACHED_TEXT:
-        return
-    if len(rewrites) >= REWRITE_CACHE or sum(len(k[0]) for k in rewrites) + len(sql) > (
-        REWRITE_CHARS
-    ):
-        rewrites.clear()
-    rewrites[key] = result
+def session_rewrites() -> TreeCache[tuple[str, int], RewriteResult]:
+    """A session's cache of rewrites, keyed by text and catalog read (see :func:`start`)."""
+    return TreeCache(REWRITE_CACHE)
 
 
 def start(
@@ -170,7 +160,7 @@ def start(
     sql: str,
     decision: Decision,
     log: SessionLog,
-    rewrites: dict | None = None,
+    rewrites: TreeCache[tuple[str, int], RewriteResult] | None = None,
     con: ReadConnection | None = None,
 ) -> Stream:
     """Check, rewrite and run ``sql``; plan its columns; begin its request entry — the steps of
@@ -202,7 +192,7 @@ def start(
                 )  # fmt: skip
                 check_output_names(result)
                 if rewrites is not None:
-                    remember_rewrite(rewrites, key, result)
+                    rewrites.put(key, result, sql)
             schema, batches, out_map = query_batches(
                 source, result, fm, decision, catalog, backend.batch_rows
             )

@@ -117,7 +117,8 @@ class Session:
         self.portals: dict[str, Portal] = {}
         self.settings: dict[str, str] = {}
         self.probe_engine: ProbeEngine | None = None
-        self.rewrites: dict = {}  # cleared when the session is bound to another request
+        # cleared when the session is bound to another request
+        self.rewrites = execute.session_rewrites()
         self.cancelled = False
         self.session_id = secrets.token_hex(8)
         self.db: ReadConnection | None = None  # the session's backend connection (lazily)
@@ -299,7 +300,7 @@ class Session:
             ) from None
         self.request_id = request.opened_request
         self.decision = decision
-        self.rewrites = {}
+        self.rewrites = execute.session_rewrites()
         self.settings["redactor.request"] = self.request_id or ""
         if self.probe_engine is not None:
             self.probe_engine.close()

@@ -22,6 +22,7 @@ from sqlglot import exp
 from sqlglot.errors import SqlglotError
 from sqlglot.tokens import TokenType
 
+from redactor.sql.parsed import CACHED_TEXT  # longer texts are classified each time
 from redactor.sql.parsed import parse_one as parse_one_sql
 
 DIALECT = "postgres"
@@ -200,7 +201,6 @@ def unquote(value: str) -> str:
 
 
 CLASSIFIED_CACHE = 1024  # statement texts whose classification a server keeps
-CACHED_TEXT = 16_384  # characters: longer texts are classified each time (memory stays bounded)
 
 
 def classify(sql: str) -> Statement:
