@@ -35,7 +35,6 @@ from redactor.audit import (
     manifest_path_for,
     where,
 )
-from redactor.categories import Action
 from redactor.errors import DataError, RedactorError, RefusedError
 from redactor.fieldmap import FieldMap
 from redactor.interrupts import interrupted, is_closed_pipe, pipe_closed
@@ -481,11 +480,6 @@ def _narrower(
             yield from again.batches
 
     def go(outcome: Outcome, first: pa.RecordBatch) -> Narrowed | None:
-        if fmt is not Format.PARQUET and any(p.action is Action.SCRUB for p in outcome.plan):
-            # the scrub keeps this thread busy: the second parse and the byte checks' thread
-            # would take the cores it needs (measured slower; docs/benchmarks.md, session 6)
-            src.resume_reading()
-            return None
         keep = [i for i, p in enumerate(outcome.plan) if not p.drops]
         got = narrow(
             path,

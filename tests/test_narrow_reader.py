@@ -358,37 +358,40 @@ def test_a_bom_crlf_file_with_a_multiline_header_name_reads_the_same(
     assert r.exit_code == 4 and "column" in r.stderr.lower()
 
 
-def test_a_text_file_whose_notes_are_scrubbed_is_read_by_the_reference_reader_only(
+def test_a_file_whose_notes_are_scrubbed_is_narrowed_with_the_same_output(
     tmp_path, small_blocks, monkeypatch, readers
 ):
-    """A scrub keeps the command's thread busy, so the narrow reader's second parse and byte
-    checks would slow a CSV down (docs/benchmarks.md, session 6): the reference reader reads
-    it. Parquet, parsed by its own threads, is still narrowed. The output is the same."""
+    """With notes to scrub, CSV and Parquet are narrowed too (since the scrub runs over groups
+    of batches, the narrow reader's parse no longer takes the cores the scrub needs:
+    docs/benchmarks.md, session 9); the output is the reference reader's, byte for byte."""
     src = tmp_path / "big.csv"
     src.write_text(dmv_rows(60_000, tweak=lambda i, row: [*row[:5], f"Met Maria Lopez {i}"]))
     scrub_map = MAP.replace("note: {category: none}", "note: {category: free_text, action: scrub}")
-    r_on, out_on = redact(
-        tmp_path, src, "on.csv", narrow_on=True, monkeypatch=monkeypatch, field_map=scrub_map
-    )
-    assert r_on.exit_code == 0, r_on.stderr
-    assert readers == []
-    r_off, out_off = redact(
-        tmp_path, src, "off.csv", narrow_on=False, monkeypatch=monkeypatch, field_map=scrub_map
-    )
-    assert r_off.exit_code == 0, r_off.stderr
-    assert out_on.read_bytes() == out_off.read_bytes()
-    assert b"Lopez" not in out_on.read_bytes()
     pq.write_table(pacsv.read_csv(src), tmp_path / "big.parquet")
-    r, _ = redact(
-        tmp_path,
-        tmp_path / "big.parquet",
-        "on.parquet",
-        narrow_on=True,
-        monkeypatch=monkeypatch,
-        field_map=scrub_map,
-    )
-    assert r.exit_code == 0, r.stderr
-    assert len(readers) == 1
+    for name in ("big.csv", "big.parquet"):
+        readers.clear()
+        suffix = name.rsplit(".", 1)[1]
+        r_on, out_on = redact(
+            tmp_path,
+            tmp_path / name,
+            f"on.{suffix}",
+            narrow_on=True,
+            monkeypatch=monkeypatch,
+            field_map=scrub_map,
+        )
+        assert r_on.exit_code == 0, r_on.stderr
+        assert len(readers) == 1 and not readers[0].handed_over
+        r_off, out_off = redact(
+            tmp_path,
+            tmp_path / name,
+            f"off.{suffix}",
+            narrow_on=False,
+            monkeypatch=monkeypatch,
+            field_map=scrub_map,
+        )
+        assert r_off.exit_code == 0, r_off.stderr
+        assert out_on.read_bytes() == out_off.read_bytes()
+        assert b"Lopez" not in out_on.read_bytes()
 
 
 def test_the_reference_reader_stops_reading_once_the_narrow_reader_takes_over(

@@ -233,8 +233,13 @@ def test_name_bits_from_the_text_equal_the_full_table():
         person_names._lookup.cache_clear()  # the text path runs only before the table exists
         got = person_names._name_bits(keys).tolist()
         assert got == _full_bits(keys), n
-    big = pa.array(rng.choices(words, k=person_names._DICT_KEYS + 10), pa.string())
+    # many keys, few distinct (hashed once, each distinct one looked up), nulls among them
+    big = pa.array([*rng.choices(words, k=person_names._DICT_KEYS + 10), None], pa.string())
     assert person_names._bits(big, person_names._lookup()).tolist() == _full_bits(big)
+    # many distinct keys: the Arrow set lookup
+    many = rng.sample(list(person_names._lookup().by_key), person_names._DICT_KEYS + 10)
+    distinct = pa.array([*many, "ZZZQX", None], pa.string())
+    assert person_names._bits(distinct, person_names._lookup()).tolist() == _full_bits(distinct)
 
 
 def test_commands_that_read_no_data_import_no_arrow_and_no_pydantic(tmp_path: Path):

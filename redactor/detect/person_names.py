@@ -209,6 +209,13 @@ def _bits(keys: pa.Array, table: _Table) -> np.ndarray:
     if len(keys) < _DICT_KEYS:
         get = table.by_key.get
         return np.fromiter((get(k, 0) for k in keys.to_pylist()), np.uint8, len(keys))
+    # the words of a few thousand notes repeat: hash them once and look up each distinct one
+    encoded = pc.dictionary_encode(keys)
+    distinct = encoded.dictionary
+    if len(distinct) < _DICT_KEYS:
+        found = np.append(_bits(distinct, table), np.uint8(0))  # the last: a null key
+        at = encoded.indices.fill_null(len(distinct)).to_numpy(zero_copy_only=False)
+        return found[at]
     values, bits = table.arrays
     pos = pc.index_in(keys, value_set=values).fill_null(-1).to_numpy(zero_copy_only=False)
     return np.where(pos >= 0, bits[np.maximum(pos, 0)], 0).astype(np.uint8)
