@@ -430,6 +430,10 @@ def redact_file(
         except KeyboardInterrupt:
             raise interrupted() from None
         with src:
+            if not dry_run and decision.restricted:
+                _skip_dropped_in_first_block(
+                    src, input_path, input_format, decision, field_map, job
+                )
             counted = _ParsedBytes(src, input_format) if progress is not None else None
             return run(
                 decision,
@@ -446,6 +450,32 @@ def redact_file(
                 types=types,
                 narrow=_narrower(input_path, input_format, src, batch_rows, counted),
             )
+
+
+def _skip_dropped_in_first_block(
+    src, path: str, fmt: Format, decision: Decision, field_map: FieldMap | None, job: Job
+) -> None:
+    """A Parquet file the narrow reader will read after its first block: that block need not
+    decode the columns the field map drops under ``decision`` (detection decides only the
+    unmapped columns, so the map alone says which mapped ones are dropped). 43 columns of 65,536
+    rows take ~0.2 s to decode, the 18 a benchmark map keeps a quarter of that."""
+    from redactor.io.readers.narrow import narrowable
+    from redactor.plan import build_plan
+    from redactor.settings import current
+
+    if fmt is not Format.PARQUET or field_map is None or not current().narrow_reader:
+        return
+    if not narrowable(path, fmt, src.schema):
+        return
+    table = field_map.table(job.table)
+    nested = [f.name for f in src.schema if pa.types.is_nested(f.type)]
+    try:
+        plan = build_plan(src.schema.names, table, decision, strict=job.strict, nested=nested)
+    except RedactorError:
+        return  # the real plan raises it again, with the content it needs
+    src.skip_in_first_block(
+        [i for i, p in enumerate(plan) if p.drops and table.rule(p.name) is not None]
+    )
 
 
 def _may_narrow(path: str, fmt: Format) -> bool:
@@ -481,6 +511,12 @@ def _narrower(
 
     def go(outcome: Outcome, first: pa.RecordBatch) -> Narrowed | None:
         keep = [i for i, p in enumerate(outcome.plan) if not p.drops]
+        if set(keep) & set(src.unread_in_first):  # cannot happen (the map decides): fail closed
+            raise RefusedError(
+                f"{src.display}: the plan keeps a column the first block was read without; "
+                "nothing was written",
+                hint="set REDACTOR_NARROW_READER=0 and run again, and report this as a bug",
+            )
         got = narrow(
             path,
             fmt,

@@ -438,3 +438,67 @@ def test_a_held_reader_still_gives_every_row_and_closes(tmp_path, small_blocks):
     with open_source(str(src), Format.CSV) as left:  # closed while Arrow's thread waits
         left.hold_reading()
         assert next(left.batches).num_rows
+
+
+def _table(n: int) -> pa.Table:
+    return pacsv.read_csv(
+        pa.py_buffer(dmv_rows(n).encode()),
+        parse_options=pacsv.ParseOptions(newlines_in_values=True),
+        convert_options=pacsv.ConvertOptions(column_types={"county_cd": pa.string()}),
+    )
+
+
+def test_a_parquet_first_block_is_read_without_the_columns_the_map_drops(
+    tmp_path, monkeypatch, readers
+):
+    """The plan's first block of a Parquet file decodes only the columns that may be kept:
+    the map alone says which mapped columns are dropped (detection decides only the unmapped
+    ones, here ``ref_code``). The output is the reference reader's."""
+    src = tmp_path / "big.parquet"
+    pq.write_table(_table(150_000), src, row_group_size=50_000)
+    asked: list[list[str]] = []
+    real = pq.ParquetFile.iter_batches
+
+    def spy(self, *args, columns=None, **kwargs):
+        asked.append(columns)
+        return real(self, *args, columns=columns, **kwargs)
+
+    monkeypatch.setattr(pq.ParquetFile, "iter_batches", spy)
+    r_on, out_on = redact(tmp_path, src, "on.parquet", narrow_on=True, monkeypatch=monkeypatch)
+    assert r_on.exit_code == 0, r_on.stderr
+    # the first block without ssn and last_name, then the narrow reader's kept columns
+    assert asked[0] == ["record_id", "county_cd", "ref_code", "note"]
+    assert len(readers) == 1 and not readers[0].handed_over
+    asked.clear()
+    r_off, out_off = redact(tmp_path, src, "off.parquet", narrow_on=False, monkeypatch=monkeypatch)
+    assert r_off.exit_code == 0, r_off.stderr
+    assert asked == [None]  # without the narrow reader every column, as before
+    assert pq.read_table(out_on).equals(pq.read_table(out_off))
+    assert pq.read_table(out_on).num_rows == 150_000
+    # a file with no rows still says so
+    empty = tmp_path / "empty.parquet"
+    pq.write_table(pq.read_table(src).slice(0, 0), empty)
+    r, _ = redact(tmp_path, empty, "e.parquet", narrow_on=True, monkeypatch=monkeypatch)
+    assert r.exit_code == 4 and "no data rows" in r.stderr
+
+
+def test_a_plan_that_keeps_a_column_the_first_block_skipped_writes_nothing(tmp_path, monkeypatch):
+    """Cannot happen (the map decides mapped columns), so it is refused, never output as
+    nulls: the planning the skip relies on is made to disagree with the real plan."""
+    import redactor.plan
+
+    src = tmp_path / "big.parquet"
+    pq.write_table(_table(100_000), src)
+    real = redactor.plan.build_plan
+
+    def everything_dropped(*args, **kwargs):
+        from dataclasses import replace
+
+        from redactor.categories import Action
+
+        return [replace(p, action=Action.DROP) for p in real(*args, **kwargs)]
+
+    monkeypatch.setattr(redactor.plan, "build_plan", everything_dropped)
+    r, out = redact(tmp_path, src, "out.parquet", narrow_on=True, monkeypatch=monkeypatch)
+    assert r.exit_code == 3, r.stderr
+    assert "first block" in r.stderr and not out.exists()

@@ -200,7 +200,7 @@ def _skipping(batches: Iterator[pa.RecordBatch], skip: int) -> Iterator[pa.Recor
         yield b
 
 
-class _Widen:
+class Widen:
     """Batches of ``schema`` from the kept columns' arrays, with nulls for the dropped ones
     (one null array per length and type, shared by every batch of that length)."""
 
@@ -226,7 +226,7 @@ def _parquet_rows(
 ) -> Iterator[pa.RecordBatch]:
     import pyarrow.parquet as pq
 
-    widen = _Widen(schema, keep)
+    widen = Widen(schema, keep)
     names = [schema.field(i).name for i in keep]
     try:
         with pq.ParquetFile(path, pre_buffer=False) as pf:
@@ -260,7 +260,7 @@ def _text_rows(
     import pyarrow.csv as pacsv
 
     names = [f"c{i}" for i in range(len(schema))]  # by position: the header was checked
-    widen = _Widen(schema, keep)
+    widen = Widen(schema, keep)
     try:
         with pa.OSFile(path, "rb") as f:
             f.seek(_data_start(path))

@@ -106,7 +106,13 @@ def open_parquet(path: str, batch_rows: int) -> Source:
     def batches() -> Iterator[pa.RecordBatch]:
         rows = 0
         try:
-            for b in pf.iter_batches(batch_size=batch_rows):
+            if src.unread_in_first:  # the first rows without the columns the plan drops
+                first = _first_without(pf, schema, src.unread_in_first, batch_rows)
+                if first is None:
+                    return
+                yield first
+                rows = first.num_rows
+            for b in _after(pf.iter_batches(batch_size=batch_rows), rows):
                 yield pa.RecordBatch.from_arrays(b.columns, schema=schema)
                 rows += b.num_rows
         except (pa.ArrowInvalid, pa.ArrowException, OSError) as e:
@@ -115,6 +121,31 @@ def open_parquet(path: str, batch_rows: int) -> Source:
                 hint="the file is damaged: export it again",
             ) from None
 
-    src = Source(path, Format.PARQUET, schema, batches(), _digest=digest)
+    src = Source(path, Format.PARQUET, schema, batches(), _digest=digest, _skippable=True)
     src._closers.extend([pf.close, *closers])
     return src
+
+
+def _first_without(
+    pf: pq.ParquetFile, schema: pa.Schema, unread: tuple[int, ...], batch_rows: int
+) -> pa.RecordBatch | None:
+    """The first non-empty batch with the ``unread`` columns as nulls (never decoded), or None
+    when the file has no rows."""
+    from redactor.io.readers.narrow import Widen
+
+    keep = [i for i in range(len(schema)) if i not in set(unread)]
+    names = [schema.field(i).name for i in keep]
+    for b in pf.iter_batches(batch_size=batch_rows, columns=names):
+        if b.num_rows:
+            return Widen(schema, keep)(b.num_rows, b.columns)
+    return None
+
+
+def _after(batches: Iterator[pa.RecordBatch], skip: int) -> Iterator[pa.RecordBatch]:
+    """``batches`` without their first ``skip`` rows."""
+    for b in batches:
+        if skip >= b.num_rows:
+            skip -= b.num_rows
+            continue
+        yield b.slice(skip) if skip else b
+        skip = 0

@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
@@ -41,6 +41,20 @@ class Source:
     _stoppers: list = field(repr=False, default_factory=list)
     _holders: list = field(repr=False, default_factory=list)
     rows_read: int = 0
+    #: Columns (indexes) whose first block is not decoded, set before the first batch is
+    #: asked for: nulls stand for them (Parquet only; see :meth:`skip_in_first_block`).
+    unread_in_first: tuple[int, ...] = ()
+    _skippable: bool = field(repr=False, default=False)
+
+    def skip_in_first_block(self, columns: Sequence[int]) -> bool:
+        """Do not decode ``columns`` in the first batch (they come as nulls): for columns the
+        plan drops whatever their content, when a narrow reader gives every later row. Later
+        batches of this reader hold every column. Only before the first batch is read, and
+        only by a reader that can (Parquet); returns whether it will."""
+        if not self._skippable or not columns or len(set(columns)) >= len(self.schema):
+            return False
+        self.unread_in_first = tuple(sorted(set(columns)))
+        return True
 
     @property
     def display(self) -> str:
