@@ -64,7 +64,7 @@ def batches_of(sizes_and_notes: list[list[str | None]]) -> list[pa.RecordBatch]:
     return out
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(st.lists(st.lists(NOTE, max_size=40), min_size=1, max_size=6))
 def test_a_group_gives_what_each_batch_alone_gives(parts):
     batches = batches_of(parts)
