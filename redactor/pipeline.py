@@ -456,26 +456,17 @@ def _skip_dropped_in_first_block(
     src, path: str, fmt: Format, decision: Decision, field_map: FieldMap | None, job: Job
 ) -> None:
     """A Parquet file the narrow reader will read after its first block: that block need not
-    decode the columns the field map drops under ``decision`` (detection decides only the
-    unmapped columns, so the map alone says which mapped ones are dropped). 43 columns of 65,536
-    rows take ~0.2 s to decode, the 18 a benchmark map keeps a quarter of that."""
+    decode the columns the field map drops under ``decision`` (43 columns of 65,536 rows take
+    ~0.2 s to decode, the 18 a benchmark map keeps a quarter of that)."""
     from redactor.io.readers.narrow import narrowable
-    from redactor.plan import build_plan
+    from redactor.planning import dropped_by_map
     from redactor.settings import current
 
     if fmt is not Format.PARQUET or field_map is None or not current().narrow_reader:
         return
-    if not narrowable(path, fmt, src.schema):
-        return
-    table = field_map.table(job.table)
-    nested = [f.name for f in src.schema if pa.types.is_nested(f.type)]
-    try:
-        plan = build_plan(src.schema.names, table, decision, strict=job.strict, nested=nested)
-    except RedactorError:
-        return  # the real plan raises it again, with the content it needs
-    src.skip_in_first_block(
-        [i for i, p in enumerate(plan) if p.drops and table.rule(p.name) is not None]
-    )
+    if narrowable(path, fmt, src.schema):
+        table = field_map.table(job.table)
+        src.skip_in_first_block(dropped_by_map(src.schema, decision, table, strict=job.strict))
 
 
 def _may_narrow(path: str, fmt: Format) -> bool:

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import pyarrow as pa
 
 from redactor.categories import Action
-from redactor.errors import RefusedError
+from redactor.errors import RedactorError, RefusedError
 from redactor.fieldmap import TableMap, normalize_name
 from redactor.masking import HashKey
 from redactor.plan import ColumnPlan, Detected, build_plan
@@ -89,7 +89,7 @@ def plan_columns(
             "immigration status, so it is refused whole under this decision",
             reasons=("sensitive_table",),
         )
-    nested = [f.name for f in schema if pa.types.is_nested(f.type)]
+    nested = _nested(schema)
     unmapped_flat = [
         n for n in schema.names if n not in nested and (table is None or table.rule(n) is None)
     ]
@@ -120,6 +120,25 @@ def plan_columns(
             reasons=tuple(p.reason for p in plan),
         )
     return plan
+
+
+def dropped_by_map(
+    schema: pa.Schema, decision: Decision, table: TableMap | None, *, strict: bool = False
+) -> list[int]:
+    """The columns (indexes) the field map drops under ``decision`` whatever the content:
+    detection decides only unmapped columns, so the map alone decides these (a reader may
+    skip decoding them before the plan is made). Empty when the plan would fail."""
+    if table is None:
+        return []
+    try:
+        plan = build_plan(schema.names, table, decision, strict=strict, nested=_nested(schema))
+    except RedactorError:
+        return []  # the real plan raises it again, with the content it needs
+    return [i for i, p in enumerate(plan) if p.drops and table.rule(p.name) is not None]
+
+
+def _nested(schema: pa.Schema) -> list[str]:
+    return [f.name for f in schema if pa.types.is_nested(f.type)]
 
 
 def with_safe_names(plan: list[ColumnPlan]) -> list[ColumnPlan]:
@@ -182,6 +201,7 @@ __all__ = [
     "detect_unmapped",
     "detectable",
     "detectable_array",
+    "dropped_by_map",
     "key_for",
     "needs_key",
     "plan_columns",
