@@ -79,3 +79,15 @@ def test_binary_rows_and_rows_without_columns() -> None:
     empty = values.encode_rows([], 3)
     assert empty.between(0, 3) == (b"D" + struct.pack("!ih", 6, 0)) * 3
     assert empty.between(1, 2) == b"D" + struct.pack("!ih", 6, 0)
+
+
+def test_a_batch_past_32_bit_offsets_is_assembled_with_64_bit_ones(monkeypatch) -> None:
+    """Over 2 GiB of messages in one batch: the same bytes through large_binary."""
+    monkeypatch.setattr(values, "_OFFSET_LIMIT", 0)
+    for start, length in [(0, 5), (1, 3)]:
+        batch = BATCH.slice(start, length)
+        encoded = _encode(batch, [0])
+        assert encoded.between(0, batch.num_rows) == _per_cell(batch, binary=False)
+        assert encoded.between(1, 2) == values.data_rows(
+            [values.framed(values.text_cells(c)) for c in batch.columns], 1, 2
+        )
