@@ -147,6 +147,33 @@ def test_parameters_are_checked_as_literals(served) -> None:
             assert got.fetchall() == [(i,)]
 
 
+def test_new_parameter_values_get_what_their_literals_get(served) -> None:
+    """A prepared statement run with new values (its rewrite reused, redactor/serve/reuse.py)
+    returns what the same statement with the values written in returns, logs one entry per
+    value with no value in it, and is refused for every value where the literal is."""
+    before = len(_entries(served))
+    sql = "SELECT id, dl_number, birth_date FROM people WHERE id = {} AND city <> {}"
+    with psycopg.connect(served.dsn(served.request), autocommit=True) as con:
+        for i in range(1, 7):
+            odd = f"CNRYQ'{i}\\ --"
+            inline = sql.format(i, "'" + odd.replace("'", "''") + "'")
+            want = con.execute(inline).fetchall()
+            for prepare in (False, True):
+                got = con.execute(sql.format("%s", "%s"), (i, odd), prepare=prepare).fetchall()
+                assert got == want and len(want) == 1 and got[0][0] == i
+        for i in range(3):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege) as err:
+                con.execute("SELECT id FROM people WHERE ssn = %s", (f"CNRYSSN00{i}Q",))
+            assert "WHERE" in str(err.value) and "CNRY" not in str(err.value)
+    new = _entries(served)[before:]
+    assert len(new) == 6 * 3 + 3
+    assert [e.outcome for e in new[-3:]] == ["refused"] * 3
+    assert all(e.completion is not None and e.completion.rows_out == 1 for e in new[:-3])
+    assert "CNRY" not in served.log.read_bytes().decode("utf-8", "replace").upper()
+    v = redactor("log", "verify", "--log", str(served.log))
+    assert v.returncode == 0, v.stdout + v.stderr
+
+
 def test_psql_browses_the_view_and_gets_masked_rows(served) -> None:
     r = subprocess.run(
         [

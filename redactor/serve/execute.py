@@ -25,7 +25,9 @@ from redactor.io.formats import Format
 from redactor.pipeline import output_schema, plan_request, redacted_batches, refused
 from redactor.planning import plan_columns
 from redactor.policy.decide import Decision
+from redactor.serve import reuse
 from redactor.serve.audit import SessionLog
+from redactor.serve.params import Binding
 from redactor.serve.pgcopy import CopyConnection
 from redactor.sql.export import ReadConnection, catalog_schema, iter_query_batches
 from redactor.sql.job import (
@@ -79,20 +81,26 @@ class Backend:
         return cat
 
     def job(self, sql: str, output: str) -> Job:
+        """The request log's job for statement ``sql`` (its literals stripped)."""
+        return self.named_job(self.stripped(sql), output)
+
+    def stripped(self, sql: str) -> str:
+        """``sql`` with its literals stripped, as the request log records it."""
         from redactor.requestlog.literals import strip_sql_literals
 
         stripped = self._stripped.get(sql)
         if stripped is None:
             stripped = strip_sql_literals(sql, CLIENT_DIALECT)
             if len(sql) > CACHED_TEXT:
-                return self._job(stripped, output)
+                return stripped
             with self._lock:
                 if len(self._stripped) >= STRIPPED_CACHE:
                     self._stripped.clear()
                 self._stripped[sql] = stripped
-        return self._job(stripped, output)
+        return stripped
 
-    def _job(self, stripped: str, output: str) -> Job:
+    def named_job(self, stripped: str, output: str) -> Job:
+        """The request log's job for a statement whose stripped text is ``stripped``."""
         return Job(
             source=self.db.display,
             output=output,
@@ -157,24 +165,37 @@ def session_rewrites() -> TreeCache[tuple[str, int], RewriteResult]:
 
 def start(
     backend: Backend,
-    sql: str,
+    sql: str | Binding,
     decision: Decision,
     log: SessionLog,
     rewrites: TreeCache[tuple[str, int], RewriteResult] | None = None,
     con: ReadConnection | None = None,
+    templates: reuse.Templates | None = None,
 ) -> Stream:
     """Check, rewrite and run ``sql``; plan its columns; begin its request entry — the steps of
     ``redactor export``, in one :class:`~redactor.audit.RequestAudit` (a refusal is logged as
     refused, any other error as failed). The returned stream's batches are redacted as they are
     read, by the engine's own :func:`~redactor.pipeline.redacted_batches`.
 
+    ``sql``: the statement's text, or a prepared statement's text with the values of a Bind
+    message (:class:`~redactor.serve.params.Binding`, which the session classified as a query).
     ``rewrites``: a session's cache of rewrites of the same text under the same decision and
     the same read of the catalog (the rewrite is a pure function of those three).
+    ``templates``: a session's rewrites reused across parameter values
+    (:mod:`redactor.serve.reuse`).
     ``con``: the session's read-only connection (catalog, post-check sample and query run on
     it); None opens one for this statement."""
     fm = backend.field_map
     source: str | ReadConnection = con if con is not None else backend.url
-    job = backend.job(sql, log.output)
+    binding = sql if isinstance(sql, Binding) else None
+    template = None
+    if binding is not None and templates is not None:
+        template = templates.get(reuse.key(binding))
+    if template is not None:
+        text, job = None, backend.named_job(template.stripped, log.output)
+    else:
+        text = sql.text() if isinstance(sql, Binding) else sql
+        job = backend.job(text, log.output)
     audit = RequestAudit(log, decision, job, fm, dialect=CLIENT_DIALECT)
     batches: Iterator[pa.RecordBatch] | None = None
     try:
@@ -183,16 +204,20 @@ def start(
                 audit.refuse("; ".join(decision.reasons) or "the request is refused")
                 raise refused(decision)
             catalog = backend.catalog(con)
-            key = (sql, id(catalog))
-            result = rewrites.get(key) if rewrites is not None else None
-            if result is None:
-                result = rewrite_query(
-                    sql, fm, decision, dialect=CLIENT_DIALECT, to=backend.db.dialect,
-                    catalog=catalog,
-                )  # fmt: skip
-                check_output_names(result)
-                if rewrites is not None:
-                    rewrites.put(key, result, sql)
+            if template is not None and template.catalog == id(catalog):
+                assert binding is not None
+                result = template.instantiate(binding.slots, CLIENT_DIALECT)
+            else:
+                if text is None:  # the template was made with an older read of the catalog
+                    assert binding is not None
+                    text = binding.text()
+                result = _rewritten(backend, text, decision, catalog, rewrites)
+                if binding is not None and templates is not None:
+                    reuse.learn(
+                        templates, binding, result, job.query or "", catalog,
+                        rewrite=lambda t: _rewrite_checked(backend, t, decision, catalog),
+                        strip=backend.stripped, source=CLIENT_DIALECT,
+                    )  # fmt: skip
             schema, batches, out_map = query_batches(
                 source, result, fm, decision, catalog, backend.batch_rows
             )
@@ -213,6 +238,33 @@ def start(
     return Stream(output_schema(schema, outcome), audit, outcome, released())
 
 
+def _rewrite_checked(
+    backend: Backend, sql: str, decision: Decision, catalog: dict
+) -> RewriteResult:
+    result = rewrite_query(
+        sql, backend.field_map, decision, dialect=CLIENT_DIALECT, to=backend.db.dialect,
+        catalog=catalog,
+    )  # fmt: skip
+    check_output_names(result)
+    return result
+
+
+def _rewritten(
+    backend: Backend,
+    sql: str,
+    decision: Decision,
+    catalog: dict,
+    rewrites: TreeCache[tuple[str, int], RewriteResult] | None,
+) -> RewriteResult:
+    key = (sql, id(catalog))
+    result = rewrites.get(key) if rewrites is not None else None
+    if result is None:
+        result = _rewrite_checked(backend, sql, decision, catalog)
+        if rewrites is not None:
+            rewrites.put(key, result, sql)
+    return result
+
+
 def describe(
     backend: Backend, sql: str, decision: Decision, con: ReadConnection | None = None
 ) -> pa.Schema:
@@ -226,10 +278,7 @@ def describe(
             "Request refused: " + (decision.reasons[0] if decision.reasons else "refused")
         )
     catalog = backend.catalog(con)
-    result = rewrite_query(
-        sql, fm, decision, dialect=CLIENT_DIALECT, to=backend.db.dialect, catalog=catalog
-    )
-    check_output_names(result)
+    result = _rewrite_checked(backend, sql, decision, catalog)
     try:
         described = con.result_schema(result.sql) if isinstance(con, CopyConnection) else None
         if described is not None:

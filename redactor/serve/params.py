@@ -2,14 +2,18 @@
 
 ``WHERE ssn = $1`` is refused exactly as ``WHERE ssn = '123-45-6789'`` is: the statement that
 is checked (guard, rewrite) is the statement with its values in place, and what runs is that
-statement's rewrite, never the client's text with parameters sent beside it.
+statement's rewrite, never the client's text with parameters sent beside it. (A session may
+reuse that rewrite for another value of the same shape only where it is provably the same
+rewrite: :class:`Binding` and :mod:`redactor.serve.reuse`.)
 """
 
 from __future__ import annotations
 
 import math
+import re
 import struct
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
 
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
@@ -38,6 +42,9 @@ _CAST_NAMES = {
     v.INTERVAL: "INTERVAL",
     v.JSON: "JSON",
     v.JSONB: "JSONB",
+}
+_CAST_TYPES = {
+    oid: exp.DataType.build(name, dialect="postgres") for oid, name in _CAST_NAMES.items()
 }
 _NUMERIC = frozenset({v.INT2, v.INT4, v.INT8, v.FLOAT4, v.FLOAT8, v.NUMERIC, v.OID})
 
@@ -98,7 +105,7 @@ def literal(raw: bytes | None, oid: int, fmt: int, n: int) -> exp.Expression:
     """One parameter as a SQL literal of its declared type."""
     if raw is None:
         name = _CAST_NAMES.get(oid)
-        return exp.Null() if name is None else exp.cast(exp.Null(), name)
+        return exp.Null() if name is None else _cast(exp.Null(), oid)
     if fmt == 1:
         text = _decode_binary(raw, oid, n)
     else:
@@ -114,13 +121,28 @@ def literal(raw: bytes | None, oid: int, fmt: int, n: int) -> exp.Expression:
         except ValueError:
             raise ParameterError(f"parameter ${n} is not a number") from None
         if not math.isfinite(number):
-            return exp.cast(exp.Literal.string(text.strip()), _CAST_NAMES[oid])
-        return exp.cast(exp.Literal.number(text.strip()), _CAST_NAMES[oid])
+            return _cast(exp.Literal.string(text.strip()), oid)
+        return _cast(exp.Literal.number(text.strip()), oid)
     if oid == v.BOOL:
         return exp.Boolean(this=text.strip().lower() in ("t", "true", "1", "on", "yes", "y"))
-    name = _CAST_NAMES.get(oid)
     lit = exp.Literal.string(text)
-    return lit if name is None else exp.cast(lit, name)
+    return lit if oid not in _CAST_TYPES else _cast(lit, oid)
+
+
+def _cast(node: exp.Expression, oid: int) -> exp.Cast:
+    """``CAST(node AS <oid's type>)``, as ``exp.cast`` builds it (its type parsed once)."""
+    return exp.Cast(this=node, to=_CAST_TYPES[oid].copy())
+
+
+def literals(
+    raws: Sequence[bytes | None], formats: Sequence[int], oids: Sequence[int]
+) -> list[exp.Expression]:
+    """Each parameter of a Bind message as a SQL literal of its declared type (``$1`` first)."""
+    out = []
+    for i, raw in enumerate(raws):
+        fmt = formats[0] if len(formats) == 1 else (formats[i] if formats else 0)
+        out.append(literal(raw, oids[i] if i < len(oids) else 0, fmt, i + 1))
+    return out
 
 
 def bind(
@@ -129,17 +151,105 @@ def bind(
     """``sql`` with ``$1 … $n`` replaced by literals (PostgreSQL dialect)."""
     if not raws:
         return sql
+    return _bind(sql, literals(raws, formats, oids))
+
+
+def _bind(sql: str, values: Sequence[exp.Expression]) -> str:
     try:
         tree = parse_one_sql(sql, DIALECT)
     except SqlglotError:
         raise BadInputError("the statement does not parse (with parameters)") from None
-    used = placeholders(tree)
-    for p in used:
+    for p in placeholders(tree):
         n = int(p.this.this)
-        if not 1 <= n <= len(raws):
+        if not 1 <= n <= len(values):
             raise ParameterError(f"there is no parameter ${n}", "42P02")
-        i = n - 1
-        fmt = formats[0] if len(formats) == 1 else (formats[i] if formats else 0)
-        oid = oids[i] if i < len(oids) else 0
-        p.replace(literal(raws[i], oid, fmt, n))
+        p.replace(values[n - 1].copy())
     return tree.sql(dialect=DIALECT, copy=False)  # the tree is this call's own copy
+
+
+# --- one rewrite for many values --------------------------------------------------------------
+# A parameter whose literal is a plain unsigned number in a cast, or a plain string, is a *slot*:
+# two bindings whose literals differ only in slot values bind to texts whose trees differ only in
+# those literals' values (see redactor.serve.reuse, which checks it again for every statement
+# shape before it reuses a rewrite). Any other literal (NULL, a boolean, a signed or exponent
+# number, a date, a UUID …) is part of the shape itself.
+_PLAIN_NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+_STRING_OIDS = frozenset({v.TEXT, v.VARCHAR, v.UNKNOWN, 0})
+
+
+@dataclass(frozen=True, slots=True)
+class Slot:
+    """Where a reused rewrite takes a parameter's value: a literal of this kind."""
+
+    n: int  # the parameter's number ($n)
+    is_string: bool
+    value: str
+
+    @property
+    def sentinel(self) -> str:
+        """The value bound in its place to find it in a rewrite (see redactor.serve.reuse)."""
+        if self.is_string:
+            return f"\x1bredactor-parameter-{self.n}\x1b"
+        return f"{7_300_000_000_000 + self.n}"
+
+
+@dataclass(frozen=True, slots=True)
+class Binding:
+    """The values of one Bind message for a prepared statement's text: :meth:`text` is the
+    statement with them bound as literals; :attr:`shape` is what two bindings must share for
+    one to reuse the other's rewrite, :attr:`slots` the values that may differ."""
+
+    sql: str  # the client's text, with $1 … $n
+    values: tuple[exp.Expression, ...]
+    shape: tuple[Hashable, ...]
+    slots: tuple[Slot, ...]
+
+    def text(self) -> str:
+        return _bind(self.sql, self.values)
+
+    def sentinel_text(self) -> str:
+        """The statement with each slot bound to its sentinel (other literals as given)."""
+        values = list(self.values)
+        for s in self.slots:
+            values[s.n - 1] = _slot_literal(values[s.n - 1], s.sentinel)
+        return _bind(self.sql, values)
+
+
+def _slot_literal(node: exp.Expression, value: str) -> exp.Expression:
+    node = node.copy()
+    inner = node.this if isinstance(node, exp.Cast) else node
+    inner.set("this", value)
+    return node
+
+
+def _slot(node: exp.Expression, oid: int, n: int) -> Slot | None:
+    if oid in _NUMERIC and isinstance(node, exp.Cast):
+        inner = node.this
+        if (
+            isinstance(inner, exp.Literal)
+            and not inner.is_string
+            and _PLAIN_NUMBER.fullmatch(inner.this)
+        ):
+            return Slot(n, False, inner.this)
+        return None
+    if oid in _STRING_OIDS and isinstance(node, exp.Literal) and node.is_string:
+        return Slot(n, True, node.this)
+    return None
+
+
+def binding(
+    sql: str, raws: Sequence[bytes | None], formats: Sequence[int], oids: Sequence[int]
+) -> Binding:
+    """The parameters of a Bind message for ``sql`` (raises ParameterError as :func:`bind`)."""
+    values = literals(raws, formats, oids)
+    shape: list[Hashable] = []
+    slots: list[Slot] = []
+    for i, node in enumerate(values):
+        oid = oids[i] if i < len(oids) else 0
+        s = _slot(node, oid, i + 1)
+        if s is None:
+            shape.append(("fixed", node.sql(dialect=DIALECT)))
+        else:
+            slots.append(s)
+            shape.append(("slot", s.is_string, oid if oid in _CAST_TYPES else None))
+    return Binding(sql, tuple(values), tuple(shape), tuple(slots))

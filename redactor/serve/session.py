@@ -23,7 +23,7 @@ import pyarrow as pa
 
 from redactor import __version__
 from redactor.errors import BadInputError, QueryError, RedactorError, RefusedError, UsageError
-from redactor.serve import execute, params, statements, values, wire
+from redactor.serve import execute, params, reuse, statements, values, wire
 from redactor.serve.audit import SessionLog, Who
 from redactor.serve.catalog import ProbeEngine, ProbeError
 from redactor.serve.scram import MECHANISM, ScramError, ServerExchange, decoy_verifier
@@ -85,9 +85,10 @@ class Prepared:
 class Portal:
     name: str
     prepared: Prepared
-    sql: str  # with the parameters bound as literals
+    sql: str  # with the parameters bound as literals (the prepared text when binding is set)
     stmt: statements.Statement
     formats: list[int]
+    binding: params.Binding | None = None  # a query's parameters, run by execute.start
     stream: execute.Stream | None = None
     probe: pa.Table | None = None
     probe_at: int = 0
@@ -119,6 +120,7 @@ class Session:
         self.probe_engine: ProbeEngine | None = None
         # cleared when the session is bound to another request
         self.rewrites = execute.session_rewrites()
+        self.templates = reuse.session_templates()
         self.cancelled = False
         self.session_id = secrets.token_hex(8)
         self.db: ReadConnection | None = None  # the session's backend connection (lazily)
@@ -301,6 +303,7 @@ class Session:
         self.request_id = request.opened_request
         self.decision = decision
         self.rewrites = execute.session_rewrites()
+        self.templates = reuse.session_templates()
         self.settings["redactor.request"] = self.request_id or ""
         if self.probe_engine is not None:
             self.probe_engine.close()
@@ -445,15 +448,29 @@ class Session:
             raise SessionError("42P03", f'portal "{portal}" already exists')
         if not portal and "" in self.portals:
             self._drop_portal(self.portals.pop(""), "the client replaced the unnamed portal")
+        bound: params.Binding | None = None
         try:
-            sql = params.bind(prepared.sql, raws, formats, prepared.oids)
+            if not raws:
+                sql, stmt = prepared.sql, prepared.stmt
+            elif prepared.stmt.kind == "query":
+                bound = params.binding(prepared.sql, raws, formats, prepared.oids)
+                state = reuse.state(self.templates, bound)
+                if state == "reuse":  # its shape was classified as a query, as this value is
+                    sql, stmt = prepared.sql, prepared.stmt
+                else:
+                    sql = bound.text()
+                    stmt = statements.classify(sql)
+                    if state == "never" or stmt.kind != "query" or stmt.sql != sql:
+                        bound = None  # run as the text it is
+            else:
+                sql = params.bind(prepared.sql, raws, formats, prepared.oids)
+                stmt = statements.classify(sql)
         except RedactorError as e:
             raise as_session_error(e) from None
-        stmt = prepared.stmt if not raws else statements.classify(sql)
         if stmt.kind == "refuse":
             self._refused(stmt)
         self.portals[portal] = Portal(
-            portal, prepared, stmt.sql if raws else prepared.stmt.sql, stmt, rformats or [0]
+            portal, prepared, stmt.sql, stmt, rformats or [0], binding=bound
         )
         self.send(wire.BIND_COMPLETE)
 
@@ -555,11 +572,12 @@ class Session:
             try:
                 portal.stream = execute.start(
                     self.server.backend,
-                    portal.sql,
+                    portal.binding or portal.sql,
                     decision,
                     self._log(),
                     self.rewrites,
                     self._db(),
+                    self.templates,
                 )
             except RedactorError as e:
                 raise as_session_error(e) from None

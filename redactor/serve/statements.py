@@ -276,9 +276,24 @@ def _classify(sql: str) -> Statement:
     return refuse(sql, f"{first or 'this statement'} is refused: {HOW_TO}")
 
 
+#: a string, quoted name or dollar-quoted string (kept), or a comment (replaced by a space)
+_COMMENT_OR_QUOTED = re.compile(
+    r"""(?P<keep>(?<![A-Za-z_0-9])[eE]'(?:[^'\\]|\\.|'')*'
+    | '(?:[^']|'')*'
+    | "(?:[^"]|"")*"
+    | \$(?P<tag>[A-Za-z_][A-Za-z_0-9]*|)\$.*?\$(?P=tag)\$)
+    | /\*.*?\*/ | --[^\n]*""",
+    re.S | re.X,
+)
+
+
 def _strip_comments(text: str) -> str:
-    out = re.sub(r"/\*.*?\*/", " ", text, flags=re.S)
-    return re.sub(r"--[^\n]*", " ", out)
+    """``text`` with each comment replaced by a space; a ``--`` or ``/*`` inside a string,
+    a quoted name or a dollar-quoted string stays. (A nested ``/* /* */ */`` leaves text
+    that does not parse, which is refused.)"""
+    if "--" not in text and "/*" not in text:
+        return text
+    return _COMMENT_OR_QUOTED.sub(lambda m: m["keep"] or " ", text)
 
 
 def _classify_set(sql: str, text: str) -> Statement:

@@ -67,6 +67,12 @@ class TreeCache(Generic[K, V]):
                 _, (_, size) = self._values.popitem(last=False)
                 self.chars -= size
 
+    def discard(self, key: K) -> None:
+        with self._lock:
+            hit = self._values.pop(key, None)
+            if hit is not None:
+                self.chars -= hit[1]
+
     def clear(self) -> None:
         with self._lock:
             self._values.clear()
