@@ -209,3 +209,23 @@ def test_comment_markers_inside_a_string_are_not_comments(quoted: str) -> None:
     b = params.binding("SELECT id FROM people WHERE city <> $1", [quoted.encode()], [0], [S])
     assert classify(b.text()).kind == "query"
     assert classify("SELECT 1 /* a /* nested */ b */").kind == "refuse"  # does not parse
+
+
+def test_a_text_bound_with_ever_new_fixed_values_stops_being_learned(catalog) -> None:
+    """A date is part of the shape: each new date would cost a second rewrite to learn."""
+    sql = "SELECT id FROM people WHERE id > $1 AND city <> $2"
+    cache = reuse.session_templates()
+
+    def learn(day: int) -> params.Binding:
+        b = params.binding(sql, [b"1", f"2020-01-{day:02d}".encode()], [0], [N, v.DATE])
+        if reuse.state(cache, b) == "learn":
+            first = _full(b.text(), catalog, "duckdb")
+            reuse.learn(
+                cache, b, first, strip_sql_literals(b.text(), "postgres"), catalog,
+                rewrite=lambda t: _full(t, catalog, "duckdb"),
+                strip=lambda t: strip_sql_literals(t, "postgres"), source="postgres",
+            )  # fmt: skip
+        return b
+
+    states = [reuse.state(cache, learn(day)) for day in range(1, 13)]
+    assert states == ["reuse"] * reuse.SHAPES_PER_TEXT + ["never"] * (12 - reuse.SHAPES_PER_TEXT)

@@ -46,6 +46,8 @@ from redactor.sql.rewrite import RewriteResult
 
 #: statement shapes a session keeps (templates, and shapes found not reusable)
 TEMPLATE_CACHE = 256
+#: shapes of one statement text a session tries to learn (see :class:`Templates`)
+SHAPES_PER_TEXT = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,12 +75,25 @@ class Template:
         return dataclasses.replace(self.result, sql=sql, tree=tree)
 
 
-#: what a session keeps per shape: a template, or None for "not reusable"
-Templates = TreeCache[tuple[str, tuple], Template | None]
+class Templates(TreeCache[tuple[str, tuple], Template | None]):
+    """What a session keeps per shape: a template, or None for "not reusable"; and how many
+    shapes of each text it tried to learn. A shape's fixed values (a date, a NULL …) are part of
+    it, so a text bound with ever new dates would make a template per date, each costing a
+    second rewrite: past :data:`SHAPES_PER_TEXT` shapes of one text, its new shapes take the
+    full path only."""
+
+    def __init__(self) -> None:
+        super().__init__(TEMPLATE_CACHE)
+        self.tried: dict[str, int] = {}
+
+    def note_try(self, sql: str) -> None:
+        if len(self.tried) >= 4 * TEMPLATE_CACHE:
+            self.tried.clear()
+        self.tried[sql] = self.tried.get(sql, 0) + 1
 
 
 def session_templates() -> Templates:
-    return TreeCache(TEMPLATE_CACHE)
+    return Templates()
 
 
 def key(b: Binding) -> tuple[str, tuple]:
@@ -88,13 +103,16 @@ def key(b: Binding) -> tuple[str, tuple]:
 def state(cache: Templates, b: Binding) -> Literal["reuse", "learn", "never"]:
     """``reuse``: a template exists for ``b``'s shape (the statement is a query whatever the
     slots hold); ``learn``: the full path decides, then :func:`learn`; ``never``: every value
-    takes the full path (no slot, or the shape was found not reusable)."""
+    takes the full path (no slot, the shape was found not reusable, or its text has had
+    :data:`SHAPES_PER_TEXT` shapes tried)."""
     k = key(b)
     if not b.slots:
         return "never"
     if cache.get(k) is not None:
         return "reuse"
-    return "never" if k in cache else "learn"
+    if k in cache or cache.tried.get(b.sql, 0) >= SHAPES_PER_TEXT:
+        return "never"
+    return "learn"
 
 
 def learn(
@@ -114,6 +132,8 @@ def learn(
     if state(cache, b) == "never":
         return
     k = key(b)
+    if k not in cache:
+        cache.note_try(b.sql)
     cache.discard(k)  # a template of an older catalog read
     try:
         template = _make(b, first, stripped, catalog, rewrite, strip, source)
