@@ -88,6 +88,12 @@ def _full(sql: str, catalog: dict, to: str):
     return r
 
 
+def _steps(catalog: dict, to: str) -> reuse.Steps:
+    return reuse.Steps(
+        lambda t: _full(t, catalog, to), lambda t: strip_sql_literals(t, "postgres"), "postgres"
+    )
+
+
 def _learned(sql: str, oids: list[int], catalog: dict, to: str) -> reuse.Templates:
     first = _binding(sql, oids, ["1" if o == N else "City0" for o in oids])
     cache = reuse.session_templates()
@@ -97,9 +103,7 @@ def _learned(sql: str, oids: list[int], catalog: dict, to: str) -> reuse.Templat
         _full(first.text(), catalog, to),
         strip_sql_literals(first.text(), "postgres"),
         catalog,
-        rewrite=lambda t: _full(t, catalog, to),
-        strip=lambda t: strip_sql_literals(t, "postgres"),
-        source="postgres",
+        _steps(catalog, to),
     )
     return cache
 
@@ -180,9 +184,7 @@ def test_a_new_catalog_read_replaces_the_template(catalog) -> None:
         _full(b.text(), other, "duckdb"),
         strip_sql_literals(b.text(), "postgres"),
         other,
-        rewrite=lambda t: _full(t, other, "duckdb"),
-        strip=lambda t: strip_sql_literals(t, "postgres"),
-        source="postgres",
+        _steps(other, "duckdb"),
     )
     assert cache.get(reuse.key(b)).catalog == id(other)  # execute.start compares it
 
@@ -220,11 +222,8 @@ def test_a_text_bound_with_ever_new_fixed_values_stops_being_learned(catalog) ->
         b = params.binding(sql, [b"1", f"2020-01-{day:02d}".encode()], [0], [N, v.DATE])
         if reuse.state(cache, b) == "learn":
             first = _full(b.text(), catalog, "duckdb")
-            reuse.learn(
-                cache, b, first, strip_sql_literals(b.text(), "postgres"), catalog,
-                rewrite=lambda t: _full(t, catalog, "duckdb"),
-                strip=lambda t: strip_sql_literals(t, "postgres"), source="postgres",
-            )  # fmt: skip
+            stripped = strip_sql_literals(b.text(), "postgres")
+            reuse.learn(cache, b, first, stripped, catalog, _steps(catalog, "duckdb"))
         return b
 
     states = [reuse.state(cache, learn(day)) for day in range(1, 13)]

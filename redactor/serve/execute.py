@@ -213,11 +213,12 @@ def start(
                     text = binding.text()
                 result = _rewritten(backend, text, decision, catalog, rewrites)
                 if binding is not None and templates is not None:
-                    reuse.learn(
-                        templates, binding, result, job.query or "", catalog,
-                        rewrite=lambda t: _rewrite_checked(backend, t, decision, catalog),
-                        strip=backend.stripped, source=CLIENT_DIALECT,
-                    )  # fmt: skip
+                    steps = reuse.Steps(
+                        lambda t: _rewrite_checked(backend, t, decision, catalog),
+                        backend.stripped,
+                        CLIENT_DIALECT,
+                    )
+                    reuse.learn(templates, binding, result, job.query or "", catalog, steps)
             schema, batches, out_map = query_batches(
                 source, result, fm, decision, catalog, backend.batch_rows
             )

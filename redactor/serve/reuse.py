@@ -115,20 +115,26 @@ def state(cache: Templates, b: Binding) -> Literal["reuse", "learn", "never"]:
     return "learn"
 
 
+@dataclass(frozen=True, slots=True)
+class Steps:
+    """The full path's own steps, which a template must agree with."""
+
+    rewrite: Callable[[str], RewriteResult]  # guard, qualify, rewrite, verify, output names
+    strip: Callable[[str], str]  # the text the request log records
+    source: str  # the client's dialect
+
+
 def learn(
     cache: Templates,
     b: Binding,
     first: RewriteResult,
     stripped: str,
     catalog: object,
-    *,
-    rewrite: Callable[[str], RewriteResult],
-    strip: Callable[[str], str],
-    source: str,
+    steps: Steps,
 ) -> None:
     """After ``b``'s values took the full path (``first``, ``stripped``), keep a template for
     its shape when one provably gives the same result (see the module's rules); else remember
-    that the shape is not reusable. ``rewrite`` and ``strip`` are the full path's own steps."""
+    that the shape is not reusable."""
     if state(cache, b) == "never":
         return
     k = key(b)
@@ -136,20 +142,14 @@ def learn(
         cache.note_try(b.sql)
     cache.discard(k)  # a template of an older catalog read
     try:
-        template = _make(b, first, stripped, catalog, rewrite, strip, source)
+        template = _make(b, first, stripped, catalog, steps)
     except Exception:  # not learning is always safe: every value takes the full path
         template = None
     cache.put(k, template, b.sql)
 
 
 def _make(
-    b: Binding,
-    first: RewriteResult,
-    stripped: str,
-    catalog: object,
-    rewrite: Callable[[str], RewriteResult],
-    strip: Callable[[str], str],
-    source: str,
+    b: Binding, first: RewriteResult, stripped: str, catalog: object, steps: Steps
 ) -> Template | None:
     sentinels = {(s.sentinel, s.is_string): i for i, s in enumerate(b.slots)}
     if any(s in b.sql or s in first.sql for s, _ in sentinels):
@@ -159,16 +159,16 @@ def _make(
         stmt = statements.classify(text)
         if stmt.kind != "query" or stmt.sql != text:
             return None
-        if strip(text) != stripped:
+        if steps.strip(text) != stripped:
             return None
-        probe = rewrite(text)
+        probe = steps.rewrite(text)
     except RedactorError:
         return None
     if probe.tree is None or not _slots_in_filters(probe.tree, sentinels):
         return None
     template = Template(probe, stripped, id(catalog), sentinels)
     try:
-        again = template.instantiate(b.slots, source)
+        again = template.instantiate(b.slots, steps.source)
     except RedactorError:
         return None
     if again != first:  # RewriteResult's equality leaves its tree out
