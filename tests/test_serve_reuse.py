@@ -74,8 +74,13 @@ strings = st.text(
 
 
 @pytest.fixture(scope="module")
-def catalog(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    return catalog_schema(duckdb_db(tmp_path_factory.mktemp("reuse") / "c.duckdb"))
+def db_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return duckdb_db(tmp_path_factory.mktemp("reuse") / "c.duckdb")
+
+
+@pytest.fixture(scope="module")
+def catalog(db_url: str) -> dict:
+    return catalog_schema(db_url)
 
 
 def _binding(sql: str, oids: list[int], vals: list[str]) -> params.Binding:
@@ -176,7 +181,7 @@ def test_a_new_catalog_read_replaces_the_template(catalog) -> None:
     sql, oids = REUSABLE[0]
     cache = _learned(sql, oids, catalog, "duckdb")
     b = _binding(sql, oids, ["3"])
-    assert cache.get(reuse.key(b)).catalog == id(catalog)
+    assert cache.get(reuse.key(b)).catalog is catalog
     other = dict(catalog)  # what Backend.catalog returns once CATALOG_TTL has passed
     reuse.learn(
         cache,
@@ -186,7 +191,7 @@ def test_a_new_catalog_read_replaces_the_template(catalog) -> None:
         other,
         _steps(other, "duckdb"),
     )
-    assert cache.get(reuse.key(b)).catalog == id(other)  # execute.start compares it
+    assert cache.get(reuse.key(b)).catalog is other  # execute.start compares it
 
 
 @pytest.mark.parametrize(
@@ -228,3 +233,19 @@ def test_a_text_bound_with_ever_new_fixed_values_stops_being_learned(catalog) ->
 
     states = [reuse.state(cache, learn(day)) for day in range(1, 13)]
     assert states == ["reuse"] * reuse.SHAPES_PER_TEXT + ["never"] * (12 - reuse.SHAPES_PER_TEXT)
+
+
+def test_a_rewrite_kept_for_another_catalog_read_is_not_used(db_url, catalog) -> None:
+    """The session's rewrites are keyed by the catalog read's id; a freed read's id can be
+    taken by the next read, so the read itself is kept with the rewrite and compared."""
+    from redactor.serve import execute
+
+    backend = execute.Backend(db_url, FM)
+    rewrites = execute.session_rewrites()
+    sql = "SELECT id, city FROM people WHERE id = 1"
+    older = dict(catalog)
+    stale = _full("SELECT id FROM people WHERE id = 1", older, "duckdb")
+    rewrites.put((sql, id(catalog)), (stale, older), sql)  # as if ``older``'s id were reused
+    got = execute._rewritten(backend, sql, DECISION, catalog, rewrites)
+    assert got.sql == _full(sql, catalog, "duckdb").sql != stale.sql
+    assert execute._rewritten(backend, sql, DECISION, catalog, rewrites) is got  # kept now

@@ -158,7 +158,12 @@ def _close(it: object) -> None:
             close()
 
 
-def session_rewrites() -> TreeCache[tuple[str, int], RewriteResult]:
+#: a session's rewrites by (text, id of the catalog read), each with the read it was made with:
+#: the read is held and compared, so a freed read's id taken by a new one cannot match
+Rewrites = TreeCache[tuple[str, int], tuple[RewriteResult, dict]]
+
+
+def session_rewrites() -> Rewrites:
     """A session's cache of rewrites, keyed by text and catalog read (see :func:`start`)."""
     return TreeCache(REWRITE_CACHE)
 
@@ -168,7 +173,7 @@ def start(
     sql: str | Binding,
     decision: Decision,
     log: SessionLog,
-    rewrites: TreeCache[tuple[str, int], RewriteResult] | None = None,
+    rewrites: Rewrites | None = None,
     con: ReadConnection | None = None,
     templates: reuse.Templates | None = None,
 ) -> Stream:
@@ -204,7 +209,7 @@ def start(
                 audit.refuse("; ".join(decision.reasons) or "the request is refused")
                 raise refused(decision)
             catalog = backend.catalog(con)
-            if template is not None and template.catalog == id(catalog):
+            if template is not None and template.catalog is catalog:
                 assert binding is not None
                 result = template.instantiate(binding.slots, CLIENT_DIALECT)
             else:
@@ -255,14 +260,16 @@ def _rewritten(
     sql: str,
     decision: Decision,
     catalog: dict,
-    rewrites: TreeCache[tuple[str, int], RewriteResult] | None,
+    rewrites: Rewrites | None,
 ) -> RewriteResult:
     key = (sql, id(catalog))
-    result = rewrites.get(key) if rewrites is not None else None
-    if result is None:
-        result = _rewrite_checked(backend, sql, decision, catalog)
-        if rewrites is not None:
-            rewrites.put(key, result, sql)
+    hit = rewrites.get(key) if rewrites is not None else None
+    if hit is not None and hit[1] is catalog:
+        return hit[0]
+    result = _rewrite_checked(backend, sql, decision, catalog)
+    if rewrites is not None:
+        rewrites.discard(key)
+        rewrites.put(key, (result, catalog), sql)
     return result
 
 

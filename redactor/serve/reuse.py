@@ -56,7 +56,7 @@ class Template:
 
     result: RewriteResult  # its tree holds the sentinels
     stripped: str  # the text for the request log (the same for every value of the shape)
-    catalog: int  # the id of the catalog read it was made with
+    catalog: object  # the catalog read it was made with (held, so its id is not reused)
     sentinels: dict[tuple[str, bool], int]  # (sentinel, is_string) -> slot index
 
     def instantiate(self, slots: tuple[Slot, ...], source: str) -> RewriteResult:
@@ -166,7 +166,7 @@ def _make(
         return None
     if probe.tree is None or not _slots_in_filters(probe.tree, sentinels):
         return None
-    template = Template(probe, stripped, id(catalog), sentinels)
+    template = Template(probe, stripped, catalog, sentinels)
     try:
         again = template.instantiate(b.slots, steps.source)
     except RedactorError:
