@@ -8,7 +8,11 @@
   - ``serve_new_text``: the first sending of each of those texts only (a full rewrite each);
   - ``serve_parameters``: ``WHERE id = %s`` with a new value each time, bound by the server
     (extended protocol, as drivers send parameters): redactor binds each value as a literal
-    and rewrites that statement, so every one is a full rewrite too;
+    and rewrites that statement the first time; later values reuse that rewrite
+    (redactor/serve/reuse.py);
+  - ``serve_masked_parameters``: the same on a DMV-like table of 11 columns, most of them
+    masked (``SELECT id, first_name, dl_number, city FROM m WHERE id = %s``, 100 values in
+    turn): its rewrite carries the masked derived table, whose SQL each statement checks again;
   - ``serve_same_text``: one text sent again and again (the rewrite cache answers; psycopg
     prepares it after five runs);
 * throughput: wall time for psql to read a ``--rows``-row result (4 columns, one masked) to
@@ -96,12 +100,39 @@ def measure(rows: int, rounds: int) -> dict:
                 "g % 1000 AS amount, 'Name' || g AS name "
                 f"FROM generate_series(1, {rows}) g"
             )
+            con.execute(
+                "CREATE TABLE m AS SELECT g AS id, 'First' || g AS first_name, "
+                "'Last' || g AS last_name, DATE '1970-01-01' + g AS birth_date, "
+                "lpad((g * 7919 % 1000000000)::text, 9, '0') AS ssn, "
+                "'D' || lpad(g::text, 7, '0') AS dl_number, g || ' Main St' AS address, "
+                "'City' || (g % 7) AS city, 'status' || (g % 3) AS immigration_status, "
+                "g % 10 AS dept_id, 'note ' || g AS notes FROM generate_series(1, 100) g"
+            )
             con.execute("ANALYZE")
         url = reader_url(admin)
         fmap = {
             "name": "bench",
             "tables": {
                 "s": {"columns": {"id": "none", "city": "none"}},
+                "m": {  # a DMV-like table: most columns masked under the decision
+                    "columns": {
+                        "id": "none",
+                        "first_name": {"category": "name", "action": "redact"},
+                        "last_name": "name",
+                        "birth_date": {"category": "birth_date", "action": "generalize"},
+                        "ssn": "ssn",
+                        "dl_number": {
+                            "category": "drivers_license",
+                            "action": "mask",
+                            "keep_last": 4,
+                        },
+                        "address": {"category": "address", "action": "null"},
+                        "city": "none",
+                        "immigration_status": "immigration_status",
+                        "dept_id": "none",
+                        "notes": {"category": "free_text", "action": "null"},
+                    }
+                },
                 "t": {
                     "columns": {
                         "id": "none",
@@ -140,12 +171,18 @@ def measure(rows: int, rounds: int) -> dict:
                 c3 = _cpu(pid)
                 params = _timed(lambda i: w.execute(pq, (1000 + i,)).fetchall(), rounds)
                 c4 = _cpu(pid)
+                # the same on a table whose rewrite carries masks (its SQL is longer to check)
+                mq = "SELECT id, first_name, dl_number, city FROM m WHERE id = %s"
+                direct_m = _timed(lambda i: d.execute(mq, (1 + i % 100,)).fetchall(), rounds)
+                c5 = _cpu(pid)
+                masked = _timed(lambda i: w.execute(mq, (1 + i % 100,)).fetchall(), rounds)
+                c6 = _cpu(pid)
             big = "SELECT id, city, amount, name FROM t"
             psql_direct = min(_psql(direct_dsn, big) for _ in range(2))
             wire_runs = []
             for _ in range(2):
-                c5 = _cpu(pid)
-                wire_runs.append((_psql(wire_dsn, big), _cpu(pid) - c5))
+                c7 = _cpu(pid)
+                wire_runs.append((_psql(wire_dsn, big), _cpu(pid) - c7))
             psql_wire, wire_cpu = min(wire_runs)
     finally:
         cluster.stop()
@@ -153,6 +190,7 @@ def measure(rows: int, rounds: int) -> dict:
     new_text = [t for i, t in enumerate(wire) if 5 <= i < 100]
     d_ms, w_ms, s_ms = _ms(direct), _ms(wire), _ms(same)
     n_ms, dp_ms, p_ms = _ms(new_text), _ms(direct_p), _ms(params)
+    dm_ms, m_ms = _ms(direct_m), _ms(masked)
     return {
         "small_query": {
             "direct": d_ms,
@@ -169,6 +207,10 @@ def measure(rows: int, rounds: int) -> dict:
             "serve_cpu_ms_per_statement": round((c1 - c0) / rounds * 1000, 2),
             "serve_cpu_ms_per_statement_same_text": round((c2 - c1) / rounds * 1000, 2),
             "serve_cpu_ms_per_statement_parameters": round((c4 - c3) / rounds * 1000, 2),
+            "direct_masked_parameters": dm_ms,
+            "serve_masked_parameters": m_ms,
+            "overhead_p50_masked_parameters_ms": round(m_ms["p50_ms"] - dm_ms["p50_ms"], 2),
+            "serve_cpu_ms_per_statement_masked_parameters": round((c6 - c5) / rounds * 1000, 2),
         },
         "throughput": {
             "rows": rows,
