@@ -10,9 +10,10 @@
     (extended protocol, as drivers send parameters): redactor binds each value as a literal
     and rewrites that statement the first time; later values reuse that rewrite
     (redactor/serve/reuse.py);
-  - ``serve_masked_parameters``: the same on a DMV-like table of 11 columns, most of them
-    masked (``SELECT id, first_name, dl_number, city FROM m WHERE id = %s``, 100 values in
-    turn): its rewrite carries the masked derived table, whose SQL each statement checks again;
+  - ``serve_masked_parameters``: the same on a DMV-like table of 12 columns, mapped as the
+    test suite's canary table (most of them masked): ``SELECT id, first_name, dl_number, city
+    FROM m WHERE id = %s``, 100 values in turn. Its rewrite carries the masked derived table,
+    whose SQL each statement checks again;
   - ``serve_same_text``: one text sent again and again (the rewrite cache answers; psycopg
     prepares it after five runs);
 * throughput: wall time for psql to read a ``--rows``-row result (4 columns, one masked) to
@@ -86,6 +87,7 @@ def measure(rows: int, rounds: int) -> dict:
 
     from tests.support.pgcluster import reader_url, start_cluster
     from tests.support.serve_harness import open_request, serve
+    from tests.test_sql_canary import CANARY_MAP
 
     cluster = start_cluster()
     try:
@@ -104,6 +106,7 @@ def measure(rows: int, rounds: int) -> dict:
                 "CREATE TABLE m AS SELECT g AS id, 'First' || g AS first_name, "
                 "'Last' || g AS last_name, DATE '1970-01-01' + g AS birth_date, "
                 "lpad((g * 7919 % 1000000000)::text, 9, '0') AS ssn, "
+                "'9' || lpad(g::text, 8, '0') AS itin, "
                 "'D' || lpad(g::text, 7, '0') AS dl_number, g || ' Main St' AS address, "
                 "'City' || (g % 7) AS city, 'status' || (g % 3) AS immigration_status, "
                 "g % 10 AS dept_id, 'note ' || g AS notes FROM generate_series(1, 100) g"
@@ -114,25 +117,8 @@ def measure(rows: int, rounds: int) -> dict:
             "name": "bench",
             "tables": {
                 "s": {"columns": {"id": "none", "city": "none"}},
-                "m": {  # a DMV-like table: most columns masked under the decision
-                    "columns": {
-                        "id": "none",
-                        "first_name": {"category": "name", "action": "redact"},
-                        "last_name": "name",
-                        "birth_date": {"category": "birth_date", "action": "generalize"},
-                        "ssn": "ssn",
-                        "dl_number": {
-                            "category": "drivers_license",
-                            "action": "mask",
-                            "keep_last": 4,
-                        },
-                        "address": {"category": "address", "action": "null"},
-                        "city": "none",
-                        "immigration_status": "immigration_status",
-                        "dept_id": "none",
-                        "notes": {"category": "free_text", "action": "null"},
-                    }
-                },
+                # a DMV-like table, mapped as the test suite's canary table: most columns masked
+                "m": {"columns": dict(CANARY_MAP["tables"]["people"]["columns"])},
                 "t": {
                     "columns": {
                         "id": "none",
